@@ -1,0 +1,69 @@
+"""The only place a `transitions.Machine` is built: one per regime, without auto transitions.
+
+There is no `to_<state>()` back door: a state changes only through a step the regime defines,
+and only the engine fires steps.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from transitions import Machine, MachineError
+
+from states.model import Regime, Step
+
+
+class _Token:
+    """A throw-away model carrying one dossier's state through one trigger."""
+
+    state: str
+
+
+class StepMachine:
+    def __init__(self, regime: Regime) -> None:
+        self.regime = regime
+        self.machine = Machine(
+            model=None,
+            states=[s.value for s in regime.stages],
+            transitions=[
+                {"trigger": step.trigger, "source": [s.value for s in step.sources], "dest": step.dest.value}
+                for step in regime.steps
+            ],
+            initial=regime.initial_states[0].value,
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
+        )
+
+        self._local = threading.local()
+
+    def _token(self) -> _Token:
+        token: _Token | None = getattr(self._local, "token", None)
+        if token is None:
+            token = _Token()
+            self.machine.add_model(token)
+            self._local.token = token
+        return token
+
+    def apply(self, state: str, step: Step) -> str:
+        """Run the trigger from `state`; returns the new state or raises MachineError."""
+        token = self._token()
+        token.state = state
+        token.trigger(step.trigger)  # type: ignore[attr-defined]
+        return token.state
+
+    def can(self, state: str, trigger: str) -> bool:
+        return bool(self.machine.get_transitions(trigger=trigger, source=state))
+
+
+_MACHINES: dict[tuple[object, ...], StepMachine] = {}
+
+
+def machine_for(regime: Regime) -> StepMachine:
+    """One machine per distinct process definition (rule values do not change the graph)."""
+    key = (regime.id, tuple((s.trigger, s.sources, s.dest) for s in regime.steps))
+    if key not in _MACHINES:
+        _MACHINES[key] = StepMachine(regime)
+    return _MACHINES[key]
+
+
+__all__ = ["MachineError", "StepMachine", "machine_for"]

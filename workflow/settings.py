@@ -1,0 +1,98 @@
+"""One Settings object, built by each entry point: config.toml defaults, REHAB_* environment overrides."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SmtpSettings(Strict):
+    host: str = "127.0.0.1"
+    port: int = 8025
+    sender: str = "canh-bao@rehab.local"
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    timeout_seconds: float = 10.0
+    enabled: bool = False
+
+
+class WebhookSettings(Strict):
+    url: str | None = None
+    secret: str | None = None
+    timeout_seconds: float = 5.0
+
+
+class AgencyContact(Strict):
+    email: str | None = None
+    webhook_url: str | None = None
+
+
+class RegimeBoundary(Strict):
+    starts: str  # ISO date: the first violation date the regime applies to
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="REHAB_", env_nested_delimiter="__", extra="forbid", toml_file=None
+    )
+
+    database_url: str = "sqlite:///var/rehab.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: str = "vi"
+    base_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    sweep_interval_seconds: int = 60
+    remind_before_working_days: int = 2
+    escalate_after_working_days: int = 2
+    late_grace_minutes: int = 5
+    delivery_max_attempts: int = 6
+    delivery_backoff_seconds: float = 30.0
+    run_scheduler_in_server: bool = True
+    regime_starts: dict[str, str] = Field(default_factory=dict)  # regime id -> ISO date it starts
+    rules: dict[str, dict[str, int]] = Field(default_factory=dict)  # regime id -> rule id -> value
+    unconfirmed: dict[str, dict[str, str]] = Field(default_factory=dict)  # regime id -> key -> value
+    calendar: dict[str, Any] = Field(default_factory=dict)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    agencies: dict[str, AgencyContact] = Field(default_factory=dict)
+    id_number_salt: str = "rehab-demo-salt"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = Path(os.environ.get("REHAB_CONFIG", ROOT / "config.toml"))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=path if path.exists() else None)
+        return (init_settings, env_settings, toml)
+
+    def masked(self) -> dict[str, Any]:
+        data = self.model_dump()
+        if data["smtp"].get("password"):
+            data["smtp"]["password"] = "***"
+        if data["webhook"].get("secret"):
+            data["webhook"]["secret"] = "***"
+        data["id_number_salt"] = "***"
+        return data

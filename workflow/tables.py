@@ -1,0 +1,189 @@
+"""The stored model. SQLModel tables; the engine writes them with plain Core statements for speed.
+
+Enums are stored as their string values. Times are UTC; legal dates are dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Area(SQLModel, table=True):
+    """Jurisdiction tree: province → district (until 30/06/2025) → commune."""
+
+    code: str = Field(primary_key=True)
+    name: str
+    level: str  # province | district | commune
+    parent_code: str | None = Field(default=None, index=True)
+    valid_from: date = Field(default=date(2000, 1, 1))
+    valid_to: date | None = None
+    successor_code: str | None = None
+
+
+class Agency(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    type: str = Field(index=True)
+    name_vi: str
+    name_en: str = ""
+    area_code: str = Field(index=True)  # the jurisdiction it serves
+    covers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # extra areas
+    valid_from: date = Field(default=date(2000, 1, 1))
+    valid_to: date | None = None
+    successor_id: str | None = None
+    email: str | None = None
+    webhook_url: str | None = None
+
+
+class Person(SQLModel, table=True):
+    """Personal data: only screens of roles that need it read this table; never logged."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    full_name: str
+    id_number: str | None = None
+    id_number_hash: str | None = Field(default=None, index=True)  # identifies a person across dossiers
+    birth_date: date
+    sex: str = "male"
+    nationality: str = "VN"
+    address: str = ""
+
+
+class Dossier(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    regime: str
+    track: str
+    state: str = Field(index=True)
+    version: int = 1
+    commune_code: str = Field(index=True)
+    agency_id: str | None = Field(default=None, index=True)  # responsible for the current stage
+    closing_reason: str | None = None
+    data: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    opened_at: datetime
+    updated_at: datetime
+    last_seq: int = 0
+    last_hash: str = ""
+    previous_dossier_id: int | None = None  # relapse: the dossier this one follows
+
+
+class TransitionLog(SQLModel, table=True):
+    """Append-only, hash-chained per dossier. Database triggers reject UPDATE and DELETE."""
+
+    __tablename__ = "transition_log"
+    __table_args__ = (UniqueConstraint("dossier_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: int = Field(index=True)
+    seq: int
+    at: datetime
+    kind: str  # open | step | refusal | admin
+    actor: str
+    actor_agency: str | None = None
+    event: str
+    from_state: str | None = None
+    to_state: str | None = None
+    applied: bool
+    payload: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reasons: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    prev_hash: str
+    hash: str
+
+
+class Deadline(SQLModel, table=True):
+    __table_args__ = (Index("ix_deadline_open", "closed_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: int = Field(index=True)
+    stage: str
+    key: str
+    rule_id: str
+    agency_id: str | None = Field(default=None, index=True)
+    agency_type: str
+    starts_on: date
+    due_on: date
+    due_at: datetime  # end of the due day (or the hour) in UTC
+    remind_on: date
+    escalate_to: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    basis: str
+    status_mark: str  # confirmed | to_verify | unconfirmed
+    spans: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    opened_at: datetime
+    closed_at: datetime | None = None
+    paused_at: datetime | None = None
+
+
+class Alert(SQLModel, table=True):
+    """One alert of one kind per deadline, ever: the unique key makes the sweep idempotent."""
+
+    __table_args__ = (UniqueConstraint("deadline_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deadline_id: int = Field(index=True)
+    dossier_id: int
+    kind: str  # reminder | due | overdue | escalation
+    scheduled_for: datetime
+    created_at: datetime
+    late: bool = False
+
+
+class Outbox(SQLModel, table=True):
+    """A message to an agency, written in the same transaction as what caused it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime
+    kind: str  # stage_entered | reminder | due | overdue | escalation | reassigned
+    dossier_id: int | None = Field(default=None, index=True)
+    agency_id: str | None = Field(default=None, index=True)
+    context: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", index=True)  # pending | fanned_out
+    dedupe_key: str | None = Field(default=None, unique=True)
+
+
+class Delivery(SQLModel, table=True):
+    """One channel's delivery of one outbox message, with retries and a dead-letter end."""
+
+    __table_args__ = (UniqueConstraint("outbox_id", "channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(index=True)
+    channel: str  # inbox | email | webhook
+    recipient: str
+    status: str = Field(default="pending", index=True)  # pending | sent | dead
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+
+class InboxItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: str = Field(index=True)
+    dossier_id: int | None = Field(default=None, index=True)
+    outbox_id: int | None = None
+    kind: str
+    subject: str
+    body: str
+    created_at: datetime
+    read_at: datetime | None = None
+
+
+class IdempotencyKey(SQLModel, table=True):
+    __tablename__ = "idempotency_key"
+
+    key: str = Field(primary_key=True)
+    dossier_id: int | None = None
+    result: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    username: str = Field(primary_key=True)
+    agency_id: str | None = None
+    role: str  # staff | supervisor | procurator | admin
+    display_name: str = ""
+    password_hash: str = ""
