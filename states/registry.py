@@ -30,3 +30,8 @@ def regime_for(violation_on: date, regimes: Mapping[str, Regime]) -> Regime:
         f"no legal regime is configured for a violation on {violation_on:%d/%m/%Y} "
         f"(the earliest starts {first:%d/%m/%Y})"
     )
+
+
+def all_regimes() -> tuple[Regime, ...]:
+    """Every built-in regime, oldest first."""
+    return tuple(sorted(BUILT_IN, key=lambda r: r.in_force_from))

@@ -13,7 +13,7 @@ from handlers.calendar import Unit
 from states import vn_2021
 from states.model import AgencyType as A
 from states.model import DeadlineSpec as DL
-from states.model import Doc, Rule, Stage, Step, Status
+from states.model import Doc, Rule, Stage, Status, Step
 from states.model import Event as E
 from states.model import State as S
 

@@ -1,0 +1,334 @@
+"""The only path that changes a dossier.
+
+`fire()` does, in one database transaction: load (row-locked), guard, apply through the regime's
+state machine, append the hash-chained transition-log entry, close and open deadlines, and queue
+notifications. Every attempt on an existing dossier is logged, refused or not. A replayed
+idempotency key returns the first result and writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from handlers.facts import DocumentRef, DossierFacts
+from handlers.labels import doc_label_en, doc_label_vi
+from handlers.verdict import Refused
+from states.model import Regime, State, Step, Track
+from workflow.chain import GENESIS, entry_hash
+from workflow.deadlines import DeadlinePolicy, local_date
+from workflow.directory import Directory
+from workflow.errors import DossierNotFound, InvalidInput, StepNotAvailable, StepRefused, VersionConflict
+from workflow.machine import machine_for
+from workflow.payload import CleanPayload, clean
+from workflow.stage_changes import DeadlineWriter
+from workflow.tables import Dossier, IdempotencyKey, Outbox, TransitionLog
+
+log = structlog.get_logger(__name__)
+
+DOSSIER = Dossier.__table__  # type: ignore[attr-defined]
+LOG = TransitionLog.__table__  # type: ignore[attr-defined]
+OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+IDEM = IdempotencyKey.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a user of an agency (None for the person or the system) and their role."""
+
+    user: str
+    agency_id: str | None = None
+    role: str = "staff"  # staff | supervisor | procurator | admin | person | system
+
+
+@dataclass(frozen=True, slots=True)
+class FireResult:
+    dossier_id: int | None
+    event: str
+    applied: bool
+    from_state: str | None
+    to_state: str | None
+    version: int
+    seq: int
+    hash: str
+    refusals: list[dict[str, Any]] = field(default_factory=list)
+    closing_reason: str | None = None
+    code: str = ""
+    replayed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Outcome:
+    result: FireResult
+    error: Exception | None = None
+
+
+def _refusal(code: str, vi: str, en: str, basis: str = "", **extra: Any) -> dict[str, Any]:
+    return {"code": code, "reason_vi": vi, "reason_en": en, "basis": basis, "unconfirmed": False, **extra}
+
+
+class DossierEngine:
+    def __init__(self, db: Engine, regimes: Mapping[str, Regime], policy: DeadlinePolicy, *,
+                 clock: Callable[[], datetime] | None = None, id_salt: str = "") -> None:
+        self.db = db
+        self.regimes = dict(regimes)
+        self.policy = policy
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.id_salt = id_salt
+        self._directory: Directory | None = None
+
+    # ------------------------------------------------------------------ collaborators
+
+    def directory(self, conn: Connection | None = None) -> Directory:
+        if self._directory is None:
+            if conn is not None:
+                self._directory = Directory.load(conn)
+            else:
+                with self.db.connect() as c:
+                    self._directory = Directory.load(c)
+        return self._directory
+
+    def reload_directory(self) -> None:
+        self._directory = None
+
+    def _now(self) -> tuple[datetime, date]:
+        now = self.clock()
+        return now.astimezone(UTC), local_date(now, self.policy.tz)
+
+    def id_hash(self, id_number: str) -> str:
+        return hashlib.sha256(f"{self.id_salt}:{id_number.strip()}".encode()).hexdigest()
+
+    # ------------------------------------------------------------------ fire
+
+    def fire(self, dossier_id: int, event: str, actor: Actor, payload: Mapping[str, Any] | None = None, *,
+             idempotency_key: str | None = None, expected_version: int | None = None) -> FireResult:
+        now, today = self._now()
+        with self.db.begin() as conn:
+            row = self._load(conn, dossier_id)
+            prior = self._prior(conn, idempotency_key)
+            if prior is not None:
+                outcome = _replay(prior)
+            else:
+                outcome = self._attempt(conn, row, event, actor, dict(payload or {}), expected_version, now, today)
+                self._remember(conn, idempotency_key, dossier_id, outcome, now)
+        log.info("dossier.fire", dossier_id=dossier_id, step=event, applied=outcome.result.applied,
+                 to_state=outcome.result.to_state, replayed=outcome.result.replayed)
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.result
+
+    def _load(self, conn: Connection, dossier_id: int) -> Any:
+        query = select(DOSSIER).where(DOSSIER.c.id == dossier_id)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            raise DossierNotFound(dossier_id)
+        return row
+
+    def _prior(self, conn: Connection, key: str | None) -> dict[str, Any] | None:
+        if not key:
+            return None
+        found = conn.execute(select(IDEM.c.result).where(IDEM.c.key == key)).first()
+        return dict(found.result) if found else None
+
+    def _remember(self, conn: Connection, key: str | None, dossier_id: int | None, outcome: _Outcome,
+                  now: datetime) -> None:
+        if not key:
+            return
+        stored = {**outcome.result.as_dict(), "error": _error_record(outcome.error)}
+        conn.execute(insert(IDEM).values(key=key, dossier_id=dossier_id, result=stored, created_at=now))
+
+    def _attempt(self, conn: Connection, row: Any, event: str, actor: Actor, payload: dict[str, Any],
+                 expected_version: int | None, now: datetime, today: date) -> _Outcome:
+        regime = self.regimes[row.regime]
+        track = Track(row.track)
+        if expected_version is not None and expected_version != row.version:
+            err = VersionConflict(row.id, expected_version, row.version)
+            return self._refuse(conn, row, event, actor, now, {"expected_version": expected_version},
+                                [_refusal("version.conflict", "Hồ sơ đã thay đổi, hãy tải lại.", str(err))], err)
+        try:
+            step = self._choose(regime, track, row.state, event, payload)
+            cp = clean(step, payload, today)
+        except (StepNotAvailable, InvalidInput) as err:
+            code = "step.not_available" if isinstance(err, StepNotAvailable) else "payload.invalid"
+            reason = _refusal(code, "Bước không hợp lệ hoặc dữ liệu sai: " + str(err), str(err),
+                              field=getattr(err, "field", None))
+            return self._refuse(conn, row, event, actor, now, {"fields": sorted(payload)}, [reason], err)
+        refusals = self._check(conn, regime, track, row, step, cp, actor, today)
+        if refusals:
+            outcome = self._refuse(conn, row, event, actor, now, cp.logged, refusals, None)
+            outcome.error = StepRefused(outcome.result)
+            return outcome
+        return self._apply(conn, regime, track, row, step, cp, actor, now, today)
+
+    def _choose(self, regime: Regime, track: Track, state: str, event: str, payload: Mapping[str, Any]) -> Step:
+        candidates = [s for s in regime.candidates(State(state), event) if track in s.tracks]
+        if not candidates:
+            available = sorted({s.event.value for s in regime.steps_from(State(state), track)})
+            raise StepNotAvailable(state, event, available)
+        matching = [s for s in candidates if s.matches(payload)]
+        if len(matching) != 1:
+            name = next(s.when[0] for s in candidates if s.when)
+            options = ", ".join(str(s.when[1]) for s in candidates if s.when)
+            raise InvalidInput(name, f"must be one of: {options}")
+        return matching[0]
+
+    def _check(self, conn: Connection, regime: Regime, track: Track, row: Any, step: Step, cp: CleanPayload,
+               actor: Actor, today: date) -> list[dict[str, Any]]:
+        """Every unmet condition: who acts, the step's own document, then every guard of the step."""
+        refusals = self._authorise(conn, step, actor, row.commune_code, today)
+        if step.produces is not None and cp.document is None:
+            refusals.append(_refusal("documents.missing",
+                                     f"Bước này cần văn bản: {doc_label_vi(step.produces.value)}.",
+                                     f"This step needs its document: {doc_label_en(step.produces.value)}.",
+                                     step.basis, field="document"))
+        facts = DossierFacts(regime, track, row.state, self.policy.calendar, row.data,
+                             _documents(row.data, cp), {**cp.facts}, cp.document)
+        for guard in step.guards:
+            verdict = guard(facts, today)
+            if isinstance(verdict, Refused):
+                refusals.append(verdict.as_dict())
+        return refusals
+
+    def _authorise(self, conn: Connection, step: Step, actor: Actor, commune: str, on: date) -> list[dict[str, Any]]:
+        directory = self.directory(conn)
+        kind = "person" if actor.role == "person" else directory.type_of(actor.agency_id)
+        allowed = [a.value for a in step.actors]
+        if kind not in allowed:
+            return [_refusal("actor.not_authorised",
+                             f"Cơ quan của người thực hiện ({kind or 'không rõ'}) không có thẩm quyền thực hiện bước này.",
+                             f"The actor's agency ({kind or 'unknown'}) may not take this step; allowed: "
+                             + ", ".join(allowed) + ".", step.basis)]
+        agency = directory.agencies.get(actor.agency_id or "")
+        if agency is not None and not (agency.valid_on(on) and agency.serves(directory.lineage(commune))):
+            return [_refusal("actor.outside_jurisdiction",
+                             f"{agency.name_vi} không phụ trách địa bàn của hồ sơ này (hoặc đã hết hiệu lực).",
+                             f"{agency.id} does not serve this dossier's commune on {on:%d/%m/%Y}.", step.basis)]
+        return []
+
+    # ------------------------------------------------------------------ writing
+
+    def _append(self, conn: Connection, row: Any, entry: dict[str, Any]) -> str:
+        entry["seq"] = row.last_seq + 1
+        entry["prev_hash"] = row.last_hash or GENESIS
+        entry["hash"] = entry_hash(entry)
+        conn.execute(insert(LOG).values(**entry))
+        return str(entry["hash"])
+
+    def _refuse(self, conn: Connection, row: Any, event: str, actor: Actor, now: datetime,
+                logged: Mapping[str, Any], refusals: list[dict[str, Any]], error: Exception | None) -> _Outcome:
+        entry = {"dossier_id": row.id, "at": now, "kind": "refusal", "actor": actor.user,
+                 "actor_agency": actor.agency_id, "event": event, "from_state": row.state,
+                 "to_state": row.state, "applied": False, "payload": dict(logged), "reasons": refusals}
+        digest = self._append(conn, row, entry)
+        conn.execute(update(DOSSIER).where(DOSSIER.c.id == row.id)
+                     .values(last_seq=row.last_seq + 1, last_hash=digest))
+        result = FireResult(row.id, event, False, row.state, row.state, row.version, row.last_seq + 1, digest,
+                            refusals, None, row.code)
+        if error is not None and hasattr(error, "result"):
+            error.result = result
+        return _Outcome(result, error)
+
+    def _apply(self, conn: Connection, regime: Regime, track: Track, row: Any, step: Step, cp: CleanPayload,
+               actor: Actor, now: datetime, today: date) -> _Outcome:
+        new_state = machine_for(regime).apply(row.state, step)
+        legal_date = cp.document.date if cp.document else (cp.on or today)
+        data = _merge(row.data, cp, step, legal_date)
+        stage = regime.stages[State(new_state)]
+        directory = self.directory(conn)
+        agency_id = directory.resolve(stage.agency.value, row.commune_code, today) if stage.agency else None
+        entry = {"dossier_id": row.id, "at": now, "kind": "step", "actor": actor.user,
+                 "actor_agency": actor.agency_id, "event": step.trigger, "from_state": row.state,
+                 "to_state": new_state, "applied": True, "payload": cp.logged, "reasons": []}
+        digest = self._append(conn, row, entry)
+        changed = conn.execute(
+            update(DOSSIER).where(DOSSIER.c.id == row.id, DOSSIER.c.version == row.version).values(
+                state=new_state, version=row.version + 1, agency_id=agency_id, data=data, updated_at=now,
+                last_seq=row.last_seq + 1, last_hash=digest,
+                closing_reason=step.closing_reason.value if step.closing_reason else row.closing_reason))
+        if changed.rowcount != 1:  # only without a row lock (cannot happen on PostgreSQL or SQLite here)
+            raise VersionConflict(row.id, row.version, -1)
+        writer = DeadlineWriter(conn, self.policy, directory, regime, track)
+        due = writer.transition(row.id, row.commune_code, stage, step, data, legal_date, now, today)
+        self._notify(conn, row, regime, stage, agency_id, step, due, now)
+        result = FireResult(row.id, step.trigger, True, row.state, new_state, row.version + 1, row.last_seq + 1,
+                            digest, [], step.closing_reason.value if step.closing_reason else None, row.code)
+        return _Outcome(result)
+
+    def _notify(self, conn: Connection, row: Any, regime: Regime, stage: Any, agency_id: str | None,
+                step: Step, due: date | None, now: datetime) -> None:
+        if agency_id is None:
+            return
+        context = {"dossier_code": row.code, "regime": regime.id, "stage": stage.state.value,
+                   "stage_label_vi": stage.label_vi, "stage_label_en": stage.label_en, "event": step.trigger,
+                   "due_on": due.isoformat() if due else None, "basis": step.basis}
+        conn.execute(insert(OUTBOX).values(created_at=now, kind="stage_entered", dossier_id=row.id,
+                                           agency_id=agency_id, context=context, status="pending",
+                                           dedupe_key=f"step:{row.id}:{row.last_seq + 1}"))
+
+    # ------------------------------------------------------------------ open
+
+    def open_dossier(self, *, person: Mapping[str, Any], commune_code: str, violation: Mapping[str, Any],
+                     actor: Actor, facts: Mapping[str, Any] | None = None, idempotency_key: str | None = None,
+                     previous_dossier_id: int | None = None) -> FireResult:
+        """Open a dossier from its violation record: the regime in force on that date, kept for life."""
+        from workflow.opening import open_dossier
+
+        return open_dossier(self, person=person, commune_code=commune_code, violation=violation, actor=actor,
+                            facts=facts or {}, idempotency_key=idempotency_key,
+                            previous_dossier_id=previous_dossier_id)
+
+
+def _documents(data: Mapping[str, Any], cp: CleanPayload) -> dict[str, DocumentRef]:
+    docs = {k: DocumentRef.from_json(v) for k, v in data.get("documents", {}).items()}
+    docs.update({d.type: d for d in cp.attachments})
+    return docs
+
+
+def _merge(data: Mapping[str, Any], cp: CleanPayload, step: Step, legal_date: date) -> dict[str, Any]:
+    merged = {k: v for k, v in data.items() if k != "documents"}
+    merged.update(cp.facts)
+    for stamp in step.stamps:
+        merged[stamp] = legal_date.isoformat()
+    documents = dict(data.get("documents", {}))
+    documents.update({d.type: d.as_json() for d in cp.documents})
+    merged["documents"] = documents
+    return merged
+
+
+def _error_record(error: Exception | None) -> dict[str, Any] | None:
+    if error is None:
+        return None
+    return {"type": type(error).__name__, "message": str(error), "field": getattr(error, "field", None)}
+
+
+def _replay(prior: Mapping[str, Any]) -> _Outcome:
+    stored = {k: v for k, v in prior.items() if k != "error"}
+    stored["replayed"] = True
+    result = FireResult(**stored)
+    record = prior.get("error")
+    if record is None:
+        return _Outcome(result)
+    error: Exception
+    if record["type"] == "StepRefused":
+        error = StepRefused(result)
+    elif record["type"] == "VersionConflict":
+        error = VersionConflict(result.dossier_id or 0, -1, result.version, result)
+    elif record["type"] == "InvalidInput":
+        error = InvalidInput(record.get("field") or "payload", record["message"], result)
+    else:
+        error = StepNotAvailable(result.from_state or "", result.event, [], result)
+    return _Outcome(result, error)
+
+
+__all__ = ["Actor", "DossierEngine", "FireResult"]

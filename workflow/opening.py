@@ -1,0 +1,170 @@
+"""Opening a dossier from its violation record (the first transition-log entry of its chain)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from handlers.eligibility import NOT_EXCLUDED, age_on
+from handlers.facts import DocumentRef, DossierFacts
+from handlers.verdict import Refused
+from states.model import Track
+from states.registry import NoRegimeForDate, regime_for
+from workflow.chain import GENESIS, entry_hash
+from workflow.errors import InvalidInput, StepRefused
+from workflow.payload import parse_date, parse_document
+from workflow.stage_changes import DeadlineWriter
+from workflow.tables import Dossier, IdempotencyKey, Outbox, Person, TransitionLog
+
+if TYPE_CHECKING:
+    from workflow.engine import Actor, DossierEngine, FireResult
+
+DOSSIER = Dossier.__table__  # type: ignore[attr-defined]
+PERSON = Person.__table__  # type: ignore[attr-defined]
+LOG = TransitionLog.__table__  # type: ignore[attr-defined]
+OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+IDEM = IdempotencyKey.__table__  # type: ignore[attr-defined]
+OPENERS = ("commune_police", "commune_committee", "district_police", "provincial_police")
+OPEN_FACTS: dict[str, type] = {"pregnant": bool, "sole_carer_child_under_36_months": bool, "lacks_capacity": bool,
+                               "stable_residence": bool, "grounds": str, "last_violation_on": date}
+PERSON_FIELDS = ("full_name", "id_number", "birth_date", "sex", "nationality", "address")
+
+
+def _clean_person(person: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(person) - set(PERSON_FIELDS))
+    if unknown:
+        raise InvalidInput(f"person.{unknown[0]}", "unknown field")
+    name = str(person.get("full_name", "")).strip()
+    if not name:
+        raise InvalidInput("person.full_name", "the person's full name is required")
+    if "birth_date" not in person:
+        raise InvalidInput("person.birth_date", "the birth date is required")
+    sex = str(person.get("sex", "male"))
+    if sex not in ("male", "female"):
+        raise InvalidInput("person.sex", "must be 'male' or 'female'")
+    id_number = str(person.get("id_number") or "").strip() or None
+    if id_number is not None and not (id_number.isdigit() and len(id_number) in (9, 12)):
+        raise InvalidInput("person.id_number", "must be 9 or 12 digits (CMND/CCCD)")
+    return {"full_name": name, "id_number": id_number, "birth_date": parse_date("person.birth_date",
+            person["birth_date"]), "sex": sex, "nationality": str(person.get("nationality", "VN")).upper(),
+            "address": str(person.get("address", ""))}
+
+
+def _clean_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in facts.items():
+        kind = OPEN_FACTS.get(key)
+        if kind is None:
+            raise InvalidInput(f"facts.{key}", f"unknown fact (accepted: {', '.join(OPEN_FACTS)})")
+        if kind is date:
+            out[key] = parse_date(f"facts.{key}", value).isoformat()
+        elif isinstance(value, kind) and (kind is not int or not isinstance(value, bool)):
+            out[key] = value
+        else:
+            raise InvalidInput(f"facts.{key}", f"must be {kind.__name__}")
+    return out
+
+
+def open_dossier(engine: DossierEngine, *, person: Mapping[str, Any], commune_code: str,
+                 violation: Mapping[str, Any], actor: Actor, facts: Mapping[str, Any],
+                 idempotency_key: str | None, previous_dossier_id: int | None) -> FireResult:
+    from workflow.engine import FireResult
+
+    now, today = engine._now()
+    who = _clean_person(person)
+    record = parse_document("violation", violation, "violation_record", today)
+    if record.type != "violation_record":
+        raise InvalidInput("violation.type", "the opening document must be a violation_record")
+    try:
+        regime = regime_for(record.date, engine.regimes)
+    except NoRegimeForDate as err:
+        raise InvalidInput("violation.date", str(err)) from None
+    age = age_on(who["birth_date"], record.date)
+    track = Track.ADULT if age >= 18 else Track.MINOR
+    data = {**_clean_facts(facts), "birth_date": who["birth_date"].isoformat(), "nationality": who["nationality"],
+            "sex": who["sex"], "violation_on": record.date.isoformat(),
+            "documents": {record.type: record.as_json()}}
+    with engine.db.begin() as conn:
+        if idempotency_key:
+            prior = conn.execute(select(IDEM.c.result).where(IDEM.c.key == idempotency_key)).first()
+            if prior is not None:
+                return FireResult(**{**{k: v for k, v in prior.result.items() if k != "error"}, "replayed": True})
+        directory = engine.directory(conn)
+        if commune_code not in directory.parents:
+            raise InvalidInput("commune_code", f"unknown commune '{commune_code}'")
+        refusals = _refusals(engine, regime, track, data, actor, commune_code, today)
+        if refusals:
+            raise StepRefused(FireResult(None, "open_dossier", False, None, None, 0, 0, "", refusals))
+        result = _insert(engine, conn, who, regime, track, data, commune_code, actor, now, today,
+                         previous_dossier_id)
+        if idempotency_key:
+            conn.execute(insert(IDEM).values(key=idempotency_key, dossier_id=result.dossier_id,
+                                             result={**result.as_dict(), "error": None}, created_at=now))
+    return result
+
+
+def _refusals(engine: DossierEngine, regime: Any, track: Track, data: dict[str, Any], actor: Actor,
+              commune: str, today: date) -> list[dict[str, Any]]:
+    initial = regime.initial_states[0]
+    facts = DossierFacts(regime, track, initial.value, engine.policy.calendar, data,
+                         {k: DocumentRef.from_json(v) for k, v in data["documents"].items()}, {}, None)
+    found = [v.as_dict() for g in NOT_EXCLUDED if isinstance(v := g(facts, today), Refused)]
+    kind = engine.directory().type_of(actor.agency_id)
+    if kind not in OPENERS:
+        found.insert(0, {"code": "actor.not_authorised", "reason_vi": "Chỉ Công an, UBND cấp xã hoặc Công an "
+                         "cấp huyện/tỉnh được lập biên bản và mở hồ sơ.", "reason_en": "Only police or the commune "
+                         "committee may open a dossier.", "basis": "Nghị định 116/2021/NĐ-CP, Điều 33",
+                         "unconfirmed": False})
+    return found
+
+
+def _person_id(engine: DossierEngine, conn: Connection, who: dict[str, Any]) -> int:
+    digest = engine.id_hash(who["id_number"]) if who["id_number"] else None
+    if digest:
+        found = conn.execute(select(PERSON.c.id).where(PERSON.c.id_number_hash == digest)).first()
+        if found:
+            return int(found.id)
+    inserted = conn.execute(insert(PERSON).values(**who, id_number_hash=digest).returning(PERSON.c.id))
+    return int(inserted.scalar_one())
+
+
+def _insert(engine: DossierEngine, conn: Connection, who: dict[str, Any], regime: Any, track: Track,
+            data: dict[str, Any], commune: str, actor: Actor, now: Any, today: date,
+            previous: int | None) -> FireResult:
+    from workflow.engine import FireResult
+
+    initial = regime.initial_states[0]
+    stage = regime.stages[initial]
+    directory = engine.directory(conn)
+    agency_id = directory.resolve(stage.agency.value, commune, today) if stage.agency else None
+    person_id = _person_id(engine, conn, who)
+    dossier_id = int(conn.execute(insert(DOSSIER).values(
+        code=f"tmp-{uuid.uuid4().hex}", person_id=person_id, regime=regime.id, track=track.value,
+        state=initial.value, version=1, commune_code=commune, agency_id=agency_id, data=data, opened_at=now,
+        updated_at=now, last_seq=0, last_hash="", previous_dossier_id=previous).returning(DOSSIER.c.id)).scalar_one())
+    code = f"HS-{data['violation_on'][:4]}-{dossier_id:06d}"
+    logged = {"regime": regime.id, "track": track.value, "commune_code": commune,
+              "documents": list(data["documents"].values()),
+              **{k: data[k] for k in OPEN_FACTS if k in data}}
+    entry = {"dossier_id": dossier_id, "seq": 1, "at": now, "kind": "open", "actor": actor.user,
+             "actor_agency": actor.agency_id, "event": "open_dossier", "from_state": None,
+             "to_state": initial.value, "applied": True, "payload": logged, "reasons": [], "prev_hash": GENESIS}
+    entry["hash"] = entry_hash(entry)
+    conn.execute(insert(LOG).values(**entry))
+    conn.execute(update(DOSSIER).where(DOSSIER.c.id == dossier_id).values(code=code, last_seq=1,
+                                                                          last_hash=entry["hash"]))
+    record_date = date.fromisoformat(data["violation_on"])
+    writer = DeadlineWriter(conn, engine.policy, directory, regime, track)
+    due = writer.transition(dossier_id, commune, stage, None, data, record_date, now, today)
+    if agency_id:
+        conn.execute(insert(OUTBOX).values(created_at=now, kind="stage_entered", dossier_id=dossier_id,
+                     agency_id=agency_id, status="pending", dedupe_key=f"step:{dossier_id}:1",
+                     context={"dossier_code": code, "regime": regime.id, "stage": initial.value,
+                              "stage_label_vi": stage.label_vi, "stage_label_en": stage.label_en,
+                              "event": "open_dossier", "due_on": due.isoformat() if due else None,
+                              "basis": regime.basis}))
+    return FireResult(dossier_id, "open_dossier", True, None, initial.value, 1, 1, str(entry["hash"]), [], None, code)

@@ -1,0 +1,85 @@
+"""The composition root: settings → database, calendar, regimes, engine. Entry points build one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from handlers.calendar import WorkingCalendar, calendar_config_from_mapping
+from states.model import Regime
+from states.registry import all_regimes
+from workflow.db import make_engine, migrate
+from workflow.deadlines import DeadlinePolicy
+from workflow.engine import DossierEngine
+from workflow.settings import Settings
+
+
+def configured_regimes(settings: Settings) -> dict[str, Regime]:
+    """The built-in regimes with the configured start dates and corrected (◻/?) rule values."""
+    regimes = {r.id: r for r in all_regimes()}
+    for regime_id in {*settings.rules, *settings.regime_starts}:
+        if regime_id not in regimes:
+            raise ValueError(f"config: unknown regime {regime_id!r} (known: {', '.join(regimes)})")
+    for regime_id, values in settings.rules.items():
+        regimes[regime_id] = regimes[regime_id].with_rule_values(values)
+    return _with_boundaries(regimes, settings.regime_starts)
+
+
+def _with_boundaries(regimes: dict[str, Regime], starts: dict[str, str]) -> dict[str, Regime]:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    ordered = sorted(regimes.values(), key=lambda r: date.fromisoformat(starts.get(r.id, r.in_force_from.isoformat())))
+    out: dict[str, Regime] = {}
+    for i, regime in enumerate(ordered):
+        begins = date.fromisoformat(starts.get(regime.id, regime.in_force_from.isoformat()))
+        nxt = ordered[i + 1] if i + 1 < len(ordered) else None
+        ends = None
+        if nxt is not None:
+            ends = date.fromisoformat(starts.get(nxt.id, nxt.in_force_from.isoformat())) - timedelta(days=1)
+        out[regime.id] = replace(regime, in_force_from=begins, in_force_to=ends)
+    return out
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Engine
+    calendar: WorkingCalendar
+    regimes: dict[str, Regime]
+    tz: ZoneInfo
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    _engine: DossierEngine | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Callable[[], datetime] | None = None,
+              migrate_db: bool = False) -> Runtime:
+        db = make_engine(settings.database_url)
+        if migrate_db:
+            migrate(db)
+        calendar = WorkingCalendar(calendar_config_from_mapping(settings.calendar))
+        runtime = cls(settings, db, calendar, configured_regimes(settings), ZoneInfo(settings.timezone))
+        if clock is not None:
+            runtime.clock = clock
+        return runtime
+
+    @property
+    def policy(self) -> DeadlinePolicy:
+        return DeadlinePolicy(self.calendar, self.tz, self.settings.remind_before_working_days)
+
+    @property
+    def engine(self) -> DossierEngine:
+        if self._engine is None:
+            self._engine = DossierEngine(self.db, self.regimes, self.policy, clock=lambda: self.clock(),
+                                         id_salt=self.settings.id_number_salt)
+        return self._engine
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.tz).date()

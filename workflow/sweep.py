@@ -1,0 +1,279 @@
+"""The deadline sweep: one idempotent function that writes every alert that has come due.
+
+Per open, unpaused deadline: a ``reminder`` at 08:00 local on ``remind_on``, ``due`` at 08:00 on
+the due day (an hour rule: one hour before ``due_at``), ``overdue`` once the period has passed,
+``escalation`` at 08:00 ``escalate_after_working_days`` working days after the due day. Each
+alert is an ``alert`` row, unique per (deadline, kind), and outbox rows written only when that
+row is new: sweeping twice, or from two processes, sends nothing twice. After downtime every
+missed alert is written once, in order, marked ``late``. On PostgreSQL candidate deadlines are
+claimed ``FOR UPDATE SKIP LOCKED``; on SQLite the single writer (BEGIN IMMEDIATE) does that.
+Logs name deadlines and dossier codes only, never personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy import Connection, Engine, Row, Select, and_, exists, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from handlers.calendar import WorkingCalendar
+from workflow.db import is_postgres
+from workflow.directory import Directory
+from workflow.settings import Settings
+from workflow.tables import Alert, Deadline, Dossier, Outbox
+
+__all__ = ["KINDS", "DeadlineView", "alert_times", "open_deadlines", "sweep"]
+
+log = structlog.get_logger(__name__)
+
+KINDS = ("reminder", "due", "overdue", "escalation")  # also the order alerts are written in
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+OFFICE_OPENS = time(8)
+HOUR = timedelta(hours=1)
+
+D = Deadline.__table__  # type: ignore[attr-defined]
+A = Alert.__table__  # type: ignore[attr-defined]
+O = Outbox.__table__  # type: ignore[attr-defined]  # noqa: E741
+P = Dossier.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineView:
+    """An open deadline as ``rehab deadlines`` lists it."""
+
+    deadline_id: int
+    dossier_code: str
+    stage: str
+    rule_id: str
+    due_on: date
+    days_left: int  # calendar days from local today; negative once overdue
+    agency_id: str | None
+    status_mark: str
+    basis: str
+    paused: bool
+
+
+@dataclass
+class _Run:
+    """What one sweep knows: the clock, the rules of timing, and the directory (loaded once)."""
+
+    now: datetime  # aware, UTC
+    tz: ZoneInfo
+    calendar: WorkingCalendar
+    escalate_after: int
+    late_after: timedelta
+    directory: Directory | None = field(default=None)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.tz).date()
+
+
+# --------------------------------------------------------------------------- when alerts are due
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _local_at(day: date, at: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def _is_hour_rule(due_at: datetime, due_on: date, tz: ZoneInfo) -> bool:
+    """Day rules end with the due day (``due_at`` in its last minute); hour rules end at an hour."""
+    local = _utc(due_at).astimezone(tz)
+    return not (local.date() == due_on and local.time() >= time(23, 59))
+
+
+def alert_times(
+    due_on: date, due_at: datetime, remind_on: date, calendar: WorkingCalendar, tz: ZoneInfo,
+    escalate_after: int,
+) -> dict[str, datetime]:
+    """When each alert kind of a deadline is due (aware UTC), in the order they are written."""
+    due_at = _utc(due_at)
+    if _is_hour_rule(due_at, due_on, tz):
+        due, overdue = due_at - HOUR, due_at
+    else:
+        due = _local_at(due_on, OFFICE_OPENS, tz)
+        overdue = _local_at(due_on + timedelta(days=1), time(0), tz)
+    escalation = _local_at(calendar.add_working_days(due_on, escalate_after), OFFICE_OPENS, tz)
+    times = {"due": due, "overdue": overdue, "escalation": max(escalation, overdue)}
+    if remind_on < due_on:
+        times = {"reminder": _local_at(remind_on, OFFICE_OPENS, tz), **times}
+    return times
+
+
+# --------------------------------------------------------------------------- the sweep
+
+
+def sweep(
+    db_engine: Engine, calendar: WorkingCalendar, settings: Settings, now: datetime, *, batch_size: int = 100
+) -> int:
+    """Write every alert due at ``now`` (tz-aware) exactly once; return how many were written."""
+    if now.tzinfo is None:
+        raise ValueError("sweep(now): now must be timezone-aware")
+    run = _Run(_utc(now), ZoneInfo(settings.timezone), calendar, settings.escalate_after_working_days,
+               timedelta(minutes=settings.late_grace_minutes))
+    written, after = 0, 0
+    while True:
+        try:
+            with db_engine.begin() as conn:
+                rows = conn.execute(_candidates(run, after, batch_size, is_postgres(db_engine))).all()
+                batch = sum(_handle_in_savepoint(conn, run, row) for row in rows)
+        except Exception:
+            log.exception("sweep.batch_failed", after_deadline_id=after)
+            break
+        if not rows:
+            break
+        written, after = written + batch, rows[-1].id
+    log.info("sweep.done", written=written, now=run.now.isoformat())
+    return written
+
+
+def _candidates(run: _Run, after: int, limit: int, postgres: bool) -> Select[Any]:
+    """Open, unpaused deadlines with an alert possibly due and not yet escalated, by id."""
+    escalated = exists().where(A.c.deadline_id == D.c.id, A.c.kind == "escalation")
+    query = (
+        select(D, P.c.code.label("dossier_code"), P.c.commune_code, P.c.regime)
+        .join(P, P.c.id == D.c.dossier_id)
+        .where(
+            D.c.closed_at.is_(None),
+            D.c.paused_at.is_(None),
+            D.c.id > after,
+            or_(D.c.remind_on <= run.today, D.c.due_on <= run.today, D.c.due_at <= run.now + HOUR),
+            ~escalated,
+        )
+        .order_by(D.c.id)
+        .limit(limit)
+    )
+    return query.with_for_update(skip_locked=True, of=D) if postgres else query
+
+
+def _handle_in_savepoint(conn: Connection, run: _Run, row: Row[Any]) -> int:
+    """One deadline: its own savepoint, so a failure is logged and the sweep goes on."""
+    try:
+        with conn.begin_nested():
+            return _handle(conn, run, row)
+    except Exception:
+        log.exception("sweep.deadline_failed", deadline_id=row.id, dossier_code=row.dossier_code)
+        return 0
+
+
+def _handle(conn: Connection, run: _Run, row: Row[Any]) -> int:
+    times = alert_times(row.due_on, row.due_at, row.remind_on, run.calendar, run.tz, run.escalate_after)
+    written = 0
+    for kind, scheduled_for in times.items():
+        if scheduled_for > run.now:
+            break
+        late = run.now - scheduled_for > run.late_after
+        alert_id = _insert_alert(conn, run, row, kind, scheduled_for, late)
+        if alert_id is None:
+            continue  # written before, by an earlier sweep or another process
+        responsible = _responsible(conn, run, row)
+        for agency_id in _recipients(conn, run, row, kind, responsible):
+            context = _context(run, row, kind, agency_id, late, escalated_from=responsible)
+            _insert_outbox(conn, run, row, kind, f"alert:{alert_id}:{agency_id}", agency_id, context)
+        log.info("sweep.alert_written", deadline_id=row.id, dossier_code=row.dossier_code, kind=kind,
+                 late=late, scheduled_for=scheduled_for.isoformat())
+        written += 1
+    return written
+
+
+def _insert(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def _insert_alert(
+    conn: Connection, run: _Run, row: Row[Any], kind: str, scheduled_for: datetime, late: bool
+) -> int | None:
+    values = {"deadline_id": row.id, "dossier_id": row.dossier_id, "kind": kind,
+              "scheduled_for": scheduled_for, "created_at": run.now, "late": late}
+    statement = _insert(conn)(A).values(values).on_conflict_do_nothing(index_elements=["deadline_id", "kind"])
+    return conn.execute(statement.returning(A.c.id)).scalar_one_or_none()
+
+
+def _insert_outbox(
+    conn: Connection, run: _Run, row: Row[Any], kind: str, dedupe_key: str, agency_id: str,
+    context: dict[str, object],
+) -> None:
+    values = {"created_at": run.now, "kind": kind, "dossier_id": row.dossier_id, "agency_id": agency_id,
+              "context": context, "status": "pending", "dedupe_key": dedupe_key}
+    conn.execute(_insert(conn)(O).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+
+
+def _directory(conn: Connection, run: _Run) -> Directory:
+    if run.directory is None:
+        run.directory = Directory.load(conn)
+    return run.directory
+
+
+def _responsible(conn: Connection, run: _Run, row: Row[Any]) -> str | None:
+    if row.agency_id is not None:
+        return str(row.agency_id)
+    return _directory(conn, run).resolve(row.agency_type, row.commune_code, run.today)
+
+
+def _recipients(
+    conn: Connection, run: _Run, row: Row[Any], kind: str, responsible: str | None
+) -> list[str]:
+    """The responsible agency; for an escalation also each supervising agency type, resolved."""
+    wanted: list[str | None] = [responsible]
+    types: Sequence[str] = tuple(row.escalate_to or ()) if kind == "escalation" else ()
+    wanted += [_directory(conn, run).resolve(t, row.commune_code, run.today) for t in types]
+    for agency_type, agency_id in zip([row.agency_type, *types], wanted, strict=True):
+        if agency_id is None:
+            log.warning("sweep.agency_unresolved", deadline_id=row.id, agency_type=agency_type,
+                        commune_code=row.commune_code)
+    return list(dict.fromkeys(a for a in wanted if a is not None))
+
+
+def _context(
+    run: _Run, row: Row[Any], kind: str, agency_id: str, late: bool, *, escalated_from: str | None
+) -> dict[str, object]:
+    """What a message about the alert may say: no names, no ID numbers."""
+    context: dict[str, object] = {
+        "dossier_code": row.dossier_code, "regime": row.regime, "stage": row.stage,
+        "due_on": row.due_on.isoformat(), "days_left": (row.due_on - run.today).days,
+        "rule_id": row.rule_id, "basis": row.basis, "status_mark": row.status_mark,
+        "late": late, "agency_id": agency_id,
+    }
+    if kind == "escalation":
+        context["escalated_from"] = escalated_from
+    return context
+
+
+# --------------------------------------------------------------------------- listing
+
+
+def open_deadlines(
+    db_engine: Engine, now: datetime, *, agency_id: str | None = None, overdue_only: bool = False,
+    timezone: str = DEFAULT_TIMEZONE,
+) -> list[DeadlineView]:
+    """Open deadlines, soonest first; ``overdue_only``: running ones whose period has passed."""
+    moment = _utc(now)
+    today = moment.astimezone(ZoneInfo(timezone)).date()
+    query = (
+        select(D, P.c.code.label("dossier_code"))
+        .join(P, P.c.id == D.c.dossier_id)
+        .where(D.c.closed_at.is_(None))
+        .order_by(D.c.due_at, D.c.id)
+    )
+    if agency_id is not None:
+        query = query.where(D.c.agency_id == agency_id)
+    if overdue_only:
+        query = query.where(and_(D.c.due_at < moment, D.c.paused_at.is_(None)))
+    with db_engine.connect() as conn:
+        return list(_views(conn.execute(query).all(), today))
+
+
+def _views(rows: Sequence[Row[Any]], today: date) -> Iterator[DeadlineView]:
+    for r in rows:
+        yield DeadlineView(r.id, r.dossier_code, r.stage, r.rule_id, r.due_on, (r.due_on - today).days,
+                           r.agency_id, r.status_mark, r.basis, r.paused_at is not None)
