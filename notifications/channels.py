@@ -69,9 +69,7 @@ def agency_contact(conn: Connection, settings: Settings, agency_id: str | None) 
     if agency_id is None:
         return Contact()
     table = Agency.__table__
-    row = conn.execute(
-        select(table.c.email, table.c.webhook_url).where(table.c.id == agency_id)
-    ).first()
+    row = conn.execute(select(table.c.email, table.c.webhook_url).where(table.c.id == agency_id)).first()
     configured = settings.agencies.get(agency_id)
     email = (row.email if row else None) or (configured.email if configured else None)
     webhook = (row.webhook_url if row else None) or (configured.webhook_url if configured else None)

@@ -14,9 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-KINDS: tuple[str, ...] = (
-    "stage_entered", "reminder", "due", "overdue", "escalation", "reassigned", "refused",
-)
+KINDS: tuple[str, ...] = ("stage_entered", "reminder", "due", "overdue", "escalation", "reassigned", "refused")
 LANGUAGES: tuple[str, ...] = ("vi", "en")
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -37,9 +37,7 @@ def build_scheduler(job: Callable[[], object], interval_seconds: int, *, backgro
     """
     if interval_seconds <= 0:
         raise ValueError(f"interval_seconds must be positive, got {interval_seconds}")
-    scheduler: BaseScheduler = (
-        BackgroundScheduler(timezone=UTC) if background else BlockingScheduler(timezone=UTC)
-    )
+    scheduler: BaseScheduler = BackgroundScheduler(timezone=UTC) if background else BlockingScheduler(timezone=UTC)
     scheduler.add_job(
         job,
         IntervalTrigger(seconds=interval_seconds, timezone=UTC),

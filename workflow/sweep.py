@@ -12,14 +12,14 @@ Logs name deadlines and dossier codes only, never personal data.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import Connection, Engine, Row, Select, and_, exists, or_, select
+from sqlalchemy import Connection, Engine, Row, Select, Table, and_, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from handlers.calendar import WorkingCalendar
@@ -36,6 +36,8 @@ KINDS = ("reminder", "due", "overdue", "escalation")  # also the order alerts ar
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 OFFICE_OPENS = time(8)
 HOUR = timedelta(hours=1)
+_CONTEXT_COPIED = ("dossier_code", "regime", "stage", "rule_id", "basis", "status_mark")
+_VIEW_COPIED = ("dossier_code", "stage", "rule_id", "due_on", "agency_id", "status_mark", "basis")
 
 D = Deadline.__table__  # type: ignore[attr-defined]
 A = Alert.__table__  # type: ignore[attr-defined]
@@ -87,13 +89,17 @@ def _local_at(day: date, at: time, tz: ZoneInfo) -> datetime:
 
 
 def _is_hour_rule(due_at: datetime, due_on: date, tz: ZoneInfo) -> bool:
-    """Day rules end with the due day (``due_at`` in its last minute); hour rules end at an hour."""
-    local = _utc(due_at).astimezone(tz)
-    return not (local.date() == due_on and local.time() >= time(23, 59))
+    """Day rules end with the due day (``due_at`` in its last minute, or midnight after it)."""
+    last_minute = datetime.combine(due_on, time(23, 59), tzinfo=tz)
+    return not last_minute <= _utc(due_at) <= last_minute + timedelta(minutes=1)
 
 
 def alert_times(
-    due_on: date, due_at: datetime, remind_on: date, calendar: WorkingCalendar, tz: ZoneInfo,
+    due_on: date,
+    due_at: datetime,
+    remind_on: date,
+    calendar: WorkingCalendar,
+    tz: ZoneInfo,
     escalate_after: int,
 ) -> dict[str, datetime]:
     """When each alert kind of a deadline is due (aware UTC), in the order they are written."""
@@ -119,8 +125,13 @@ def sweep(
     """Write every alert due at ``now`` (tz-aware) exactly once; return how many were written."""
     if now.tzinfo is None:
         raise ValueError("sweep(now): now must be timezone-aware")
-    run = _Run(_utc(now), ZoneInfo(settings.timezone), calendar, settings.escalate_after_working_days,
-               timedelta(minutes=settings.late_grace_minutes))
+    run = _Run(
+        _utc(now),
+        ZoneInfo(settings.timezone),
+        calendar,
+        settings.escalate_after_working_days,
+        timedelta(minutes=settings.late_grace_minutes),
+    )
     written, after = 0, 0
     while True:
         try:
@@ -133,7 +144,7 @@ def sweep(
         if not rows:
             break
         written, after = written + batch, rows[-1].id
-    log.info("sweep.done", written=written, now=run.now.isoformat())
+    (log.info if written else log.debug)("sweep.done", written=written, now=run.now.isoformat())
     return written
 
 
@@ -173,39 +184,31 @@ def _handle(conn: Connection, run: _Run, row: Row[Any]) -> int:
         if scheduled_for > run.now:
             break
         late = run.now - scheduled_for > run.late_after
-        alert_id = _insert_alert(conn, run, row, kind, scheduled_for, late)
+        alert = {"deadline_id": row.id, "dossier_id": row.dossier_id, "kind": kind, "late": late}
+        alert_id = _insert_new(conn, A, {**alert, "scheduled_for": scheduled_for, "created_at": run.now})
         if alert_id is None:
             continue  # written before, by an earlier sweep or another process
-        responsible = _responsible(conn, run, row)
-        for agency_id in _recipients(conn, run, row, kind, responsible):
-            context = _context(run, row, kind, agency_id, late, escalated_from=responsible)
-            _insert_outbox(conn, run, row, kind, f"alert:{alert_id}:{agency_id}", agency_id, context)
-        log.info("sweep.alert_written", deadline_id=row.id, dossier_code=row.dossier_code, kind=kind,
-                 late=late, scheduled_for=scheduled_for.isoformat())
+        _write_messages(conn, run, row, kind, alert_id, late)
+        log.info("sweep.alert_written", deadline_id=row.id, dossier_code=row.dossier_code, kind=kind, late=late)
         written += 1
     return written
 
 
-def _insert(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+def _write_messages(conn: Connection, run: _Run, row: Row[Any], kind: str, alert_id: int, late: bool) -> None:
+    """One pending outbox message per recipient of a newly written alert."""
+    responsible = _responsible(conn, run, row)
+    for agency_id in _recipients(conn, run, row, kind, responsible):
+        message = {"kind": kind, "dossier_id": row.dossier_id, "agency_id": agency_id, "status": "pending"}
+        context = _context(run, row, kind, agency_id, late, escalated_from=responsible)
+        dedupe_key = f"alert:{alert_id}:{agency_id}"
+        _insert_new(conn, O, {**message, "context": context, "created_at": run.now, "dedupe_key": dedupe_key})
 
 
-def _insert_alert(
-    conn: Connection, run: _Run, row: Row[Any], kind: str, scheduled_for: datetime, late: bool
-) -> int | None:
-    values = {"deadline_id": row.id, "dossier_id": row.dossier_id, "kind": kind,
-              "scheduled_for": scheduled_for, "created_at": run.now, "late": late}
-    statement = _insert(conn)(A).values(values).on_conflict_do_nothing(index_elements=["deadline_id", "kind"])
-    return conn.execute(statement.returning(A.c.id)).scalar_one_or_none()
-
-
-def _insert_outbox(
-    conn: Connection, run: _Run, row: Row[Any], kind: str, dedupe_key: str, agency_id: str,
-    context: dict[str, object],
-) -> None:
-    values = {"created_at": run.now, "kind": kind, "dossier_id": row.dossier_id, "agency_id": agency_id,
-              "context": context, "status": "pending", "dedupe_key": dedupe_key}
-    conn.execute(_insert(conn)(O).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+def _insert_new(conn: Connection, table: Table, values: dict[str, Any]) -> int | None:
+    """Insert unless a row with the same unique key exists: the new row's id, or None."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(values).on_conflict_do_nothing().returning(table.c.id)
+    return conn.execute(statement).scalar_one_or_none()
 
 
 def _directory(conn: Connection, run: _Run) -> Directory:
@@ -220,17 +223,16 @@ def _responsible(conn: Connection, run: _Run, row: Row[Any]) -> str | None:
     return _directory(conn, run).resolve(row.agency_type, row.commune_code, run.today)
 
 
-def _recipients(
-    conn: Connection, run: _Run, row: Row[Any], kind: str, responsible: str | None
-) -> list[str]:
+def _recipients(conn: Connection, run: _Run, row: Row[Any], kind: str, responsible: str | None) -> list[str]:
     """The responsible agency; for an escalation also each supervising agency type, resolved."""
     wanted: list[str | None] = [responsible]
     types: Sequence[str] = tuple(row.escalate_to or ()) if kind == "escalation" else ()
     wanted += [_directory(conn, run).resolve(t, row.commune_code, run.today) for t in types]
     for agency_type, agency_id in zip([row.agency_type, *types], wanted, strict=True):
         if agency_id is None:
-            log.warning("sweep.agency_unresolved", deadline_id=row.id, agency_type=agency_type,
-                        commune_code=row.commune_code)
+            log.warning(
+                "sweep.agency_unresolved", deadline_id=row.id, agency_type=agency_type, commune_code=row.commune_code
+            )
     return list(dict.fromkeys(a for a in wanted if a is not None))
 
 
@@ -238,12 +240,9 @@ def _context(
     run: _Run, row: Row[Any], kind: str, agency_id: str, late: bool, *, escalated_from: str | None
 ) -> dict[str, object]:
     """What a message about the alert may say: no names, no ID numbers."""
-    context: dict[str, object] = {
-        "dossier_code": row.dossier_code, "regime": row.regime, "stage": row.stage,
-        "due_on": row.due_on.isoformat(), "days_left": (row.due_on - run.today).days,
-        "rule_id": row.rule_id, "basis": row.basis, "status_mark": row.status_mark,
-        "late": late, "agency_id": agency_id,
-    }
+    context: dict[str, object] = {name: getattr(row, name) for name in _CONTEXT_COPIED}
+    context |= {"due_on": row.due_on.isoformat(), "days_left": (row.due_on - run.today).days}
+    context |= {"late": late, "agency_id": agency_id}
     if kind == "escalation":
         context["escalated_from"] = escalated_from
     return context
@@ -253,7 +252,11 @@ def _context(
 
 
 def open_deadlines(
-    db_engine: Engine, now: datetime, *, agency_id: str | None = None, overdue_only: bool = False,
+    db_engine: Engine,
+    now: datetime,
+    *,
+    agency_id: str | None = None,
+    overdue_only: bool = False,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> list[DeadlineView]:
     """Open deadlines, soonest first; ``overdue_only``: running ones whose period has passed."""
@@ -270,10 +273,11 @@ def open_deadlines(
     if overdue_only:
         query = query.where(and_(D.c.due_at < moment, D.c.paused_at.is_(None)))
     with db_engine.connect() as conn:
-        return list(_views(conn.execute(query).all(), today))
+        return [_view(row, today) for row in conn.execute(query).all()]
 
 
-def _views(rows: Sequence[Row[Any]], today: date) -> Iterator[DeadlineView]:
-    for r in rows:
-        yield DeadlineView(r.id, r.dossier_code, r.stage, r.rule_id, r.due_on, (r.due_on - today).days,
-                           r.agency_id, r.status_mark, r.basis, r.paused_at is not None)
+def _view(row: Row[Any], today: date) -> DeadlineView:
+    copied = {name: getattr(row, name) for name in _VIEW_COPIED}
+    return DeadlineView(
+        deadline_id=row.id, days_left=(row.due_on - today).days, paused=row.paused_at is not None, **copied
+    )

@@ -1,0 +1,253 @@
+"""The engine on SQLite and PostgreSQL: journeys, refusals, concurrency, idempotency, the log."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from tests.journeys import Journey, actor, attachments, doc, open_adult, to_closure, to_court_decision
+from workflow.audit import verify_chain
+from workflow.errors import InvalidInput, StepNotAvailable, StepRefused, VersionConflict
+from workflow.tables import Deadline, Dossier, Outbox, TransitionLog
+
+LOG = TransitionLog.__table__
+DEADLINE = Deadline.__table__
+DOSSIER = Dossier.__table__
+OUTBOX = Outbox.__table__
+
+
+def _count(rt, table, **where) -> int:  # type: ignore[no-untyped-def]
+    query = select(table)
+    for column, value in where.items():
+        query = query.where(table.c[column] == value)
+    with rt.db.connect() as conn:
+        return len(conn.execute(query).all())
+
+
+def _open(rt, clock, **kw) -> Journey:  # type: ignore[no-untyped-def]
+    result = open_adult(rt, clock, **kw)
+    return Journey(rt, clock, result.dossier_id)
+
+
+class TestJourneys:
+    def test_an_adult_dossier_goes_through_every_stage_to_closure_after_two_years_of_supervision(
+            self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+
+        to_closure(journey, term=12)
+
+        view = _dossier(rt, journey.dossier_id)
+        assert view.state == "closed"
+        assert view.closing_reason == "supervision_completed"
+        assert view.regime == "vn-2021"
+        assert _count(rt, DEADLINE, dossier_id=journey.dossier_id, closed_at=None) == 0
+        assert verify_chain(rt.db).ok
+
+    def test_a_minor_gets_one_year_of_supervision_and_a_six_month_term(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock, birth="2007-01-15", id_number="011207001111")
+
+        with pytest.raises(StepRefused) as refused_two_years:
+            to_closure(journey, term=6, supervision_days=200)
+
+        assert [r["code"] for r in refused_two_years.value.result.refusals] == ["supervision.period_running"]
+        journey.step("end_supervision", "commune_committee", days=170)
+        assert _dossier(rt, journey.dossier_id).closing_reason == "supervision_completed"
+        assert _dossier(rt, journey.dossier_id).track == "minor"
+
+    def test_a_returned_dossier_is_supplemented_and_resubmitted(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+        journey.step("request_determination", "commune_police")
+        journey.step("record_determination", "health_facility", {"determination_outcome": "addicted"}, days=2)
+        journey.step("notify_person", "commune_committee",
+                     {"grounds": "no_voluntary_rehab", "attachments": attachments(clock.today)}, days=1)
+        journey.step("send_to_labour", "commune_committee", days=7)
+
+        journey.step("return_for_supplementation", "labour_office", {"reasons": "Thiếu xác nhận cư trú"}, days=1)
+        supplement = _open_deadlines(rt, journey.dossier_id)
+        journey.step("resubmit", "commune_committee", days=1)
+
+        assert [d.rule_id for d in supplement] == ["supplement.compiler"]
+        assert journey.state == "labour_review"
+
+
+class TestRefusals:
+    def test_a_refused_step_changes_nothing_but_the_log_and_says_every_unmet_condition(
+            self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+        journey.step("request_determination", "commune_police")
+        journey.step("record_determination", "health_facility", {"determination_outcome": "addicted"})
+        before = _dossier(rt, journey.dossier_id)
+        deadlines_before = _count(rt, DEADLINE)
+        outbox_before = _count(rt, OUTBOX)
+
+        with pytest.raises(StepRefused) as refused:
+            rt.engine.fire(journey.dossier_id, "notify_person", actor("labour_office"), {})
+
+        codes = [r["code"] for r in refused.value.result.refusals]
+        assert codes == ["actor.not_authorised", "documents.missing", "documents.missing", "grounds.missing"]
+        assert all(r["basis"] and r["reason_vi"] and r["reason_en"] for r in refused.value.result.refusals)
+        after = _dossier(rt, journey.dossier_id)
+        assert (after.state, after.version, after.data) == (before.state, before.version, before.data)
+        assert after.last_seq == before.last_seq + 1
+        assert (_count(rt, DEADLINE), _count(rt, OUTBOX)) == (deadlines_before, outbox_before)
+        assert verify_chain(rt.db).ok
+
+    def test_a_step_from_the_wrong_state_is_not_available_and_is_logged(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+
+        with pytest.raises(StepNotAvailable) as err:
+            rt.engine.fire(journey.dossier_id, "record_escort", actor("district_police"), {})
+
+        assert "request_determination" in err.value.available
+        assert _count(rt, LOG, dossier_id=journey.dossier_id) == 2
+
+    def test_bad_payload_names_the_field(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+
+        with pytest.raises(InvalidInput) as err:
+            rt.engine.fire(journey.dossier_id, "request_determination", actor("commune_police"),
+                           {"document": {"number": "1/CV", "date": "2099-01-01"}})
+
+        assert err.value.field == "document.date"
+        assert "future" in err.value.reason
+
+    def test_an_under_12_or_a_foreigner_cannot_be_opened_and_nothing_is_stored(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+
+        with pytest.raises(StepRefused) as err:
+            rt.engine.open_dossier(person={"full_name": "A", "birth_date": "2012-03-02", "nationality": "LA"},
+                                   commune_code=journey_commune(), violation=doc("1/BB", clock.today),
+                                   actor=actor("commune_police"))
+
+        assert {r["code"] for r in err.value.result.refusals} == {"eligibility.under_12", "eligibility.foreigner"}
+        assert _count(rt, DOSSIER) == 0
+        assert _count(rt, LOG) == 0
+
+
+class TestConcurrencyAndIdempotency:
+    def test_of_two_concurrent_fires_with_one_version_exactly_one_applies(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+        version = _dossier(rt, journey.dossier_id).version
+        outcomes: list[str] = []
+        barrier = threading.Barrier(4)
+
+        def attempt(i: int) -> None:
+            barrier.wait()
+            try:
+                rt.engine.fire(journey.dossier_id, "request_determination", actor("commune_police"),
+                               {"document": doc(f"{i}/CV", clock.today)}, expected_version=version)
+                outcomes.append("applied")
+            except (VersionConflict, StepNotAvailable) as err:
+                outcomes.append(type(err).__name__)
+
+        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+        assert sorted(outcomes) == ["VersionConflict"] * 3 + ["applied"] or outcomes.count("applied") == 1
+        assert outcomes.count("applied") == 1
+        assert _dossier(rt, journey.dossier_id).version == version + 1
+        assert _count(rt, DEADLINE, dossier_id=journey.dossier_id, stage="determination_requested") == 1
+        assert verify_chain(rt.db).ok
+
+    def test_the_same_idempotency_key_returns_the_first_result_and_writes_nothing(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+        payload = {"document": doc("5/CV", clock.today)}
+        first = rt.engine.fire(journey.dossier_id, "request_determination", actor("commune_police"), payload,
+                               idempotency_key="req-1")
+        log_count, outbox_count = _count(rt, LOG), _count(rt, OUTBOX)
+
+        again = rt.engine.fire(journey.dossier_id, "request_determination", actor("commune_police"), payload,
+                               idempotency_key="req-1")
+
+        assert again.replayed and not first.replayed
+        assert (again.to_state, again.version, again.hash) == (first.to_state, first.version, first.hash)
+        assert (_count(rt, LOG), _count(rt, OUTBOX)) == (log_count, outbox_count)
+
+    def test_a_replayed_refusal_is_refused_again_without_a_new_entry(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+        with pytest.raises(StepRefused):
+            rt.engine.fire(journey.dossier_id, "request_determination", actor("commune_police"), {},
+                           idempotency_key="k")
+        count = _count(rt, LOG)
+
+        with pytest.raises(StepRefused) as again:
+            rt.engine.fire(journey.dossier_id, "request_determination", actor("commune_police"), {},
+                           idempotency_key="k")
+
+        assert again.value.result.replayed
+        assert _count(rt, LOG) == count
+
+
+class TestTheLog:
+    def test_update_and_delete_on_the_log_are_rejected_by_the_database(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        _open(rt, clock)
+
+        for statement in ("UPDATE transition_log SET actor = 'someone else'", "DELETE FROM transition_log"):
+            with pytest.raises((IntegrityError, DBAPIError)) as err, rt.db.begin() as conn:
+                conn.execute(text(statement))
+            assert "append-only" in str(err.value)
+        assert _count(rt, LOG) == 1
+
+    def test_tampering_is_detected_and_names_the_first_broken_entry(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+        to_court_decision(journey)
+        _tamper(rt, journey.dossier_id, seq=4)
+
+        report = verify_chain(rt.db)
+
+        assert not report.ok
+        assert (report.first_break.dossier_id, report.first_break.seq) == (journey.dossier_id, 4)
+
+
+def _tamper(rt, dossier_id: int, seq: int) -> None:  # type: ignore[no-untyped-def]
+    """Someone with database access edits an entry behind the triggers' back."""
+    with rt.db.begin() as conn:
+        if rt.db.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE transition_log DISABLE TRIGGER USER"))
+            conn.execute(text(f"UPDATE transition_log SET actor='x' WHERE dossier_id={dossier_id} AND seq={seq}"))
+            conn.execute(text("ALTER TABLE transition_log ENABLE TRIGGER USER"))
+        else:
+            conn.execute(text("DROP TRIGGER transition_log_no_update"))
+            conn.execute(text(f"UPDATE transition_log SET actor='x' WHERE dossier_id={dossier_id} AND seq={seq}"))
+
+
+def journey_commune() -> str:
+    from tests.journeys import COMMUNE
+
+    return COMMUNE
+
+
+def _dossier(rt, dossier_id: int):  # type: ignore[no-untyped-def]
+    with rt.db.connect() as conn:
+        return conn.execute(select(DOSSIER).where(DOSSIER.c.id == dossier_id)).one()
+
+
+def _open_deadlines(rt, dossier_id: int):  # type: ignore[no-untyped-def]
+    with rt.db.connect() as conn:
+        return conn.execute(select(DEADLINE).where(DEADLINE.c.dossier_id == dossier_id,
+                                                   DEADLINE.c.closed_at.is_(None))).all()
+
+
+def test_dates_are_dates(journey_runtime) -> None:  # type: ignore[no-untyped-def]
+    rt, clock = journey_runtime
+    journey = _open(rt, clock)
+    row = _open_deadlines(rt, journey.dossier_id)[0]
+    assert isinstance(row.due_on, date)

@@ -1,0 +1,380 @@
+"""Outbox delivery against real parts: SQLite/PostgreSQL, an SMTP server, an HTTP webhook receiver."""
+
+from __future__ import annotations
+
+import email
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import Engine, func, insert, select
+from structlog.testing import capture_logs
+
+from notifications.channels import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
+from notifications.worker import (
+    DeadLetterNotFound,
+    claim_next,
+    dead_letters,
+    deliver_pending,
+    fan_out,
+    retry_dead,
+)
+from workflow.db import make_engine, migrate
+from workflow.settings import Settings, SmtpSettings, WebhookSettings
+from workflow.tables import Agency, Delivery, InboxItem, Outbox
+
+NOW = datetime(2026, 3, 15, 2, 0, tzinfo=UTC)
+SECRET = "test-webhook-secret"
+AGENCY = "tuan-giao.labour_office"
+ADDRESS = "ldtbxh@tuangiao.example"
+OVERDUE = {
+    "dossier_code": "HS-2026-0042",
+    "stage_label_vi": "Phòng LĐTBXH kiểm tra hồ sơ, chuyển Tòa án",
+    "due_on": "2026-03-12",
+    "days_left": -3,
+    "basis": "Nghị định 116/2021/NĐ-CP, Điều 43 khoản 1",
+    "status_mark": "confirmed",
+}
+
+# --------------------------------------------------------------------------- real servers
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Mailbox:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook name)
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    def messages(self) -> list[EmailMessage]:
+        return [email.message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]
+
+
+class Receiver(ThreadingHTTPServer):
+    daemon_threads = True
+    status = 200
+    delay = 0.0
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), ReceiverHandler)
+        self.requests: list[tuple[Any, bytes]] = []
+        self.url = f"http://127.0.0.1:{self.server_address[1]}/alerts"
+
+
+class ReceiverHandler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server hook name)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        time.sleep(self.server.delay)
+        self.server.requests.append((self.headers, body))
+        self.send_response(self.server.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (base-class signature)
+        """Quiet: the test asserts on what was received."""
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box, port = Mailbox(), free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+# --------------------------------------------------------------------------- database helpers
+
+
+@pytest.fixture
+def db(tmp_path: Any) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def settings(smtp_port: int | None = None, **overrides: Any) -> Settings:
+    smtp = SmtpSettings(enabled=smtp_port is not None, port=smtp_port or 1, timeout_seconds=5)
+    values: dict[str, Any] = {
+        "smtp": smtp,
+        "webhook": WebhookSettings(secret=SECRET, timeout_seconds=5),
+        "delivery_max_attempts": 3,
+        "delivery_backoff_seconds": 30,
+    }
+    return Settings(database_url="sqlite://", **(values | overrides))
+
+
+def add_agency(engine: Engine, email_address: str | None = None, webhook_url: str | None = None) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Agency.__table__).values(
+                id=AGENCY, type="labour_office", name_vi="Phòng LĐTBXH huyện Tuần Giáo",
+                area_code="tuan-giao", covers=[], email=email_address, webhook_url=webhook_url,
+            )
+        )  # fmt: skip
+
+
+def queue(engine: Engine, kind: str = "overdue", number: int = 1, **context: object) -> int:
+    with engine.begin() as conn:
+        return conn.execute(
+            insert(Outbox.__table__).values(
+                created_at=NOW - timedelta(minutes=1), kind=kind, dossier_id=number, agency_id=AGENCY,
+                context=OVERDUE | context, status="pending", dedupe_key=f"{kind}:{number}",
+            )
+        ).inserted_primary_key[0]  # fmt: skip
+
+
+def deliveries(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return {row.channel: row for row in conn.execute(select(Delivery.__table__))}
+
+
+def inbox(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        return conn.execute(select(InboxItem.__table__)).all()
+
+
+# --------------------------------------------------------------------------- e-mail
+
+
+def test_email_reaches_a_real_smtp_server_with_vietnamese_text_intact(db, mailbox) -> None:
+    box, port = mailbox
+    add_agency(db, email_address=ADDRESS)
+    queue(db)
+
+    stats = deliver_pending(db, settings(port), NOW)
+
+    assert (stats.fanned_out, stats.sent, stats.failed, stats.dead) == (1, 2, 0, 0)
+    assert box.envelopes[0].rcpt_tos == [ADDRESS]
+    [mail] = box.messages()
+    assert mail["Subject"].startswith("[Quá hạn] Hồ sơ HS-2026-0042: Quá hạn 3 ngày")
+    body = mail.get_content()
+    assert "Quá hạn 3 ngày" in body
+    assert "Điều 43 khoản 1" in body
+    assert "Thời hạn: 12/03/2026" in body
+
+
+def test_inbox_item_is_created_even_when_email_fails(db) -> None:
+    add_agency(db, email_address=ADDRESS)
+    queue(db)
+
+    stats = deliver_pending(db, settings(free_port()), NOW)  # nothing listens there
+
+    assert (stats.sent, stats.failed) == (1, 1)
+    [item] = inbox(db)
+    assert (item.agency_id, item.kind, item.dossier_id) == (AGENCY, "overdue", 1)
+    assert "Quá hạn 3 ngày" in item.subject
+    email_delivery = deliveries(db)["email"]
+    assert email_delivery.status == "pending"
+    assert email_delivery.last_error == "smtp ConnectionRefusedError"
+
+
+def test_email_is_not_queued_when_smtp_is_disabled_or_there_is_no_address(db) -> None:
+    add_agency(db)
+
+    queue(db, number=1)
+    deliver_pending(db, settings(free_port()), NOW)
+    queue(db, number=2)
+    deliver_pending(db, settings(None, agencies={AGENCY: {"email": ADDRESS}}), NOW)
+
+    assert set(deliveries(db)) == {"inbox"}
+
+
+def test_configured_address_is_used_when_the_agency_row_has_none(db, mailbox) -> None:
+    box, port = mailbox
+    add_agency(db)
+    queue(db)
+
+    deliver_pending(db, settings(port, agencies={AGENCY: {"email": "cau-hinh@tuangiao.example"}}), NOW)
+
+    assert box.envelopes[0].rcpt_tos == ["cau-hinh@tuangiao.example"]
+
+
+# --------------------------------------------------------------------------- webhook
+
+
+def test_webhook_is_signed_and_the_receiver_can_verify_it(db, receiver) -> None:
+    add_agency(db, webhook_url=receiver.url)
+    outbox_id = queue(db, kind="reminder", days_left=2)
+
+    stats = deliver_pending(db, settings(), NOW)
+
+    assert stats.sent == 2
+    [(headers, body)] = receiver.requests
+    stamp, signature = headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER]
+    assert verify_signature(SECRET, stamp, body, signature, now=time.time())
+    assert not verify_signature("another-secret", stamp, body, signature, now=time.time())
+    assert not verify_signature(SECRET, stamp, body.replace(b"2026", b"2027"), signature, now=time.time())
+    assert not verify_signature(SECRET, stamp, body, signature, now=time.time() + 301)
+    payload = json.loads(body)
+    assert (payload["id"], payload["kind"], payload["context"]["dossier_code"]) == (outbox_id, "reminder", "HS-2026-0042")
+    assert "Còn 2 ngày đến hạn" in payload["body"]
+
+
+def test_webhook_without_a_secret_is_not_sent_unsigned(db, receiver) -> None:
+    add_agency(db, webhook_url=receiver.url)
+    queue(db)
+
+    with capture_logs() as logs:
+        deliver_pending(db, settings(webhook=WebhookSettings(secret=None)), NOW)
+
+    assert set(deliveries(db)) == {"inbox"}
+    assert receiver.requests == []
+    assert "outbox.webhook_without_secret" in [entry["event"] for entry in logs]
+
+
+def test_failing_endpoint_is_retried_with_growing_delays_then_dead_lettered(db, receiver) -> None:
+    receiver.status = 500
+    add_agency(db, webhook_url=receiver.url)
+    queue(db)
+    config = settings()
+
+    with capture_logs() as logs:
+        first = deliver_pending(db, config, NOW)
+        after_first = deliveries(db)["webhook"]
+        early = deliver_pending(db, config, NOW + timedelta(seconds=29))
+        deliver_pending(db, config, NOW + timedelta(seconds=30))
+        after_second = deliveries(db)["webhook"]
+        last = deliver_pending(db, config, NOW + timedelta(seconds=90))
+
+    assert (first.sent, first.failed, early.failed, last.dead) == (1, 1, 0, 1)
+    assert (after_first.attempts, after_first.next_attempt_at) == (1, NOW + timedelta(seconds=30))
+    assert (after_second.attempts, after_second.next_attempt_at) == (2, NOW + timedelta(seconds=90))
+    assert len(receiver.requests) == 3
+    [dead] = dead_letters(db)
+    assert (dead.channel, dead.attempts, dead.last_error, dead.kind) == ("webhook", 3, "webhook HTTP 500", "overdue")
+    events = [entry["event"] for entry in logs]
+    assert events.count("delivery.failed") == 2
+    assert events.count("delivery.dead") == 1
+    assert not [entry for entry in logs if receiver.url in repr(entry) or "Quá hạn" in repr(entry)]
+
+
+def test_retry_dead_gives_a_dead_delivery_fresh_attempts(db, receiver) -> None:
+    receiver.status = 500
+    add_agency(db, webhook_url=receiver.url)
+    queue(db)
+    config = settings(delivery_max_attempts=1)
+    deliver_pending(db, config, NOW)
+    [dead] = dead_letters(db)
+    receiver.status = 204
+
+    retry_dead(db, dead.delivery_id, NOW + timedelta(hours=1))
+    stats = deliver_pending(db, config, NOW + timedelta(hours=1))
+
+    assert stats.sent == 1
+    assert dead_letters(db) == []
+    assert deliveries(db)["webhook"].status == "sent"
+    with pytest.raises(DeadLetterNotFound, match=str(dead.delivery_id)):
+        retry_dead(db, dead.delivery_id, NOW)
+
+
+# --------------------------------------------------------------------------- exactly once
+
+
+def test_running_twice_delivers_each_channel_once(db, mailbox, receiver) -> None:
+    box, port = mailbox
+    add_agency(db, email_address=ADDRESS, webhook_url=receiver.url)
+    queue(db)
+
+    first = deliver_pending(db, settings(port), NOW)
+    second = deliver_pending(db, settings(port), NOW.replace(tzinfo=None) + timedelta(hours=1))
+
+    assert (first.fanned_out, first.sent) == (1, 3)
+    assert (second.fanned_out, second.sent, second.failed) == (0, 0, 0)
+    assert (len(inbox(db)), len(box.envelopes), len(receiver.requests)) == (1, 1, 1)
+    assert {d.status for d in deliveries(db).values()} == {"sent"}
+
+
+def test_fan_out_interrupted_before_marking_the_row_does_not_double_deliveries(db) -> None:
+    add_agency(db)
+    outbox_id = queue(db)
+    with db.begin() as conn:  # a previous worker inserted the delivery, then crashed
+        conn.execute(
+            insert(Delivery.__table__).values(
+                outbox_id=outbox_id, channel="inbox", recipient=AGENCY, status="pending", attempts=0,
+                next_attempt_at=NOW,
+            )
+        )  # fmt: skip
+
+    deliver_pending(db, settings(), NOW)
+
+    assert len(inbox(db)) == 1
+
+
+def test_a_claimed_delivery_is_hidden_from_other_workers_until_its_lease_ends(db) -> None:
+    add_agency(db)
+    queue(db)
+    fan_out(db, settings(), NOW)
+    lease_until = NOW + timedelta(minutes=5)
+
+    assert claim_next(db, NOW, lease_until) is not None
+    assert claim_next(db, NOW, lease_until) is None
+    assert claim_next(db, lease_until, lease_until + timedelta(minutes=5)) is not None
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgres_deliver_each_message_once_per_channel(fresh_postgres_url, mailbox, receiver):
+    box, port = mailbox
+    receiver.delay = 0.01  # keeps both workers busy at the same time
+    engine = make_engine(fresh_postgres_url)
+    migrate(engine)
+    add_agency(engine, email_address=ADDRESS, webhook_url=receiver.url)
+    ids = {queue(engine, number=n) for n in range(1, 21)}
+    config, start = settings(port), threading.Barrier(2)
+    results: list[Any] = []
+
+    def work() -> None:
+        start.wait()
+        results.append(deliver_pending(engine, config, NOW, batch=100))
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    with engine.connect() as conn:
+        items = conn.execute(select(InboxItem.__table__.c.outbox_id)).scalars().all()
+        statuses = conn.execute(select(func.count()).select_from(Delivery.__table__).where(Delivery.__table__.c.status == "sent")).scalar()
+    engine.dispose()
+    print(results)
+    assert sum(r.fanned_out for r in results) == 20
+    assert sum(r.sent for r in results) == 60 == statuses
+    assert sorted(items) == sorted(ids)
+    assert sorted(int(m["X-Rehab-Outbox-Id"]) for m in box.messages()) == sorted(ids)
+    assert sorted(json.loads(body)["id"] for _, body in receiver.requests) == sorted(ids)
