@@ -59,7 +59,14 @@ class DossierFacts:
     incoming: DocumentRef | None = None  # the document the step being attempted produces
 
     def rule(self, rule_id: str) -> Rule:
-        return self.regime.rule(rule_id, self.track)
+        return self.regime.rule(rule_id, self.track, self.document_dates())
+
+    def document_dates(self) -> dict[str, date]:
+        """Document type -> date, the incoming document included (a later law may switch rules by date)."""
+        dates = {doc_type: ref.date for doc_type, ref in self.documents.items()}
+        if self.incoming is not None:
+            dates[self.incoming.type] = self.incoming.date
+        return dates
 
     def fact(self, name: str, default: Any = None) -> Any:
         """The payload's value if the step states it, else the dossier's."""

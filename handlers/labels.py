@@ -32,6 +32,7 @@ DOC_LABELS: dict[str, tuple[str, str]] = {
     "post_rehab_proposal": ("Văn bản đề nghị quản lý sau cai (Mẫu 50)", "post-rehab supervision proposal (form 50)"),
     "post_rehab_decision": ("Quyết định quản lý sau cai nghiện (Mẫu 51)", "post-rehab supervision decision (form 51)"),
     "monitoring_order": ("Quyết định giám sát điện tử", "electronic monitoring order"),
+    "move_notice": ("Thông báo chuyển nơi cư trú cho Công an xã nơi đến", "notice of moving house to the new commune police"),
     "supervision_certificate": ("Giấy chứng nhận chấp hành xong quản lý sau cai (Mẫu 54)", "supervision certificate (form 54)"),
     "relapse_record": ("Biên bản tái nghiện", "relapse record"),
     "discontinuation_decision": ("Quyết định đình chỉ", "discontinuation decision"),

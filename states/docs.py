@@ -86,8 +86,9 @@ def mermaid(regime: Regime) -> str:
     lines = ["stateDiagram-v2"]
     lines += [f'    state "{_mermaid_text(st.label_vi)}" as {st.state.value}' for st in stages_in_order(regime)]
     lines += [f"    [*] --> {state.value}" for state in regime.initial_states]
-    lines += [f"    {src.value} --> {dest.value} : {', '.join(labels)}"
-              for (src, dest), labels in _edges(regime).items()]
+    lines += [
+        f"    {src.value} --> {dest.value} : {', '.join(labels)}" for (src, dest), labels in _edges(regime).items()
+    ]
     lines += [f"    {state.value} --> [*]" for state in regime.final_states]
     return "\n".join(lines) + "\n"
 
@@ -114,12 +115,24 @@ def sync_readme(readme_text: str, regime: Regime | None = None) -> str:
 
 def process_markdown(regimes: Sequence[Regime]) -> str:
     """docs/process.md: one diagram per regime."""
-    out = ["# Sơ đồ quy trình (process diagrams)", "", GENERATED_NOTE, "",
-           "Mỗi chế độ pháp lý một sơ đồ; mũi tên ghi tên bước (trigger) của máy trạng thái. "
-           "Chi tiết thời hạn, căn cứ và điều kiện: [legal-rules.md](legal-rules.md).", ""]
+    out = [
+        "# Sơ đồ quy trình (process diagrams)",
+        "",
+        GENERATED_NOTE,
+        "",
+        "Mỗi chế độ pháp lý một sơ đồ; mũi tên ghi tên bước (trigger) của máy trạng thái. "
+        "Chi tiết thời hạn, căn cứ và điều kiện: [legal-rules.md](legal-rules.md).",
+        "",
+    ]
     for regime in ordered(regimes):
-        out += [f"## `{regime.id}`: {regime.label_vi}", "", f"{_in_force(regime)}. {regime.label_en}.", "",
-                readme_diagram_block(regime).rstrip("\n"), ""]
+        out += [
+            f"## `{regime.id}`: {regime.label_vi}",
+            "",
+            f"{_in_force(regime)}. {regime.label_en}.",
+            "",
+            readme_diagram_block(regime).rstrip("\n"),
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -153,8 +166,9 @@ def _rule_ref(regime: Regime, rule_id: str) -> str:
         return f"`{rule_id}` (không có trong chế độ này)"
     text = f"`{rule_id}` = {value_vi(rule)} {STATUS_MARK[rule.status]}"
     variants = [regime.rules[f"{rule_id}.{t.value}"] for t in Track if f"{rule_id}.{t.value}" in regime.rules]
-    extra = "; ".join(f"{TRACK_VI[Track(v.id.rsplit('.', 1)[1])]}: {value_vi(v)} {STATUS_MARK[v.status]}"
-                      for v in variants)
+    extra = "; ".join(
+        f"{TRACK_VI[Track(v.id.rsplit('.', 1)[1])]}: {value_vi(v)} {STATUS_MARK[v.status]}" for v in variants
+    )
     return f"{text} ({extra})" if extra else text
 
 
@@ -209,8 +223,16 @@ def _step_row(regime: Regime, step: Step) -> tuple[str, ...]:
     guards = " <br> ".join(f"`{g.__name__}`" for g in step.guards) or "—"
     produced = f"{doc_label_vi(step.produces)} (`{step.produces.value}`)" if step.produces else "—"
     actors = ", ".join(AGENCY_VI[a] for a in dict.fromkeys(step.actors))
-    return (f"`{step.name}`", _step_text(step), _sources(regime, step), f"`{step.dest.value}`", actors, guards,
-            produced, step.basis)
+    return (
+        f"`{step.name}`",
+        _step_text(step),
+        _sources(regime, step),
+        f"`{step.dest.value}`",
+        actors,
+        guards,
+        produced,
+        step.basis,
+    )
 
 
 def _override_example(regimes: Sequence[Regime]) -> tuple[str, Rule] | None:
@@ -225,12 +247,17 @@ def _override_example(regimes: Sequence[Regime]) -> tuple[str, Rule] | None:
 def _status_legend(regimes: Sequence[Regime]) -> list[str]:
     overridable = 'Có, theo từng chế độ, trong mục `[rules."<mã chế độ>"]`'
     lines = [
-        "## Dấu trạng thái (status marks)", "",
-        *_table(("Dấu", "Nghĩa", "Sửa trong `config.toml`?"), (
-            ("✔", STATUS_VI[Status.CONFIRMED], "Không: cấu hình sửa giá trị ✔ bị từ chối"),
-            ("◻", STATUS_VI[Status.TO_VERIFY], overridable),
-            ("?", STATUS_VI[Status.UNCONFIRMED], overridable),
-        )), "",
+        "## Dấu trạng thái (status marks)",
+        "",
+        *_table(
+            ("Dấu", "Nghĩa", "Sửa trong `config.toml`?"),
+            (
+                ("✔", STATUS_VI[Status.CONFIRMED], "Không: cấu hình sửa giá trị ✔ bị từ chối"),
+                ("◻", STATUS_VI[Status.TO_VERIFY], overridable),
+                ("?", STATUS_VI[Status.UNCONFIRMED], overridable),
+            ),
+        ),
+        "",
         'Giá trị ◻ là mặc định có thể sửa theo từng chế độ trong `config.toml`, mục `[rules."<mã chế độ>"]`, '
         "không cần sửa mã nguồn. Giá trị ? là giá trị cấu hình chưa được xác nhận: hệ thống dùng giá trị đang "
         "cấu hình. Mọi từ chối dựa trên giá trị ◻ hoặc ? đều ghi rõ giá trị đó chưa được xác nhận.",
@@ -251,45 +278,95 @@ def _side_by_side(regimes: Sequence[Regime]) -> list[str]:
     rows = []
     for rule_id in ids:
         defined = [r.rules[rule_id] for r in regimes if rule_id in r.rules]
-        cells = [f"{value_vi(r.rules[rule_id])} {STATUS_MARK[r.rules[rule_id].status]}" if rule_id in r.rules else "—"
-                 for r in regimes]
+        cells = [
+            f"{value_vi(r.rules[rule_id])} {STATUS_MARK[r.rules[rule_id].status]}" if rule_id in r.rules else "—"
+            for r in regimes
+        ]
         differs = len(defined) != len(regimes) or len({(d.value, d.unit) for d in defined}) > 1
         rows.append((f"`{rule_id}`", defined[-1].label_vi, *cells, "≠" if differs else "="))
     header = ("Mã quy tắc", "Nội dung", *(f"`{r.id}`" for r in regimes), "Khác")
-    return ["## So sánh các chế độ (regimes side by side)", "",
-            "Mỗi dòng một quy tắc; — là quy tắc không có trong chế độ đó; cột Khác: ≠ khi giá trị khác nhau "
-            "hoặc quy tắc thiếu ở một chế độ, = khi giống nhau.", "",
-            *_table(header, rows)]
+    return [
+        "## So sánh các chế độ (regimes side by side)",
+        "",
+        "Mỗi dòng một quy tắc; — là quy tắc không có trong chế độ đó; cột Khác: ≠ khi giá trị khác nhau "
+        "hoặc quy tắc thiếu ở một chế độ, = khi giống nhau.",
+        "",
+        *_table(header, rows),
+    ]
 
 
 def _regime_section(regime: Regime) -> list[str]:
-    out = [f"## Chế độ `{regime.id}`: {regime.label_vi}", "", f"- {_in_force(regime)}.", f"- Căn cứ: {regime.basis}.",
-           f"- English: {regime.label_en}.",
-           "- Trạng thái đầu: " + ", ".join(f"`{s.value}`" for s in regime.initial_states)
-           + "; trạng thái cuối: " + ", ".join(f"`{s.value}`" for s in regime.final_states) + "."]
+    out = [
+        f"## Chế độ `{regime.id}`: {regime.label_vi}",
+        "",
+        f"- {_in_force(regime)}.",
+        f"- Căn cứ: {regime.basis}.",
+        f"- English: {regime.label_en}.",
+        "- Trạng thái đầu: "
+        + ", ".join(f"`{s.value}`" for s in regime.initial_states)
+        + "; trạng thái cuối: "
+        + ", ".join(f"`{s.value}`" for s in regime.final_states)
+        + ".",
+    ]
     out += [f"- Ghi chú: {note}" for note in regime.notes]
-    out += ["", f"### Quy tắc của `{regime.id}` (rules)", "", *_table(
-        ("Mã", "Nội dung", "Giá trị", "Dấu", "Căn cứ", "Ghi chú"),
-        ((f"`{r.id}`", r.label_vi, value_vi(r), STATUS_MARK[r.status], r.basis, r.note)
-         for r in regime.rules.values()))]
-    out += ["", f"### Giai đoạn của `{regime.id}` (stages)", "", *_table(
-        ("Trạng thái", "Giai đoạn", "Cơ quan chịu trách nhiệm", "Thời hạn"),
-        ((f"`{st.state.value}`", st.label_vi, AGENCY_VI[st.agency] if st.agency else "—",
-          _stage_deadlines(regime, st)) for st in stages_in_order(regime)))]
-    out += ["", f"### Bước của `{regime.id}` (steps)", "", *_table(
-        ("Bước", "Nội dung", "Từ", "Đến", "Chủ thể", "Điều kiện (guards)", "Văn bản tạo ra", "Căn cứ"),
-        (_step_row(regime, step) for step in regime.steps))]
+    out += [
+        "",
+        f"### Quy tắc của `{regime.id}` (rules)",
+        "",
+        *_table(
+            ("Mã", "Nội dung", "Giá trị", "Dấu", "Căn cứ", "Ghi chú"),
+            (
+                (f"`{r.id}`", r.label_vi, value_vi(r), STATUS_MARK[r.status], r.basis, r.note)
+                for r in regime.rules.values()
+            ),
+        ),
+    ]
+    out += [
+        "",
+        f"### Giai đoạn của `{regime.id}` (stages)",
+        "",
+        *_table(
+            ("Trạng thái", "Giai đoạn", "Cơ quan chịu trách nhiệm", "Thời hạn"),
+            (
+                (
+                    f"`{st.state.value}`",
+                    st.label_vi,
+                    AGENCY_VI[st.agency] if st.agency else "—",
+                    _stage_deadlines(regime, st),
+                )
+                for st in stages_in_order(regime)
+            ),
+        ),
+    ]
+    out += [
+        "",
+        f"### Bước của `{regime.id}` (steps)",
+        "",
+        *_table(
+            ("Bước", "Nội dung", "Từ", "Đến", "Chủ thể", "Điều kiện (guards)", "Văn bản tạo ra", "Căn cứ"),
+            (_step_row(regime, step) for step in regime.steps),
+        ),
+    ]
     return out
 
 
 def legal_rules_markdown(regimes: Sequence[Regime]) -> str:
     """docs/legal-rules.md: every rule, stage and step of every regime, for a legal officer."""
     chosen = ordered(regimes)
-    out = ["# Quy tắc pháp lý theo từng chế độ (legal rules by regime)", "", GENERATED_NOTE, "",
-           "Mọi thời hạn, điều kiện và căn cứ mà hệ thống áp dụng, lấy trực tiếp từ định nghĩa quy trình "
-           "(`states/`). Hồ sơ theo chế độ có hiệu lực vào ngày lập biên bản vi phạm và giữ chế độ đó đến hết.", "",
-           *(f"- `{r.id}`: {r.label_vi}. {_in_force(r)}." for r in chosen), "",
-           *_status_legend(chosen), "", *_side_by_side(chosen)]
+    out = [
+        "# Quy tắc pháp lý theo từng chế độ (legal rules by regime)",
+        "",
+        GENERATED_NOTE,
+        "",
+        "Mọi thời hạn, điều kiện và căn cứ mà hệ thống áp dụng, lấy trực tiếp từ định nghĩa quy trình "
+        "(`states/`). Hồ sơ theo chế độ có hiệu lực vào ngày lập biên bản vi phạm và giữ chế độ đó đến hết.",
+        "",
+        *(f"- `{r.id}`: {r.label_vi}. {_in_force(r)}." for r in chosen),
+        "",
+        *_status_legend(chosen),
+        "",
+        *_side_by_side(chosen),
+    ]
     for regime in chosen:
         out += ["", *_regime_section(regime)]
     return "\n".join(out) + "\n"

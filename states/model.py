@@ -66,6 +66,8 @@ class State(StrEnum):
 class Event(StrEnum):
     RECORD_VIOLATION = "record_violation"
     END_USER_MANAGEMENT = "end_user_management"
+    RECORD_MOVE = "record_move"  # vn-2026: a managed person moves house
+    NOTIFY_MOVE = "notify_move"  # vn-2026: the old commune police notify the new one
     REQUEST_DETERMINATION = "request_determination"
     RECORD_DETERMINATION = "record_determination"
     CLOSE_NOT_ELIGIBLE = "close_not_eligible"
@@ -153,6 +155,7 @@ class Doc(StrEnum):
     POST_REHAB_PROPOSAL = "post_rehab_proposal"  # Mẫu 50
     POST_REHAB_DECISION = "post_rehab_decision"  # Mẫu 51
     MONITORING_ORDER = "monitoring_order"
+    MOVE_NOTICE = "move_notice"  # vn-2026: old commune police to the new one
     SUPERVISION_CERTIFICATE = "supervision_certificate"  # Mẫu 54
     RELAPSE_RECORD = "relapse_record"
     DISCONTINUATION_DECISION = "discontinuation_decision"
@@ -279,6 +282,19 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleSwitch:
+    """A later law reaching into dossiers of an earlier regime: from `from_date` (the date of the document
+    `after`), rule `rule` is read as rule `use` (e.g. post-rehab supervision under Law 120/2025 for a
+    person still in the facility on 1/7/2026)."""
+
+    rule: str
+    use: str
+    after: Doc
+    from_date: date
+    basis: str
+
+
+@dataclass(frozen=True, slots=True)
 class Regime:
     id: str
     label_vi: str
@@ -291,9 +307,18 @@ class Regime:
     steps: tuple[Step, ...]
     rules: Mapping[str, Rule]
     notes: tuple[str, ...] = ()
+    switches: tuple[RuleSwitch, ...] = ()
 
-    def rule(self, rule_id: str, track: Track | None = None) -> Rule:
-        """The rule, preferring a track-specific variant `<id>.<track>`."""
+    def rule(self, rule_id: str, track: Track | None = None, dates: Mapping[str, date] | None = None) -> Rule:
+        """The rule, preferring a track-specific variant `<id>.<track>`.
+
+        `dates` (document type -> date) lets a `RuleSwitch` pick the rule a later law makes apply.
+        """
+        for switch in self.switches:
+            on = (dates or {}).get(switch.after.value)
+            if switch.rule == rule_id and on is not None and on >= switch.from_date:
+                rule_id = switch.use
+                break
         if track is not None and f"{rule_id}.{track.value}" in self.rules:
             return self.rules[f"{rule_id}.{track.value}"]
         try:

@@ -1,10 +1,10 @@
 """Test data: a dossier that meets every precondition, so a test names only what it differs in.
 
-    facts()                                   # adult, vn-2021, compiling, every document present
-    facts(pregnant=True)                      # a data key
-    facts(documents={"cv": None})             # a document removed (None removes; a DocumentRef adds)
-    facts(payload={"term_months": 12})        # the step being attempted
-    facts(track=Track.MINOR, birth_date=...)  # a DossierFacts field
+facts()                                   # adult, vn-2021, compiling, every document present
+facts(pregnant=True)                      # a data key
+facts(documents={"cv": None})             # a document removed (None removes; a DocumentRef adds)
+facts(payload={"term_months": 12})        # the step being attempted
+facts(track=Track.MINOR, birth_date=...)  # a DossierFacts field
 """
 
 from __future__ import annotations

@@ -52,8 +52,8 @@ def plan_deadline(
     now: datetime,
 ) -> dict[str, Any]:
     """The row for one deadline: due date from the starting document's date and the rule."""
-    rule = regime.rule(spec.rule, track)
     documents = data.get("documents", {})
+    rule = regime.rule(spec.rule, track, {k: date.fromisoformat(v["date"]) for k, v in documents.items()})
     start = legal_date
     if spec.counted_from is not None and spec.counted_from.value in documents:
         start = date.fromisoformat(documents[spec.counted_from.value]["date"])

@@ -64,13 +64,59 @@ class Directory:
             self._cache[key] = self._resolve(agency_type, commune_code, on)
         return self._cache[key]
 
-    def _resolve(self, agency_type: str, commune_code: str, on: date) -> str | None:
-        candidates = [a for a in self.agencies.values() if a.type == agency_type and a.valid_on(on)]
+    def _nearest(self, candidates: list[AgencyRow], commune_code: str) -> list[AgencyRow]:
+        """The candidates serving the commune, nearest jurisdiction first."""
+        ordered: list[AgencyRow] = []
         for area in self.lineage(commune_code):
-            for agency in candidates:
-                if agency.serves([area]):
-                    return agency.id
+            ordered += [a for a in candidates if a.serves([area]) and a not in ordered]
+        return ordered
+
+    def _resolve(self, agency_type: str, commune_code: str, on: date) -> str | None:
+        """In office on the day; else the successor in office of an abolished agency of the type (district
+        court → regional court); else, for a type not yet in office, the agency it will succeed."""
+        of_type = self._nearest([a for a in self.agencies.values() if a.type == agency_type], commune_code)
+        for agency in of_type:
+            if agency.valid_on(on):
+                return agency.id
+        for agency in of_type:
+            heir = self.successor_on(agency.id, on)
+            if heir is not None:
+                return heir
+        in_office = self._nearest([a for a in self.agencies.values() if a.valid_on(on)], commune_code)
+        future = {a.id for a in of_type}
+        for agency in in_office:
+            if future & set(self.successors(agency.id)):
+                return agency.id
         return None
+
+    def successors(self, agency_id: str) -> list[str]:
+        """The chain of successors of an agency, nearest first (a cycle in the data stops the chain)."""
+        chain: list[str] = []
+        current = self.agencies.get(agency_id)
+        while current is not None and current.successor_id and current.successor_id not in chain:
+            chain.append(current.successor_id)
+            current = self.agencies.get(current.successor_id)
+        return chain
+
+    def successor_on(self, agency_id: str, on: date) -> str | None:
+        """The first successor of an agency that is in office on the day."""
+        for heir in self.successors(agency_id):
+            agency = self.agencies.get(heir)
+            if agency is not None and agency.valid_on(on):
+                return heir
+        return None
+
+    def acts_for(self, agency_id: str | None, on: date) -> set[str]:
+        """The agency types an agency acts as on a day: its own, and those of abolished agencies it succeeded."""
+        agency = self.agencies.get(agency_id or "")
+        if agency is None:
+            return set()
+        kinds = {agency.type}
+        for other in self.agencies.values():
+            abolished = other.valid_to is not None and other.valid_to < on
+            if abolished and agency.id in self.successors(other.id):
+                kinds.add(other.type)
+        return kinds
 
     def type_of(self, agency_id: str | None) -> str | None:
         agency = self.agencies.get(agency_id or "")

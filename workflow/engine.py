@@ -203,8 +203,9 @@ class DossierEngine:
     def _authorise(self, conn: Connection, step: Step, actor: Actor, commune: str, on: date) -> list[dict[str, Any]]:
         directory = self.directory(conn)
         kind = "person" if actor.role == "person" else directory.type_of(actor.agency_id)
+        acting = {"person"} if actor.role == "person" else directory.acts_for(actor.agency_id, on)
         allowed = [a.value for a in step.actors]
-        if kind not in allowed:
+        if not acting & set(allowed):  # a successor acts for the abolished agency it replaced
             return [_refusal("actor.not_authorised",
                              f"Cơ quan của người thực hiện ({kind or 'không rõ'}) không có thẩm quyền thực hiện bước này.",
                              f"The actor's agency ({kind or 'unknown'}) may not take this step; allowed: "
