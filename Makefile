@@ -1,13 +1,15 @@
 # Developer and CI entry points.  Recipes use tabs.
+#   make run   — install into .venv, create the SQLite demo database, start server + scheduler
+#   make test  — the whole test suite (SQLite, a real PostgreSQL server, SMTP, browser)
 
-VENV := .venv
 UV := uv
 PYTEST_ARGS ?=
+REHAB := $(UV) run --frozen rehab
 
 # `pip install --user uv` puts uv here.
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: ensure-uv install test lint
+.PHONY: ensure-uv install run demo-db test lint format bench docs
 
 ensure-uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv \
@@ -16,8 +18,27 @@ ensure-uv:
 install: ensure-uv
 	$(UV) sync --frozen
 
+var/rehab.db: | install
+	$(REHAB) init
+	$(REHAB) demo
+
+demo-db: var/rehab.db
+
+run: install demo-db
+	@echo "Demo logins (password 'demo'): cax.quaicang (Công an xã Quài Cang), ldtbxh.tuangiao, toa.tuangiao, vks.tuangiao (Viện kiểm sát), admin"
+	$(REHAB) serve
+
 test: install
 	$(UV) run --frozen pytest -q $(PYTEST_ARGS)
 
 lint: install
 	$(UV) run --frozen ruff check .
+
+format: install
+	$(UV) run --frozen ruff format .
+
+docs: install
+	$(UV) run --frozen python -m states.docs
+
+bench: install
+	$(UV) run --frozen python -m bench.engine

@@ -295,6 +295,29 @@ def _side_by_side(regimes: Sequence[Regime]) -> list[str]:
     ]
 
 
+def _switches(regime: Regime) -> list[str]:
+    """Rules a later law makes apply to dossiers of this regime, from a date (transitional provisions)."""
+    if not regime.switches:
+        return []
+    rows = (
+        (
+            f"`{sw.rule}`",
+            _rule_ref(regime, sw.use),
+            f"{doc_label_vi(sw.after)} (`{sw.after.value}`) lập từ {sw.from_date:%d/%m/%Y}",
+            sw.basis,
+        )
+        for sw in regime.switches
+    )
+    return [
+        "",
+        f"### Quy định chuyển tiếp của `{regime.id}` (rule switches)",
+        "",
+        "Khi hồ sơ có văn bản nêu ở cột thứ ba lập từ ngày đó trở đi, quy tắc ở cột đầu được đọc là quy tắc ở cột hai.",
+        "",
+        *_table(("Quy tắc", "Được thay bằng", "Khi có văn bản", "Căn cứ"), rows),
+    ]
+
+
 def _regime_section(regime: Regime) -> list[str]:
     out = [
         f"## Chế độ `{regime.id}`: {regime.label_vi}",
@@ -321,6 +344,7 @@ def _regime_section(regime: Regime) -> list[str]:
             ),
         ),
     ]
+    out += _switches(regime)
     out += [
         "",
         f"### Giai đoạn của `{regime.id}` (stages)",

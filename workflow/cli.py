@@ -6,7 +6,6 @@ Errors are one line on stderr and a non-zero exit code; nothing half-written is 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -155,9 +154,78 @@ def check_config() -> None:
         emit(rt.settings.masked())
 
 
-def main() -> None:  # pragma: no cover - console entry
-    app(prog_name="rehab")
+@audit_app.command("export")
+def audit_export(out: str = typer.Option("-", help="file to write (JSON lines); - for stdout"),
+                 dossier: int | None = typer.Option(None, help="only this dossier")) -> None:
+    """Export the transition log as JSON lines, with hashes, for the procuracy."""
+    from workflow.queries import export_log
+
+    with runtime() as rt:
+        lines = export_log(rt.db, dossier)
+        if out == "-":
+            for line in lines:
+                typer.echo(line)
+            return
+        with open(out, "w", encoding="utf-8") as handle:
+            count = sum(1 for line in lines if handle.write(line + "\n"))
+        typer.echo(f"exported {count} entries to {out}")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+@app.command()
+def serve(host: str | None = typer.Option(None), port: int | None = typer.Option(None, min=1, max=65535),
+          scheduler: bool = typer.Option(True, help="run the deadline sweep in the server")) -> None:
+    """Start the web server (and the deadline scheduler inside it)."""
+    import uvicorn
+
+    from admin.app import create_app
+
+    with runtime() as rt:
+        bind_host, bind_port = host or rt.settings.host, port or rt.settings.port
+        typer.echo(f"Hồ sơ cai nghiện bắt buộc: http://{bind_host}:{bind_port}/")
+        uvicorn.run(create_app(rt, start_scheduler=scheduler and rt.settings.run_scheduler_in_server),
+                    host=bind_host, port=bind_port, log_level="warning")
+
+
+@app.command("scheduler")
+def scheduler_command() -> None:
+    """Run the deadline sweep and message delivery every interval, in the foreground."""
+    from workflow.service import scheduler_for
+
+    with runtime() as rt:
+        typer.echo(f"scheduler: sweeping every {rt.settings.sweep_interval_seconds}s (Ctrl-C to stop)")
+        try:
+            scheduler_for(rt, background=False).start()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+
+
+@app.command()
+def sweep(now: str | None = typer.Option(None, help="ISO time with offset, e.g. 2026-03-02T08:00+07:00")) -> None:
+    """Run one deadline sweep (and delivery) by hand."""
+    from workflow.service import cycle
+
+    moment = None
+    if now is not None:
+        try:
+            moment = datetime.fromisoformat(now)
+        except ValueError:
+            fail(f"--now: '{now}' is not an ISO date-time (e.g. 2026-03-02T08:00+07:00)", 2)
+        if moment is not None and moment.tzinfo is None:
+            fail("--now needs a UTC offset, e.g. 2026-03-02T08:00+07:00", 2)
+    with runtime() as rt:
+        written = cycle(rt, moment)
+        typer.echo(f"alerts written: {written}")
+
+
+@app.command()
+def deadlines(agency: str | None = typer.Option(None, help="agency id"),
+              overdue: bool = typer.Option(False, help="only overdue")) -> None:
+    """Open deadlines with days left (negative: overdue)."""
+    from workflow.queries import deadline_rows
+
+    with runtime() as rt:
+        if agency is not None and agency not in rt.engine.directory().agencies:
+            fail(f"unknown agency '{agency}'")
+        for d in deadline_rows(rt.db, rt.today(), agency_id=agency, overdue_only=overdue):
+            typer.echo(f"{d['dossier_code']}\t{d['stage']}\t{d['rule_id']}\t{d['due_on']}\t{d['days_left']:+d}"
+                       f"\t{d['agency_id']}\t{d['status_mark']}")

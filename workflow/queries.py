@@ -120,3 +120,14 @@ def counts_by_state(db: Engine) -> dict[str, int]:
     with db.connect() as conn:
         rows = conn.execute(select(DOSSIER.c.state, func.count()).group_by(DOSSIER.c.state)).all()
     return {r[0]: int(r[1]) for r in rows}
+
+
+def export_log(db: Engine, dossier_id: int | None = None) -> list[str]:
+    """The transition log as canonical JSON lines, each with its hash, for an external verifier."""
+    from workflow.chain import canonical
+
+    query = select(LOG).order_by(LOG.c.dossier_id, LOG.c.seq)
+    if dossier_id is not None:
+        query = query.where(LOG.c.dossier_id == dossier_id)
+    with db.connect() as conn:
+        return [canonical({**r._asdict(), "at": r.at}).decode("utf-8") for r in conn.execute(query)]

@@ -1,25 +1,19 @@
-"""Outbox delivery against real parts: SQLite/PostgreSQL, an SMTP server, an HTTP webhook receiver."""
+"""Outbox delivery on SQLite against real parts: an SMTP server and an HTTP webhook receiver."""
 
 from __future__ import annotations
 
-import email
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import policy
-from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, insert, select
 from structlog.testing import capture_logs
 
 from notifications.channels import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
+from notifications.testing import Mailbox, WebhookReceiver, free_port
 from notifications.worker import (
     DeadLetterNotFound,
     claim_next,
@@ -48,70 +42,16 @@ OVERDUE = {
 # --------------------------------------------------------------------------- real servers
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Mailbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook name)
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    def messages(self) -> list[EmailMessage]:
-        return [email.message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]
-
-
-class Receiver(ThreadingHTTPServer):
-    daemon_threads = True
-    status = 200
-    delay = 0.0
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), ReceiverHandler)
-        self.requests: list[tuple[Any, bytes]] = []
-        self.url = f"http://127.0.0.1:{self.server_address[1]}/alerts"
-
-
-class ReceiverHandler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server hook name)
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        time.sleep(self.server.delay)
-        self.server.requests.append((self.headers, body))
-        self.send_response(self.server.status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (base-class signature)
-        """Quiet: the test asserts on what was received."""
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    with Mailbox() as box:
+        yield box
 
 
 @pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box, port = Mailbox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as server:
+        yield server
 
 
 # --------------------------------------------------------------------------- database helpers
@@ -140,20 +80,30 @@ def add_agency(engine: Engine, email_address: str | None = None, webhook_url: st
     with engine.begin() as conn:
         conn.execute(
             insert(Agency.__table__).values(
-                id=AGENCY, type="labour_office", name_vi="Phòng LĐTBXH huyện Tuần Giáo",
-                area_code="tuan-giao", covers=[], email=email_address, webhook_url=webhook_url,
+                id=AGENCY,
+                type="labour_office",
+                name_vi="Phòng LĐTBXH huyện Tuần Giáo",
+                area_code="tuan-giao",
+                covers=[],
+                email=email_address,
+                webhook_url=webhook_url,
             )
-        )  # fmt: skip
+        )
 
 
 def queue(engine: Engine, kind: str = "overdue", number: int = 1, **context: object) -> int:
     with engine.begin() as conn:
         return conn.execute(
             insert(Outbox.__table__).values(
-                created_at=NOW - timedelta(minutes=1), kind=kind, dossier_id=number, agency_id=AGENCY,
-                context=OVERDUE | context, status="pending", dedupe_key=f"{kind}:{number}",
+                created_at=NOW - timedelta(minutes=1),
+                kind=kind,
+                dossier_id=number,
+                agency_id=AGENCY,
+                context=OVERDUE | context,
+                status="pending",
+                dedupe_key=f"{kind}:{number}",
             )
-        ).inserted_primary_key[0]  # fmt: skip
+        ).inserted_primary_key[0]
 
 
 def deliveries(engine: Engine) -> dict[str, Any]:
@@ -166,26 +116,18 @@ def inbox(engine: Engine) -> list[Any]:
         return conn.execute(select(InboxItem.__table__)).all()
 
 
-def unfinished(engine: Engine) -> bool:
-    with engine.connect() as conn:
-        outbox = conn.execute(select(Outbox.__table__.c.id).where(Outbox.__table__.c.status == "pending"))
-        delivery = conn.execute(select(Delivery.__table__.c.id).where(Delivery.__table__.c.status == "pending"))
-        return outbox.first() is not None or delivery.first() is not None
-
-
 # --------------------------------------------------------------------------- e-mail
 
 
 def test_email_reaches_a_real_smtp_server_with_vietnamese_text_intact(db, mailbox) -> None:
-    box, port = mailbox
     add_agency(db, email_address=ADDRESS)
     queue(db)
 
-    stats = deliver_pending(db, settings(port), NOW)
+    stats = deliver_pending(db, settings(mailbox.port), NOW)
 
     assert (stats.fanned_out, stats.sent, stats.failed, stats.dead) == (1, 2, 0, 0)
-    assert box.envelopes[0].rcpt_tos == [ADDRESS]
-    [mail] = box.messages()
+    assert mailbox.envelopes[0].rcpt_tos == [ADDRESS]
+    [mail] = mailbox.messages()
     assert mail["Subject"].startswith("[Quá hạn] Hồ sơ HS-2026-0042: Quá hạn 3 ngày")
     body = mail.get_content()
     assert "Quá hạn 3 ngày" in body
@@ -220,13 +162,12 @@ def test_email_is_not_queued_when_smtp_is_disabled_or_there_is_no_address(db) ->
 
 
 def test_configured_address_is_used_when_the_agency_row_has_none(db, mailbox) -> None:
-    box, port = mailbox
     add_agency(db)
     queue(db)
 
-    deliver_pending(db, settings(port, agencies={AGENCY: {"email": "cau-hinh@tuangiao.example"}}), NOW)
+    deliver_pending(db, settings(mailbox.port, agencies={AGENCY: {"email": "cau-hinh@tuangiao.example"}}), NOW)
 
-    assert box.envelopes[0].rcpt_tos == ["cau-hinh@tuangiao.example"]
+    assert mailbox.envelopes[0].rcpt_tos == ["cau-hinh@tuangiao.example"]
 
 
 # --------------------------------------------------------------------------- webhook
@@ -246,7 +187,11 @@ def test_webhook_is_signed_and_the_receiver_can_verify_it(db, receiver) -> None:
     assert not verify_signature(SECRET, stamp, body.replace(b"2026", b"2027"), signature, now=time.time())
     assert not verify_signature(SECRET, stamp, body, signature, now=time.time() + 301)
     payload = json.loads(body)
-    assert (payload["id"], payload["kind"], payload["context"]["dossier_code"]) == (outbox_id, "reminder", "HS-2026-0042")
+    assert (payload["id"], payload["kind"], payload["context"]["dossier_code"]) == (
+        outbox_id,
+        "reminder",
+        "HS-2026-0042",
+    )
     assert "Còn 2 ngày đến hạn" in payload["body"]
 
 
@@ -311,16 +256,15 @@ def test_retry_dead_gives_a_dead_delivery_fresh_attempts(db, receiver) -> None:
 
 
 def test_running_twice_delivers_each_channel_once(db, mailbox, receiver) -> None:
-    box, port = mailbox
     add_agency(db, email_address=ADDRESS, webhook_url=receiver.url)
     queue(db)
 
-    first = deliver_pending(db, settings(port), NOW)
-    second = deliver_pending(db, settings(port), NOW.replace(tzinfo=None) + timedelta(hours=1))
+    first = deliver_pending(db, settings(mailbox.port), NOW)
+    second = deliver_pending(db, settings(mailbox.port), NOW.replace(tzinfo=None) + timedelta(hours=1))
 
     assert (first.fanned_out, first.sent) == (1, 3)
     assert (second.fanned_out, second.sent, second.failed) == (0, 0, 0)
-    assert (len(inbox(db)), len(box.envelopes), len(receiver.requests)) == (1, 1, 1)
+    assert (len(inbox(db)), len(mailbox.envelopes), len(receiver.requests)) == (1, 1, 1)
     assert {d.status for d in deliveries(db).values()} == {"sent"}
 
 
@@ -330,10 +274,14 @@ def test_fan_out_interrupted_before_marking_the_row_does_not_double_deliveries(d
     with db.begin() as conn:  # a previous worker inserted the delivery, then crashed
         conn.execute(
             insert(Delivery.__table__).values(
-                outbox_id=outbox_id, channel="inbox", recipient=AGENCY, status="pending", attempts=0,
+                outbox_id=outbox_id,
+                channel="inbox",
+                recipient=AGENCY,
+                status="pending",
+                attempts=0,
                 next_attempt_at=NOW,
             )
-        )  # fmt: skip
+        )
 
     deliver_pending(db, settings(), NOW)
 
@@ -349,43 +297,3 @@ def test_a_claimed_delivery_is_hidden_from_other_workers_until_its_lease_ends(db
     assert claim_next(db, NOW, lease_until) is not None
     assert claim_next(db, NOW, lease_until) is None
     assert claim_next(db, lease_until, lease_until + timedelta(minutes=5)) is not None
-
-
-# --------------------------------------------------------------------------- PostgreSQL
-
-
-@pytest.mark.postgres
-def test_two_workers_on_postgres_deliver_each_message_once_per_channel(fresh_postgres_url, mailbox, receiver):
-    box, port = mailbox
-    receiver.delay = 0.01  # keeps both workers busy at the same time
-    engine = make_engine(fresh_postgres_url)
-    migrate(engine)
-    add_agency(engine, email_address=ADDRESS, webhook_url=receiver.url)
-    ids = {queue(engine, number=n) for n in range(1, 21)}
-    config, start = settings(port), threading.Barrier(2)
-    results: dict[str, list[Any]] = {"a": [], "b": []}
-
-    def work(name: str) -> None:
-        start.wait()
-        while unfinished(engine):
-            results[name].append(deliver_pending(engine, config, NOW, batch=5))
-            time.sleep(0.005)  # the other worker may hold the rest: let it run
-
-    workers = [threading.Thread(target=work, args=(name,)) for name in results]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-
-    with engine.connect() as conn:
-        items = conn.execute(select(InboxItem.__table__.c.outbox_id)).scalars().all()
-        statuses = conn.execute(select(func.count()).select_from(Delivery.__table__).where(Delivery.__table__.c.status == "sent")).scalar()
-    engine.dispose()
-    runs = results["a"] + results["b"]
-    print({name: sum(r.sent for r in rs) for name, rs in results.items()})
-    assert all(sum(r.sent for r in rs) > 0 for rs in results.values()), "both workers delivered"
-    assert sum(r.fanned_out for r in runs) == 20
-    assert sum(r.sent for r in runs) == 60 == statuses
-    assert sorted(items) == sorted(ids)
-    assert sorted(int(m["X-Rehab-Outbox-Id"]) for m in box.messages()) == sorted(ids)
-    assert sorted(json.loads(body)["id"] for _, body in receiver.requests) == sorted(ids)

@@ -361,7 +361,9 @@ def test_an_hour_rule_is_due_an_hour_before_and_overdue_at_the_hour() -> None:
 
 
 @pytest.mark.parametrize(
-    "due_at", [end_of_day(DUE_ON), at("2026-02-14 00:00")], ids=["end-of-due-day", "midnight-after"]
+    "due_at",
+    [end_of_day(DUE_ON), at("2026-02-13 23:59:59"), at("2026-02-14 00:00")],
+    ids=["end-of-due-day", "last-second", "midnight-after"],
 )
 def test_a_day_rule_is_due_at_eight_and_overdue_from_midnight_after_the_due_day(due_at: datetime) -> None:
     times = alert_times(DUE_ON, due_at, date(2026, 2, 11), CAL, VN, escalate_after=2)

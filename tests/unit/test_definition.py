@@ -163,6 +163,18 @@ class TestStages:
 
 class TestRules:
     @each_regime
+    def test_a_rule_switch_replaces_a_rule_of_the_regime_by_another(self, regime: Regime) -> None:
+        unknown = [
+            (switch.rule, rule_id)
+            for switch in regime.switches
+            for rule_id in (switch.rule, switch.use)
+            if rule_id not in regime.rules
+        ]
+
+        assert unknown == []
+        assert [s.rule for s in regime.switches if not s.basis.strip()] == []
+
+    @each_regime
     def test_every_rule_cites_its_basis_and_says_how_sure_we_are(self, regime: Regime) -> None:
         incomplete = [
             rule.id

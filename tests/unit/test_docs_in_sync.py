@@ -17,7 +17,7 @@ from states.docs import (
     readme_diagram_block,
     sync_readme,
 )
-from states.model import AgencyType, Doc, State
+from states.model import AgencyType, Doc, Regime, State
 from states.registry import all_regimes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,19 +82,19 @@ EDGE_LINE = re.compile(r"^    (\[\*\]|[a-z_]+) --> (\[\*\]|[a-z_]+)(?: : ([a-z_,
 
 @pytest.mark.parametrize("regime", REGIMES, ids=[r.id for r in REGIMES])
 class TestMermaid:
-    def test_every_line_is_a_state_declaration_or_an_arrow(self, regime) -> None:  # type: ignore[no-untyped-def]
+    def test_every_line_is_a_state_declaration_or_an_arrow(self, regime: Regime) -> None:
         first, *lines = mermaid(regime).splitlines()
 
         assert first == "stateDiagram-v2"
         assert [line for line in lines if not (STATE_LINE.match(line) or EDGE_LINE.match(line))] == []
 
-    def test_declares_every_state_once_with_a_label_free_of_mermaid_syntax(self, regime) -> None:  # type: ignore[no-untyped-def]
+    def test_declares_every_state_once_with_a_label_free_of_mermaid_syntax(self, regime: Regime) -> None:
         declared = [m.groups() for line in mermaid(regime).splitlines() if (m := STATE_LINE.match(line))]
 
         assert sorted(state for _, state in declared) == sorted(s.value for s in regime.stages)
         assert [label for label, _ in declared if set(label) & set(':;#<>{}"')] == []
 
-    def test_arrows_are_exactly_the_steps_plus_start_and_end(self, regime) -> None:  # type: ignore[no-untyped-def]
+    def test_arrows_are_exactly_the_steps_plus_start_and_end(self, regime: Regime) -> None:
         arrows = {m.groups()[:2] for line in mermaid(regime).splitlines() if (m := EDGE_LINE.match(line))}
 
         expected = {(s.value, step.dest.value) for step in regime.steps for s in step.sources}
@@ -102,7 +102,7 @@ class TestMermaid:
         expected |= {(s.value, "[*]") for s in regime.final_states}
         assert arrows == expected
 
-    def test_every_trigger_labels_an_arrow(self, regime) -> None:  # type: ignore[no-untyped-def]
+    def test_every_trigger_labels_an_arrow(self, regime: Regime) -> None:
         labels = {
             label.split(" (")[0]
             for line in mermaid(regime).splitlines()

@@ -32,7 +32,7 @@ from handlers.periods import (
     within_enforcement_limitation,
 )
 from handlers.verdict import Allowed, Refused, Verdict
-from states.model import Doc, Track
+from states.model import Doc, Guard, Track
 from states.registry import regimes_by_id
 from states.vn_2021 import DOSSIER_DOCUMENTS, STEPS_BY_NAME
 from tests.factories import document, facts
@@ -167,7 +167,9 @@ class TestExclusions:
             pytest.param(person_has_capacity, "lacks_capacity", "eligibility.lacks_capacity", id="lacks-capacity"),
         ],
     )
-    def test_refuses_an_excluded_person_citing_the_clause_still_to_verify(self, guard, fact: str, code: str) -> None:
+    def test_refuses_an_excluded_person_citing_the_clause_still_to_verify(
+        self, guard: Guard, fact: str, code: str
+    ) -> None:
         verdict = refused(guard(facts(**{fact: True}), TODAY))
 
         assert verdict.code == code
@@ -315,6 +317,7 @@ class TestReadingPeriod:
         verdict = refused(reading_period_respected(facts(), TODAY))
 
         assert verdict.code == "reading.notice_missing"
+        assert verdict.basis == "Nghị định 116/2021/NĐ-CP, Điều 42 khoản 3"
 
     def test_vn_2014_reads_for_5_working_days_and_says_the_value_is_not_confirmed(self) -> None:
         dossier = facts(regime=VN_2014, notice_received_on="2021-03-08", **violation_on(D(2021, 3, 1)))
@@ -357,7 +360,9 @@ class TestComplaintPeriod:
         assert "24/02/2026" in refused(complaint_period_over(dossier, D(2026, 2, 24))).reason_vi
 
     def test_refuses_to_end_the_period_without_a_decision(self) -> None:
-        assert refused(complaint_period_over(facts(), TODAY)).code == "decision.missing"
+        verdict = refused(complaint_period_over(facts(), TODAY))
+
+        assert (verdict.code, verdict.basis) == ("decision.missing", PL03_32)
 
     @pytest.mark.parametrize(
         ("lodged", "expected"),
@@ -557,7 +562,9 @@ class TestTermServed:
         assert allowed(term_served(dossier, D(2024, 9, 1)))
 
     def test_refuses_without_an_admission_date(self) -> None:
-        assert refused(term_served(facts(term_months=12), TODAY)).code == "term.not_served"
+        verdict = refused(term_served(facts(term_months=12), TODAY))
+
+        assert (verdict.code, verdict.basis) == ("term.not_served", TERM_SERVED_BASIS)
 
 
 class TestSupervisionPeriod:
@@ -602,7 +609,9 @@ class TestSupervisionPeriod:
         assert allowed(supervision_period_served(dossier, D(2026, 3, 13)))
 
     def test_refuses_without_a_supervision_decision(self) -> None:
-        assert refused(supervision_period_served(facts(), TODAY)).code == "supervision.not_started"
+        verdict = refused(supervision_period_served(facts(), TODAY))
+
+        assert (verdict.code, verdict.basis) == ("supervision.not_started", "Luật PCMT 73/2021/QH14, Điều 40 khoản 2")
 
 
 ND116_57 = "Nghị định 116/2021/NĐ-CP, Điều 57"
@@ -621,7 +630,7 @@ class TestPostponementAndExemption:
             pytest.param(exemption_ground_valid, "family_hardship", False, id="exempt-not-for-hardship"),
         ],
     )
-    def test_accepts_only_the_grounds_of_article_57(self, guard, ground: str, expected: bool) -> None:
+    def test_accepts_only_the_grounds_of_article_57(self, guard: Guard, ground: str, expected: bool) -> None:
         verdict = guard(facts(payload={"ground": ground}), TODAY)
 
         assert allowed(verdict) is expected
