@@ -93,3 +93,11 @@ def turned_18_with_time_left(facts: DossierFacts, today: date) -> Verdict:
                         f"Thời gian chấp hành còn lại dưới {rule.value} tháng (hết ngày {until}): không chuyển cơ sở.",
                         f"Less than {rule.value} months of the term remain (it ends {until}): no transfer.", rule)
     return ALLOWED
+
+
+def move_recorded(facts: DossierFacts, today: date) -> Verdict:
+    """The old commune police notify the new one of a move the dossier records."""
+    if facts.fact_date("moved_on") is not None:
+        return ALLOWED
+    return Refused("management.move_not_recorded", "Chưa ghi nhận việc thay đổi nơi ở của người được quản lý.",
+                   "No move of the managed person is recorded.", f"{LAW_120}, Điều 25 (◻)")

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from handlers.facts import DocumentRef, DossierFacts
 from handlers.labels import doc_label_en, doc_label_vi
@@ -36,6 +36,19 @@ DOSSIER = Dossier.__table__  # type: ignore[attr-defined]
 LOG = TransitionLog.__table__  # type: ignore[attr-defined]
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 IDEM = IdempotencyKey.__table__  # type: ignore[attr-defined]
+
+# Statements are built once: building and cache-keying a statement costs more than running it.
+LOAD = select(DOSSIER).where(DOSSIER.c.id == bindparam("b_id"))
+LOAD_LOCKED = LOAD.with_for_update()
+PRIOR = select(IDEM.c.result).where(IDEM.c.key == bindparam("b_key"))
+REMEMBER = insert(IDEM)
+APPEND = insert(LOG)
+MOVE_TIP = update(DOSSIER).where(DOSSIER.c.id == bindparam("b_id")).values(
+    last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
+APPLY = update(DOSSIER).where(DOSSIER.c.id == bindparam("b_id"), DOSSIER.c.version == bindparam("b_version")).values(
+    {c: bindparam(c) for c in ("state", "version", "agency_id", "data", "updated_at", "last_seq", "last_hash",
+                               "closing_reason")})
+QUEUE = insert(OUTBOX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +140,8 @@ class DossierEngine:
         return outcome.result
 
     def _load(self, conn: Connection, dossier_id: int) -> Any:
-        query = select(DOSSIER).where(DOSSIER.c.id == dossier_id)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = conn.execute(query).first()
+        query = LOAD_LOCKED if conn.dialect.name == "postgresql" else LOAD
+        row = conn.execute(query, {"b_id": dossier_id}).first()
         if row is None:
             raise DossierNotFound(dossier_id)
         return row
@@ -138,7 +149,7 @@ class DossierEngine:
     def _prior(self, conn: Connection, key: str | None) -> dict[str, Any] | None:
         if not key:
             return None
-        found = conn.execute(select(IDEM.c.result).where(IDEM.c.key == key)).first()
+        found = conn.execute(PRIOR, {"b_key": key}).first()
         return dict(found.result) if found else None
 
     def _remember(self, conn: Connection, key: str | None, dossier_id: int | None, outcome: _Outcome,
@@ -146,7 +157,7 @@ class DossierEngine:
         if not key:
             return
         stored = {**outcome.result.as_dict(), "error": _error_record(outcome.error)}
-        conn.execute(insert(IDEM).values(key=key, dossier_id=dossier_id, result=stored, created_at=now))
+        conn.execute(REMEMBER, {"key": key, "dossier_id": dossier_id, "result": stored, "created_at": now})
 
     def _attempt(self, conn: Connection, row: Any, event: str, actor: Actor, payload: dict[str, Any],
                  expected_version: int | None, now: datetime, today: date) -> _Outcome:
@@ -223,7 +234,7 @@ class DossierEngine:
         entry["seq"] = row.last_seq + 1
         entry["prev_hash"] = row.last_hash or GENESIS
         entry["hash"] = entry_hash(entry)
-        conn.execute(insert(LOG).values(**entry))
+        conn.execute(APPEND, entry)
         return str(entry["hash"])
 
     def _refuse(self, conn: Connection, row: Any, event: str, actor: Actor, now: datetime,
@@ -232,8 +243,7 @@ class DossierEngine:
                  "actor_agency": actor.agency_id, "event": event, "from_state": row.state,
                  "to_state": row.state, "applied": False, "payload": dict(logged), "reasons": refusals}
         digest = self._append(conn, row, entry)
-        conn.execute(update(DOSSIER).where(DOSSIER.c.id == row.id)
-                     .values(last_seq=row.last_seq + 1, last_hash=digest))
+        conn.execute(MOVE_TIP, {"b_id": row.id, "last_seq": row.last_seq + 1, "last_hash": digest})
         result = FireResult(row.id, event, False, row.state, row.state, row.version, row.last_seq + 1, digest,
                             refusals, None, row.code)
         if error is not None and hasattr(error, "result"):
@@ -252,11 +262,10 @@ class DossierEngine:
                  "actor_agency": actor.agency_id, "event": step.trigger, "from_state": row.state,
                  "to_state": new_state, "applied": True, "payload": cp.logged, "reasons": []}
         digest = self._append(conn, row, entry)
-        changed = conn.execute(
-            update(DOSSIER).where(DOSSIER.c.id == row.id, DOSSIER.c.version == row.version).values(
-                state=new_state, version=row.version + 1, agency_id=agency_id, data=data, updated_at=now,
-                last_seq=row.last_seq + 1, last_hash=digest,
-                closing_reason=step.closing_reason.value if step.closing_reason else row.closing_reason))
+        changed = conn.execute(APPLY, {
+            "b_id": row.id, "b_version": row.version, "state": new_state, "version": row.version + 1,
+            "agency_id": agency_id, "data": data, "updated_at": now, "last_seq": row.last_seq + 1, "last_hash": digest,
+            "closing_reason": step.closing_reason.value if step.closing_reason else row.closing_reason})
         if changed.rowcount != 1:  # only without a row lock (cannot happen on PostgreSQL or SQLite here)
             raise VersionConflict(row.id, row.version, -1)
         writer = DeadlineWriter(conn, self.policy, directory, regime, track)
@@ -273,21 +282,20 @@ class DossierEngine:
         context = {"dossier_code": row.code, "regime": regime.id, "stage": stage.state.value,
                    "stage_label_vi": stage.label_vi, "stage_label_en": stage.label_en, "event": step.trigger,
                    "due_on": due.isoformat() if due else None, "basis": step.basis}
-        conn.execute(insert(OUTBOX).values(created_at=now, kind="stage_entered", dossier_id=row.id,
-                                           agency_id=agency_id, context=context, status="pending",
-                                           dedupe_key=f"step:{row.id}:{row.last_seq + 1}"))
+        conn.execute(QUEUE, {"created_at": now, "kind": "stage_entered", "dossier_id": row.id, "agency_id": agency_id,
+                             "context": context, "status": "pending", "dedupe_key": f"step:{row.id}:{row.last_seq + 1}"})
 
     # ------------------------------------------------------------------ open
 
     def open_dossier(self, *, person: Mapping[str, Any], commune_code: str, violation: Mapping[str, Any],
                      actor: Actor, facts: Mapping[str, Any] | None = None, idempotency_key: str | None = None,
-                     previous_dossier_id: int | None = None) -> FireResult:
+                     previous_dossier_id: int | None = None, start_state: str | None = None) -> FireResult:
         """Open a dossier from its violation record: the regime in force on that date, kept for life."""
         from workflow.opening import open_dossier
 
         return open_dossier(self, person=person, commune_code=commune_code, violation=violation, actor=actor,
                             facts=facts or {}, idempotency_key=idempotency_key,
-                            previous_dossier_id=previous_dossier_id)
+                            previous_dossier_id=previous_dossier_id, start_state=start_state)
 
 
 def _documents(data: Mapping[str, Any], cp: CleanPayload) -> dict[str, DocumentRef]:

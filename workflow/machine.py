@@ -56,13 +56,18 @@ class StepMachine:
 
 
 _MACHINES: dict[tuple[object, ...], StepMachine] = {}
+_BY_OBJECT: dict[int, tuple[Regime, StepMachine]] = {}
 
 
 def machine_for(regime: Regime) -> StepMachine:
     """One machine per distinct process definition (rule values do not change the graph)."""
+    known = _BY_OBJECT.get(id(regime))
+    if known is not None and known[0] is regime:
+        return known[1]
     key = (regime.id, tuple((s.trigger, s.sources, s.dest) for s in regime.steps))
     if key not in _MACHINES:
         _MACHINES[key] = StepMachine(regime)
+    _BY_OBJECT[id(regime)] = (regime, _MACHINES[key])
     return _MACHINES[key]
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import Connection, insert, select, update
 from handlers.eligibility import NOT_EXCLUDED, age_on
 from handlers.facts import DocumentRef, DossierFacts
 from handlers.verdict import Refused
-from states.model import Track
+from handlers.vn2026 import management_decided_in_time
+from states.model import Guard, Regime, State, Track
 from states.registry import NoRegimeForDate, regime_for
 from workflow.chain import GENESIS, entry_hash
 from workflow.errors import InvalidInput, StepRefused
@@ -30,7 +31,12 @@ OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 IDEM = IdempotencyKey.__table__  # type: ignore[attr-defined]
 OPENERS = ("commune_police", "commune_committee", "district_police", "provincial_police")
 OPEN_FACTS: dict[str, type] = {"pregnant": bool, "sole_carer_child_under_36_months": bool, "lacks_capacity": bool,
-                               "stable_residence": bool, "grounds": str, "last_violation_on": date}
+                               "stable_residence": bool, "grounds": str, "last_violation_on": date,
+                               "prior_voluntary_episodes": int, "positive_test_on": date}
+# The document that opens a dossier in each initial state, and what is checked before it opens.
+START_DOCUMENT = {State.VIOLATION_RECORDED: "violation_record", State.DRUG_USER_MANAGEMENT: "user_management_decision"}
+START_GUARDS: dict[State, tuple[Guard, ...]] = {State.VIOLATION_RECORDED: NOT_EXCLUDED,
+                                                State.DRUG_USER_MANAGEMENT: (management_decided_in_time,)}
 PERSON_FIELDS = ("full_name", "id_number", "birth_date", "sex", "nationality", "address")
 
 
@@ -62,32 +68,53 @@ def _clean_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
             raise InvalidInput(f"facts.{key}", f"unknown fact (accepted: {', '.join(OPEN_FACTS)})")
         if kind is date:
             out[key] = parse_date(f"facts.{key}", value).isoformat()
-        elif isinstance(value, kind) and (kind is not int or not isinstance(value, bool)):
+        elif isinstance(value, kind) and (kind is not int or (not isinstance(value, bool) and value >= 0)):
             out[key] = value
         else:
-            raise InvalidInput(f"facts.{key}", f"must be {kind.__name__}")
+            raise InvalidInput(f"facts.{key}", f"must be {'a whole number >= 0' if kind is int else kind.__name__}")
     return out
 
 
-def open_dossier(engine: DossierEngine, *, person: Mapping[str, Any], commune_code: str,
-                 violation: Mapping[str, Any], actor: Actor, facts: Mapping[str, Any],
-                 idempotency_key: str | None, previous_dossier_id: int | None) -> FireResult:
-    from workflow.engine import FireResult
-
-    now, today = engine._now()
-    who = _clean_person(person)
-    record = parse_document("violation", violation, "violation_record", today)
-    if record.type != "violation_record":
-        raise InvalidInput("violation.type", "the opening document must be a violation_record")
+def _start(engine: DossierEngine, violation: Mapping[str, Any], start_state: State | str | None,
+           today: date) -> tuple[DocumentRef, Regime, State]:
+    """The opening document, the regime in force on its date and the initial state the dossier starts in."""
+    try:
+        state = State(start_state) if start_state is not None else None
+    except ValueError:
+        raise InvalidInput("start_state", f"unknown state '{start_state}'") from None
+    expected = START_DOCUMENT.get(state or State.VIOLATION_RECORDED)
+    if expected is None:
+        raise InvalidInput("start_state", f"a dossier cannot start in '{state}' (one of: {', '.join(START_DOCUMENT)})")
+    record = parse_document("violation", violation, expected, today)
+    if record.type != expected:
+        raise InvalidInput("violation.type", f"the opening document must be a {expected}")
     try:
         regime = regime_for(record.date, engine.regimes)
     except NoRegimeForDate as err:
         raise InvalidInput("violation.date", str(err)) from None
+    chosen = state or regime.initial_states[0]
+    if chosen not in regime.initial_states:
+        raise InvalidInput("start_state", f"regime {regime.id}, in force on {record.date:%d/%m/%Y}, has no "
+                           f"initial state '{chosen}' (it starts in: {', '.join(regime.initial_states)})")
+    return record, regime, chosen
+
+
+def open_dossier(engine: DossierEngine, *, person: Mapping[str, Any], commune_code: str,
+                 violation: Mapping[str, Any], actor: Actor, facts: Mapping[str, Any],
+                 idempotency_key: str | None, previous_dossier_id: int | None,
+                 start_state: State | str | None = None) -> FireResult:
+    """Open a dossier from its first document (a violation record, or under vn-2026 a drug-user management
+    decision with `start_state="drug_user_management"`): the regime in force on its date, kept for life."""
+    from workflow.engine import FireResult
+
+    now, today = engine._now()
+    who = _clean_person(person)
+    record, regime, initial = _start(engine, violation, start_state, today)
     age = age_on(who["birth_date"], record.date)
     track = Track.ADULT if age >= 18 else Track.MINOR
     data = {**_clean_facts(facts), "birth_date": who["birth_date"].isoformat(), "nationality": who["nationality"],
-            "sex": who["sex"], "violation_on": record.date.isoformat(),
-            "documents": {record.type: record.as_json()}}
+            "sex": who["sex"], "documents": {record.type: record.as_json()}}
+    data["violation_on" if record.type == "violation_record" else "management_started_on"] = record.date.isoformat()
     with engine.db.begin() as conn:
         if idempotency_key:
             prior = conn.execute(select(IDEM.c.result).where(IDEM.c.key == idempotency_key)).first()
@@ -96,10 +123,10 @@ def open_dossier(engine: DossierEngine, *, person: Mapping[str, Any], commune_co
         directory = engine.directory(conn)
         if commune_code not in directory.parents:
             raise InvalidInput("commune_code", f"unknown commune '{commune_code}'")
-        refusals = _refusals(engine, regime, track, data, actor, commune_code, today)
+        refusals = _refusals(engine, regime, initial, track, data, actor, today)
         if refusals:
             raise StepRefused(FireResult(None, "open_dossier", False, None, None, 0, 0, "", refusals))
-        result = _insert(engine, conn, who, regime, track, data, commune_code, actor, now, today,
+        result = _insert(engine, conn, who, regime, initial, track, data, commune_code, actor, now, today,
                          previous_dossier_id)
         if idempotency_key:
             conn.execute(insert(IDEM).values(key=idempotency_key, dossier_id=result.dossier_id,
@@ -107,12 +134,11 @@ def open_dossier(engine: DossierEngine, *, person: Mapping[str, Any], commune_co
     return result
 
 
-def _refusals(engine: DossierEngine, regime: Any, track: Track, data: dict[str, Any], actor: Actor,
-              commune: str, today: date) -> list[dict[str, Any]]:
-    initial = regime.initial_states[0]
+def _refusals(engine: DossierEngine, regime: Regime, initial: State, track: Track, data: dict[str, Any],
+              actor: Actor, today: date) -> list[dict[str, Any]]:
     facts = DossierFacts(regime, track, initial.value, engine.policy.calendar, data,
                          {k: DocumentRef.from_json(v) for k, v in data["documents"].items()}, {}, None)
-    found = [v.as_dict() for g in NOT_EXCLUDED if isinstance(v := g(facts, today), Refused)]
+    found = [v.as_dict() for g in START_GUARDS[initial] if isinstance(v := g(facts, today), Refused)]
     kind = engine.directory().type_of(actor.agency_id)
     if kind not in OPENERS:
         found.insert(0, {"code": "actor.not_authorised", "reason_vi": "Chỉ Công an, UBND cấp xã hoặc Công an "
@@ -132,23 +158,32 @@ def _person_id(engine: DossierEngine, conn: Connection, who: dict[str, Any]) -> 
     return int(inserted.scalar_one())
 
 
-def _insert(engine: DossierEngine, conn: Connection, who: dict[str, Any], regime: Any, track: Track,
-            data: dict[str, Any], commune: str, actor: Actor, now: Any, today: date,
+def _prior_episodes(conn: Connection, person_id: int) -> int:
+    """Earlier dossiers of the same person (identified by the hash of the ID number) that reached the facility."""
+    reached = (select(LOG.c.dossier_id).join(DOSSIER, DOSSIER.c.id == LOG.c.dossier_id)
+               .where(DOSSIER.c.person_id == person_id, LOG.c.to_state == State.IN_FACILITY.value,
+                      LOG.c.applied.is_(True)).distinct())
+    return len(conn.execute(reached).all())
+
+
+def _insert(engine: DossierEngine, conn: Connection, who: dict[str, Any], regime: Regime, initial: State,
+            track: Track, data: dict[str, Any], commune: str, actor: Actor, now: Any, today: date,
             previous: int | None) -> FireResult:
     from workflow.engine import FireResult
 
-    initial = regime.initial_states[0]
     stage = regime.stages[initial]
     directory = engine.directory(conn)
     agency_id = directory.resolve(stage.agency.value, commune, today) if stage.agency else None
     person_id = _person_id(engine, conn, who)
+    data["prior_episodes"] = _prior_episodes(conn, person_id)
     dossier_id = int(conn.execute(insert(DOSSIER).values(
         code=f"tmp-{uuid.uuid4().hex}", person_id=person_id, regime=regime.id, track=track.value,
         state=initial.value, version=1, commune_code=commune, agency_id=agency_id, data=data, opened_at=now,
         updated_at=now, last_seq=0, last_hash="", previous_dossier_id=previous).returning(DOSSIER.c.id)).scalar_one())
-    code = f"HS-{data['violation_on'][:4]}-{dossier_id:06d}"
+    record_date = date.fromisoformat(next(iter(data["documents"].values()))["date"])
+    code = f"HS-{record_date.year}-{dossier_id:06d}"
     logged = {"regime": regime.id, "track": track.value, "commune_code": commune,
-              "documents": list(data["documents"].values()),
+              "documents": list(data["documents"].values()), "prior_episodes": data["prior_episodes"],
               **{k: data[k] for k in OPEN_FACTS if k in data}}
     entry = {"dossier_id": dossier_id, "seq": 1, "at": now, "kind": "open", "actor": actor.user,
              "actor_agency": actor.agency_id, "event": "open_dossier", "from_state": None,
@@ -157,7 +192,6 @@ def _insert(engine: DossierEngine, conn: Connection, who: dict[str, Any], regime
     conn.execute(insert(LOG).values(**entry))
     conn.execute(update(DOSSIER).where(DOSSIER.c.id == dossier_id).values(code=code, last_seq=1,
                                                                           last_hash=entry["hash"]))
-    record_date = date.fromisoformat(data["violation_on"])
     writer = DeadlineWriter(conn, engine.policy, directory, regime, track)
     due = writer.transition(dossier_id, commune, stage, None, data, record_date, now, today)
     if agency_id:

@@ -1,5 +1,13 @@
 """Reference data from the seed plans: Điện Biên province, Tuần Giáo district and its 17 communes
-(Kế hoạch cai nghiện năm 2021 của UBND huyện Tuần Giáo, seed 000), with their agencies as dated data."""
+(Kế hoạch cai nghiện năm 2021 của UBND huyện Tuần Giáo, seed 000), with their agencies as dated data.
+
+The 2025 reform as data (LEGAL-PROCESS-2025-2026.md): from 1/3/2025 the district police and labour office
+are gone and the provincial police (PC04) succeeds them; from 1/7/2025 the district level ends, a regional
+court and a regional procuracy cover the former district's communes and succeed the district court and
+procuracy, the provincial committee succeeds the district committee. Điện Biên was not merged with another
+province. The communes are kept as they were (dossiers reference them); their July 2025 mergers are not
+modelled here (◻: add them as areas with `successor_code` and their agencies with `successor_id`).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +30,8 @@ COMMUNES: tuple[tuple[str, int], ...] = (
 )
 END_DISTRICT_POLICE = date(2025, 2, 28)  # NĐ 02/2025/NĐ-CP: district police and labour offices end
 END_DISTRICT_LEVEL = date(2025, 6, 30)  # two-level local government from 1/7/2025
+REGIONS_START = date(2025, 7, 1)  # regional courts and procuracies (NQ 81/2025/UBTVQH15 ◻)
+REGION = ("dien-bien.khu-vuc-tuan-giao", "Khu vực Tòa án, Viện kiểm sát: địa bàn huyện Tuần Giáo cũ")
 
 
 def slug(name: str) -> str:
@@ -44,6 +54,8 @@ def areas() -> list[dict[str, Any]]:
     ]
     rows += [{"code": commune_code(n), "name": n, "level": "commune", "parent_code": DISTRICT[0]}
              for n, _ in COMMUNES]
+    rows.append({"code": REGION[0], "name": REGION[1], "level": "region", "parent_code": PROVINCE[0],
+                 "valid_from": REGIONS_START})
     return rows
 
 
@@ -51,8 +63,13 @@ def _agency(id_: str, type_: str, vi: str, en: str, area: str, **kw: Any) -> dic
     return {"id": id_, "type": type_, "name_vi": vi, "name_en": en, "area_code": area, "covers": [], **kw}
 
 
+REGIONAL_COURT = f"{PROVINCE[0]}.regional_court.tuan-giao"  # "TAND khu vực N": its number ◻ not verified
+REGIONAL_PROCURACY = f"{PROVINCE[0]}.regional_procuracy.tuan-giao"
+
+
 def agencies() -> list[dict[str, Any]]:
     p, d = PROVINCE[0], DISTRICT[0]
+    communes = [commune_code(name) for name, _ in COMMUNES]
     rows = [
         _agency(f"{p}.provincial_committee", "provincial_committee", "UBND tỉnh Điện Biên",
                 "Điện Biên Provincial People's Committee", p),
@@ -67,13 +84,20 @@ def agencies() -> list[dict[str, Any]]:
         _agency(f"{d}.justice_office", "justice_office", "Phòng Tư pháp huyện Tuần Giáo",
                 "Tuần Giáo District Justice Office", d, valid_to=END_DISTRICT_LEVEL),
         _agency(f"{d}.labour_office", "labour_office", "Phòng LĐ-TB&XH huyện Tuần Giáo",
-                "Tuần Giáo District Labour Office", d, valid_to=END_DISTRICT_POLICE),
+                "Tuần Giáo District Labour Office", d, valid_to=END_DISTRICT_POLICE,
+                successor_id=f"{p}.provincial_police"),  # ? which police unit checks dossiers (NĐ 02/2025)
         _agency(f"{d}.district_police", "district_police", "Công an huyện Tuần Giáo", "Tuần Giáo District Police", d,
                 valid_to=END_DISTRICT_POLICE, successor_id=f"{p}.provincial_police"),
         _agency(f"{d}.district_court", "district_court", "TAND huyện Tuần Giáo", "Tuần Giáo District Court", d,
-                valid_to=END_DISTRICT_LEVEL),
+                valid_to=END_DISTRICT_LEVEL, successor_id=REGIONAL_COURT),
         _agency(f"{d}.procuracy", "procuracy", "VKSND huyện Tuần Giáo", "Tuần Giáo District Procuracy", d,
-                valid_to=END_DISTRICT_LEVEL, successor_id=f"{p}.procuracy"),
+                valid_to=END_DISTRICT_LEVEL, successor_id=REGIONAL_PROCURACY),
+        _agency(REGIONAL_COURT, "regional_court", "TAND khu vực (địa bàn huyện Tuần Giáo cũ), tỉnh Điện Biên",
+                "Regional People's Court (former Tuần Giáo district)", REGION[0], covers=communes,
+                valid_from=REGIONS_START),
+        _agency(REGIONAL_PROCURACY, "procuracy", "VKSND khu vực (địa bàn huyện Tuần Giáo cũ), tỉnh Điện Biên",
+                "Regional People's Procuracy (former Tuần Giáo district)", REGION[0], covers=communes,
+                valid_from=REGIONS_START),
         _agency(f"{d}.district_committee", "district_committee", "UBND huyện Tuần Giáo",
                 "Tuần Giáo District People's Committee", d, valid_to=END_DISTRICT_LEVEL,
                 successor_id=f"{p}.provincial_committee"),

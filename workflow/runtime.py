@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from handlers.calendar import WorkingCalendar, calendar_config_from_mapping
 from states.model import Regime
-from states.registry import all_regimes
+from states.registry import all_regimes, configure
 from workflow.db import make_engine, migrate
 from workflow.deadlines import DeadlinePolicy
 from workflow.engine import DossierEngine
@@ -26,7 +26,7 @@ def configured_regimes(settings: Settings) -> dict[str, Regime]:
             raise ValueError(f"config: unknown regime {regime_id!r} (known: {', '.join(regimes)})")
     for regime_id, values in settings.rules.items():
         regimes[regime_id] = regimes[regime_id].with_rule_values(values)
-    return _with_boundaries(regimes, settings.regime_starts)
+    return configure(_with_boundaries(regimes, settings.regime_starts), settings.unconfirmed)
 
 
 def _with_boundaries(regimes: dict[str, Regime], starts: dict[str, str]) -> dict[str, Regime]:

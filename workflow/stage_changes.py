@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from states.model import Regime, Stage, Step, Track
 from workflow.deadlines import DeadlinePolicy, plan_deadline
@@ -13,6 +13,14 @@ from workflow.directory import Directory
 from workflow.tables import Deadline
 
 DEADLINE = Deadline.__table__  # type: ignore[attr-defined]
+OPEN_OF = select(DEADLINE.c.id, DEADLINE.c.key, DEADLINE.c.spans, DEADLINE.c.paused_at, DEADLINE.c.due_on,
+                 DEADLINE.c.due_at, DEADLINE.c.remind_on).where(
+    DEADLINE.c.dossier_id == bindparam("b_dossier"), DEADLINE.c.closed_at.is_(None))
+CLOSE = update(DEADLINE).where(DEADLINE.c.id.in_(bindparam("b_ids", expanding=True))).values(
+    closed_at=bindparam("closed_at"))
+PAUSE = update(DEADLINE).where(DEADLINE.c.id.in_(bindparam("b_ids", expanding=True))).values(
+    paused_at=bindparam("paused_at"))
+OPEN = insert(DEADLINE)
 
 
 class DeadlineWriter:
@@ -24,21 +32,17 @@ class DeadlineWriter:
                    legal_date: date, now: datetime, today: date) -> date | None:
         """Close, pause/resume and open deadlines for entering `stage`; returns the earliest new due date."""
         restarts = set(step.restarts) if step else set()
-        open_rows = self.conn.execute(
-            select(DEADLINE.c.id, DEADLINE.c.key, DEADLINE.c.spans, DEADLINE.c.paused_at, DEADLINE.c.due_on,
-                   DEADLINE.c.due_at, DEADLINE.c.remind_on)
-            .where(DEADLINE.c.dossier_id == dossier_id, DEADLINE.c.closed_at.is_(None))
-        ).all() if step else []
+        open_rows = self.conn.execute(OPEN_OF, {"b_dossier": dossier_id}).all() if step else []
         ending = [r.id for r in open_rows if stage.state.value not in r.spans or r.key in restarts]
         if ending:
-            self.conn.execute(update(DEADLINE).where(DEADLINE.c.id.in_(ending)).values(closed_at=now))
+            self.conn.execute(CLOSE, {"b_ids": ending, "closed_at": now})
         kept = [r for r in open_rows if r.id not in ending]
         self._pause_or_resume(kept, stage, now)
         kept_keys = {r.key for r in kept}
         specs = [s for s in (*stage.deadlines, *(step.opens if step else ())) if s.key not in kept_keys]
         rows = [self._row(dossier_id, commune, stage, spec, data, legal_date, now, today) for spec in specs]
         if rows:
-            self.conn.execute(insert(DEADLINE), rows)
+            self.conn.execute(OPEN, rows)
         return min((r["due_on"] for r in rows), default=None)
 
     def _row(self, dossier_id: int, commune: str, stage: Stage, spec: Any, data: dict[str, Any],
@@ -55,7 +59,7 @@ class DeadlineWriter:
         if stage.clock_paused:
             ids = [r.id for r in kept if r.paused_at is None]
             if ids:
-                self.conn.execute(update(DEADLINE).where(DEADLINE.c.id.in_(ids)).values(paused_at=now))
+                self.conn.execute(PAUSE, {"b_ids": ids, "paused_at": now})
             return
         for r in kept:
             if r.paused_at is None:
