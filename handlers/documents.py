@@ -57,8 +57,7 @@ def addiction_confirmed(facts: DossierFacts, today: date) -> Verdict:
 def grounds_stated(facts: DossierFacts, today: date) -> Verdict:
     """The dossier records which ground of PCMT art. 32 (adults) or 33 (minors) applies."""
     ground = facts.fact("grounds")
-    allowed = {"no_voluntary_rehab", "used_during_voluntary", "substitution_breach", "relapse_in_post_rehab",
-               "monitoring_breach"}
+    allowed = set(facts.regime.grounds)
     if facts.track.value == "minor":
         allowed -= {"relapse_in_post_rehab"}
     if ground in allowed:

@@ -153,8 +153,8 @@ def term_within_range(facts: DossierFacts, today: date) -> Verdict:
 def supervision_period_served(facts: DossierFacts, today: date) -> Verdict:
     """Post-rehab supervision ends with its certificate only after its full duration."""
     rule = facts.rule("post_rehab.duration")
-    started = facts.doc_date("post_rehab_decision")
-    if started is None:
+    started = facts.doc_date("completion_certificate")  # PCMT art. 40: from completing the measure
+    if started is None or facts.doc("post_rehab_decision") is None:
         return _refused("supervision.not_started", "Chưa có quyết định quản lý sau cai nghiện.",
                         "There is no post-rehab supervision decision.", rule)
     ends = _end(facts, started, rule)

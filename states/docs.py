@@ -289,7 +289,7 @@ def _side_by_side(regimes: Sequence[Regime]) -> list[str]:
         "## So sánh các chế độ (regimes side by side)",
         "",
         "Mỗi dòng một quy tắc; — là quy tắc không có trong chế độ đó; cột Khác: ≠ khi giá trị khác nhau "
-        "hoặc quy tắc thiếu ở một chế độ, = khi giống nhau.",
+        "hoặc quy tắc thiếu ở một chế độ, = khi cùng giá trị (dấu ✔/◻/? vẫn có thể khác).",
         "",
         *_table(header, rows),
     ]

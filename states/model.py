@@ -307,6 +307,9 @@ class Regime:
     steps: tuple[Step, ...]
     rules: Mapping[str, Rule]
     notes: tuple[str, ...] = ()
+    # grounds for compulsory rehab (PCMT 73/2021 art. 32; Law 120/2025 art. 35 adds monitoring breaches)
+    grounds: tuple[str, ...] = ("no_voluntary_rehab", "used_during_voluntary", "substitution_breach",
+                                "relapse_in_post_rehab")
     switches: tuple[RuleSwitch, ...] = ()
 
     def rule(self, rule_id: str, track: Track | None = None, dates: Mapping[str, date] | None = None) -> Rule:

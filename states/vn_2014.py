@@ -6,6 +6,7 @@ with the older time limits (most to verify).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from handlers import documents as docs
@@ -24,7 +25,7 @@ XLVPHC12 = "Luật XLVPHC 2012"
 LEGAL_CHECK = Stage(S.LEGAL_CHECK, "Phòng Tư pháp kiểm tra tính pháp lý", "Justice office legality check",
                     A.JUSTICE_OFFICE, (DL("legal_check", "legal_check.review", Doc.TRANSFER_LETTER),))
 
-RULES = {r.id: r for r in (
+OWN_RULES = {r.id: r for r in (
     Rule("legal_check.review", 5, Unit.WORKING_DAYS, f"{XLVPHC12}, Điều 103; Thông tư 19/2015/TT-BTP", V,
          "Phòng Tư pháp kiểm tra tính pháp lý", "Justice office legality check"),
     Rule("reading.period", 5, Unit.WORKING_DAYS, f"{XLVPHC12}, Điều 103 khoản 3", V,
@@ -63,13 +64,32 @@ STEPS = (
          guards=(docs.documents_present(Doc.VIOLATION_RECORD),), basis=f"{XLVPHC12}, Điều 103"),
 )
 
+WITH_LEGAL_CHECK = ("record_death", "discontinue", "transfer_to_criminal_proceedings")
+STEPS = STEPS + tuple(
+    replace(vn_2021.STEPS_BY_NAME[name], sources=(*vn_2021.STEPS_BY_NAME[name].sources, S.LEGAL_CHECK))
+    for name in WITH_LEGAL_CHECK
+)
+
+# The labour office's days run from the justice office's opinion, not from the compiler's letter.
+LABOUR_REVIEW = replace(vn_2021.STAGES[S.LABOUR_REVIEW], deadlines=(
+    DL("labour_review", "labour.review", Doc.LEGAL_CHECK_OPINION),))
+
+
+def _inherited(rule: Rule) -> Rule:
+    """vn-2021's values cite texts in force from 2022: for vn-2014 they are a reading to verify."""
+    return replace(rule, status=V, note=(rule.note + " " if rule.note else "")
+                   + "theo vn-2021; cần đối chiếu NĐ 221/2013 và PL 09/2014")
+
+
+RULES = {**{k: _inherited(r) for k, r in vn_2021.RULES.items() if r.status is C}, **OWN_RULES}
+
 REGIME = vn_2021.REGIME.revise(
     id="vn-2014",
     label_vi="Luật XLVPHC 2012, Nghị định 221/2013 (có bước Phòng Tư pháp)",
     label_en="Administrative Violations Law 2012, Decree 221/2013 (with the justice office check)",
     in_force=(date(2014, 2, 15), date(2021, 12, 31)),
     basis="Luật XLVPHC 2012; Nghị định 221/2013/NĐ-CP sửa đổi bởi 136/2016/NĐ-CP; Pháp lệnh 09/2014/UBTVQH13",
-    stages={S.LEGAL_CHECK: LEGAL_CHECK},
+    stages={S.LEGAL_CHECK: LEGAL_CHECK, S.LABOUR_REVIEW: LABOUR_REVIEW},
     steps=STEPS,
     drop_steps=("send_to_labour",),
     rules=RULES,

@@ -72,7 +72,7 @@ STAGES: dict[S, Stage] = {s.state: s for s in (
     _stage(S.POST_REHAB_PROPOSED, "Chờ quyết định quản lý sau cai", "Awaiting supervision decision",
            A.COMMUNE_COMMITTEE, DL("decide_post_rehab", "post_rehab.decide", Doc.POST_REHAB_PROPOSAL)),
     _stage(S.POST_REHAB_SUPERVISION, "Quản lý sau cai nghiện", "Post-rehab supervision", A.COMMUNE_COMMITTEE,
-           DL("supervision_end", "post_rehab.duration", Doc.POST_REHAB_DECISION, escalate_to=())),
+           DL("supervision_end", "post_rehab.duration", Doc.COMPLETION_CERTIFICATE, escalate_to=())),
     _stage(S.CLOSED, "Kết thúc hồ sơ", "Closed", None, reason="trạng thái cuối", final=True),
 )}
 
@@ -224,7 +224,7 @@ STEPS: tuple[Step, ...] = (
     _step(E.DISCONTINUE, BEFORE_EFFECT, S.CLOSED, (*COMPILERS, A.LABOUR_OFFICE, *COURTS),
           "Đình chỉ hồ sơ", "Discontinue the dossier", produces=Doc.DISCONTINUATION_DECISION,
           fields={"reason": str}, closing_reason=R.DISCONTINUED, basis="Luật XLVPHC 2012, Điều 103–105"),
-    _step(E.RECORD_DEATH, NOT_FINAL, S.CLOSED, (*COMPILERS, A.FACILITY, A.DISTRICT_POLICE, *COURTS),
+    _step(E.RECORD_DEATH, NOT_FINAL, S.CLOSED, (*COMPILERS, A.FACILITY, *COURTS),
           "Người bị đề nghị chết", "The person died", produces=Doc.DEATH_RECORD, closing_reason=R.DECEASED,
           basis="Luật XLVPHC 2012, Điều 65"),
     _step(E.TRANSFER_TO_CRIMINAL_PROCEEDINGS, BEFORE_EFFECT, S.CLOSED, (*COMPILERS, *COURTS),

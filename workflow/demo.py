@@ -113,11 +113,11 @@ GIVEN = {("thai", "male"): ("Văn Thanh", "Văn Hùng", "Văn Phong", "Văn Sơn
          ("kinh", "male"): ("Văn Nam", "Văn Long", "Văn Đức", "Văn Quang", "Văn Tùng", "Văn Việt", "Văn Công",
                             "Văn Thắng", "Đình Hùng", "Mạnh Cường"),
          ("kinh", "female"): ("Thị Hoa", "Thị Lan", "Thị Huyền", "Thị Thu", "Thị Nga")}
-VILLAGES = {"thai": ("Bản Đông", "Bản Hới Nọ", "Bản Sáng", "Bản Chằn", "Bản Bó", "Bản Co Muông", "Bản Nà Cương",
+VILLAGES = {"lowland": ("Bản Đông", "Bản Hới Nọ", "Bản Sáng", "Bản Chằn", "Bản Bó", "Bản Co Muông", "Bản Nà Cương",
                      "Bản Kép", "Bản Món", "Bản Hua Nạ", "Bản Lồng"),
-            "hmong": ("Bản Phình Cứ", "Bản Háng Tàu", "Bản Hua Sa A", "Bản Thẳm Xả", "Bản Trạng Đông",
+            "highland": ("Bản Phình Cứ", "Bản Háng Tàu", "Bản Hua Sa A", "Bản Thẳm Xả", "Bản Trạng Đông",
                       "Bản Lồng Sáng", "Bản Pú Nhung"),
-            "kinh": ("Khối Tân Giang", "Khối Sơn Thủy", "Khối Đồng Tâm", "Khối Tân Tiến", "Khối Trung Tâm")}
+            "town": ("Khối Tân Giang", "Khối Sơn Thủy", "Khối Đồng Tâm", "Khối Tân Tiến", "Khối Trung Tâm")}
 HIGHLAND = {"phinh-sang", "ta-ma", "toa-tinh", "pu-xi", "rang-dong"}  # mostly H'Mông communes
 MIX = {"lowland": (0.65, 0.25, 0.10), "highland": (0.15, 0.80, 0.05), "town": (0.35, 0.10, 0.55)}
 GROUNDS = (("no_voluntary_rehab", 6), ("used_during_voluntary", 2), ("substitution_breach", 2))
@@ -127,7 +127,7 @@ RETURN_REASONS = ("Thiếu bản tường trình của người bị đề ngh�
                   "Văn bản đề nghị chưa ghi rõ căn cứ áp dụng theo Điều 32 Luật PCMT.",
                   "Chưa có tài liệu chứng minh đã thông báo cho người bị đề nghị đọc hồ sơ.")
 REASONS = {ClosingReason.NOT_ELIGIBLE: ("Người bị đề nghị mất năng lực hành vi dân sự (kết luận giám định).",
-                                        "Người bị đề nghị đang một mình nuôi con dưới 36 tháng tuổi (UBND xã xác nhận)."),
+                                        "Người bị đề nghị một mình nuôi con dưới 36 tháng tuổi (UBND xã xác nhận)."),
            ClosingReason.DISCONTINUED: ("Người bị đề nghị tự nguyện đăng ký cai nghiện và được chấp thuận.",
                                         "Cơ quan lập hồ sơ rút văn bản đề nghị.",
                                         "Người bị đề nghị bị khởi tố trong một vụ án khác.")}
@@ -259,6 +259,7 @@ class _Plan:
     state: State
     last: date
     steps: list[_Planned] = field(default_factory=list)
+    docs: dict[str, DocumentRef] = field(default_factory=dict)  # `data`'s documents, parsed once per step
     due: date | None = None
     dossier_id: int | None = None
 
@@ -324,10 +325,8 @@ def _merge(data: Mapping[str, Any], cp: CleanPayload, step: Step, legal_date: da
     return merged
 
 
-def _documents(data: Mapping[str, Any], cp: CleanPayload) -> dict[str, DocumentRef]:
-    docs = {k: DocumentRef.from_json(v) for k, v in data.get("documents", {}).items()}
-    docs.update({d.type: d for d in cp.attachments})
-    return docs
+def _documents(data: Mapping[str, Any]) -> dict[str, DocumentRef]:
+    return {k: DocumentRef.from_json(v) for k, v in data.get("documents", {}).items()}
 
 
 def _weighted(rng: random.Random, items: Sequence[Any], weights: Sequence[float]) -> Any:
@@ -345,6 +344,7 @@ class _Demo:
         self.ids: set[str] = set()
         self.numbers: dict[tuple[str, str, int], int] = {}
         self.signers: dict[str, str] = {}
+        self.unfit: set[str] = set()
         self.communes = [(commune_code(name), name, quota) for name, quota in COMMUNES]
         self._now = datetime.now(self.tz)
 
@@ -437,10 +437,12 @@ class _Demo:
         elif target.overdue:
             modes = [target, replace(target, strict_late=False)]
         for mode in modes:
-            for _ in range(ATTEMPTS):
+            key = f"{mode.label}:{mode.overdue}:{mode.strict_late}"
+            for _ in range(0 if key in self.unfit else ATTEMPTS):
                 plans = self._attempt(mode)
                 if plans:
                     return plans
+            self.unfit.add(key)  # the regime's window leaves no room for it: do not try again
         if note:
             self.report.unplanned += 1
             log.info("demo.target_unplanned", target=target.label)
@@ -495,13 +497,13 @@ class _Demo:
     def _person(self, commune: str, minor: bool) -> _Person:
         rng = self.rng
         place = commune.rsplit(".", 1)[-1]
-        mix = MIX["town"] if place == "tuan-giao" else MIX["highland"] if place in HIGHLAND else MIX["lowland"]
-        ethnic = _weighted(rng, ("thai", "hmong", "kinh"), mix)
+        area = "town" if place == "tuan-giao" else "highland" if place in HIGHLAND else "lowland"
+        ethnic = _weighted(rng, ("thai", "hmong", "kinh"), MIX[area])
         sex = "female" if rng.random() < FEMALE_SHARE else "male"
         name = f"{rng.choice(SURNAMES[ethnic])} {rng.choice(GIVEN[(ethnic, sex)])}"
         years = rng.uniform(15.3, 17.7) if minor else rng.triangular(18.4, 55.0, 29.0)
         commune_name = next(c[1] for c in self.communes if c[0] == commune)
-        address = f"{rng.choice(VILLAGES[ethnic])}, {commune_name}, huyện Tuần Giáo, tỉnh Điện Biên"
+        address = f"{rng.choice(VILLAGES[area])}, {commune_name}, huyện Tuần Giáo, tỉnh Điện Biên"
         return _Person(name, sex, address, int(years * 365.25), rng.random() >= NO_RESIDENCE_SHARE)
 
     def _fix_person(self, person: _Person, start: date) -> None:
@@ -537,15 +539,18 @@ class _Demo:
         today, last, due = self.today, plan.last, plan.due
         if target.closing is not None:
             return None if last <= today else (today - last).days - self.rng.randint(0, 45)
-        if target.overdue and due is not None:
+        if due is None:  # no running deadline (postponed): the end must be past, and recent unless lenient
+            if last <= today and (not target.strict_late or (today - last).days <= 400):
+                return None
+            return (today - timedelta(days=self.rng.randint(0, 365)) - last).days
+        if target.overdue:
             late = (today - due).days
             if last <= today and late > 0 and (not target.strict_late or late <= 90):
                 return None
             return (today - timedelta(days=self.rng.randint(3, 90)) - due).days
-        if last <= today and (due is None and (today - last).days <= 400 or due is not None and due >= today):
+        if last <= today <= due:
             return None
-        window = (due - last).days if due is not None else 365
-        return (today - timedelta(days=self.rng.randint(0, max(0, window))) - last).days
+        return (today - timedelta(days=self.rng.randint(0, max(0, (due - last).days))) - last).days
 
     def _follow_up(self, plan: _Plan) -> _Plan | None:
         """The dossier opened after a relapse: same person and commune, run up to today wherever it gets."""
@@ -570,7 +575,7 @@ class _Demo:
         if opener is None or _track(birth, start) is not case.track:
             return None
         plan = _Plan(case, start, opener, self._opening_data(case, start, birth), case.initial, start)
-        data = plan.data
+        data, plan.docs = plan.data, _documents(plan.data)
         due = self._due(case, plan.state, data, start, None)
         ctx: dict[str, date] = {}
         for step in case.path:
@@ -581,6 +586,7 @@ class _Demo:
                 return None
             cp = clean(step, planned.payload, planned.on)
             plan.data = _merge(plan.data, cp, step, cp.document.date if cp.document else (cp.on or planned.on))
+            plan.docs = _documents(plan.data)
             if step.event is Event.REPORT_ABSCONDING:
                 ctx["absconded_on"] = planned.on
             plan.steps.append(planned)
@@ -640,7 +646,7 @@ class _Demo:
             lo, hi = FIXED_DWELL[state]
             days = lo + int(u * (hi - lo + 1))
         elif due is not None:
-            lo_share, hi_share = QUICK_STATES.get(state, (0.15, 0.85))
+            lo_share, hi_share = QUICK_STATES.get(state, (0.05, 0.85))
             days = round((lo_share + u * (hi_share - lo_share)) * max(0, (due - day).days))
         else:
             days = 2 + int(u * 18)
@@ -658,7 +664,7 @@ class _Demo:
             return [Refused("payload.invalid", str(err), str(err), "")]
         case = plan.case
         facts = DossierFacts(case.regime, case.track, plan.state.value, self.calendar, plan.data,
-                             _documents(plan.data, cp), dict(cp.facts), cp.document)
+                             {**plan.docs, **{d.type: d for d in cp.attachments}}, dict(cp.facts), cp.document)
         return [v for guard in step.guards if isinstance(v := guard(facts, on), Refused)]
 
     def _due(self, case: _Case, state: State, data: Mapping[str, Any], day: date, step: Step | None) -> date | None:
@@ -721,7 +727,8 @@ class _Demo:
             agency = self.directory.resolve(AgencyType.FACILITY.value, plan.case.commune, on)
             return self.directory.name(agency) if agency else "Cơ sở cai nghiện ma túy tỉnh Điện Biên"
         if name == "complainant":
-            return "Người bị đề nghị" if actor is None or actor.agency_id is None else self.directory.name(actor.agency_id)
+            by_agency = actor is not None and actor.agency_id is not None
+            return self.directory.name(actor.agency_id) if by_agency and actor else "Người bị đề nghị"
         if kind is date:
             return on.isoformat()
         return choices[name]
@@ -938,7 +945,8 @@ def _text(name: str, case: _Case, step: Step, rng: random.Random) -> str:
         return rng.choice(grounds)
     if step.closing_reason is ClosingReason.NOT_ELIGIBLE and case.person.sex == "female":
         return PREGNANT
-    return rng.choice(REASONS.get(step.closing_reason or ClosingReason.DISCONTINUED, REASONS[ClosingReason.DISCONTINUED]))
+    return rng.choice(REASONS.get(step.closing_reason or ClosingReason.DISCONTINUED,
+                                  REASONS[ClosingReason.DISCONTINUED]))
 
 
 def _closings(regime: Regime) -> list[Step]:

@@ -53,18 +53,11 @@ def _inherits_record_death(regime: Regime) -> bool:
 
 
 def record_death_repeats_an_actor(regime: Regime) -> str | None:
-    if _inherits_record_death(regime):
-        return "states/vn_2021.py record_death lists district_police twice (in COMPILERS and again)"
-    return None
+    return None  # fixed: kept as the hook for the next known bug of a regime
 
 
 def record_death_misses_new_states(regime: Regime) -> str | None:
-    if _inherits_record_death(regime) and set(regime.stages) - set(vn_2021.STAGES):
-        return (
-            "states/vn_2021.py builds record_death's sources from vn-2021's own stages (NOT_FINAL); a regime "
-            "revised from it with more states (vn-2014's legal_check) cannot record a death there"
-        )
-    return None
+    return None  # fixed in vn_2014.py: record_death, discontinue and transfer include legal_check
 
 
 def regime_param(regime: Regime, known_bug: Callable[[Regime], str | None]) -> Any:
@@ -257,20 +250,10 @@ class TestVn2014:
 
     REGIME = regimes_by_id()["vn-2014"]
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="states/vn_2021.py BEFORE_EFFECT does not contain legal_check, and vn_2014.py does not extend "
-        "discontinue / transfer_to_criminal_proceedings: a dossier at the justice office cannot be closed",
-    )
     @pytest.mark.parametrize("event", ["discontinue", "transfer_to_criminal_proceedings"])
     def test_a_dossier_at_the_justice_office_can_be_discontinued_or_transferred(self, event: str) -> None:
         assert self.REGIME.candidates(State.LEGAL_CHECK, event)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="states/vn_2014.py keeps vn-2021's labour_review deadline counted from the transfer letter, "
-        "which in vn-2014 is the compiler's letter to the justice office, not the justice office's opinion",
-    )
     def test_the_labour_office_counts_its_days_from_the_justice_offices_opinion(self) -> None:
         spec = self.REGIME.stages[State.LABOUR_REVIEW].deadlines[0]
 
@@ -288,11 +271,6 @@ class TestVn2014:
         "67/2020/QH14",
     )
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="states/vn_2014.py inherits vn-2021's rules with their ✔ marks and 2021–2022 citations; "
-        "they cannot be corrected in config.toml because confirmed rules refuse overrides",
-    )
     def test_confirms_no_rule_on_a_text_that_took_effect_after_the_regime_ended(self) -> None:
         anachronistic = [
             rule.id

@@ -272,11 +272,6 @@ class TestGrounds:
         assert verdict.code == "grounds.missing"
         assert verdict.basis == GROUNDS_BASIS
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="handlers/documents.py grounds_stated allows 'monitoring_breach' in every regime; "
-        "it is a ground of Law 120/2025 (vn-2026) only, not of PCMT 73/2021 art. 32",
-    )
     def test_refuses_the_electronic_monitoring_ground_under_the_2021_law(self) -> None:
         verdict = grounds_stated(facts(grounds="monitoring_breach"), TODAY)
 
@@ -598,11 +593,6 @@ class TestSupervisionPeriod:
         assert verdict.basis == basis
         assert allowed(supervision_period_served(dossier, last_day))
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="handlers/periods.py supervision_period_served counts from the post-rehab decision; "
-        "PCMT 73/2021 art. 40 counts from completing the measure (the completion certificate)",
-    )
     def test_counts_the_two_years_from_completing_the_measure_not_from_the_supervision_decision(self) -> None:
         dossier = self.supervised(Track.ADULT, completed=D(2024, 3, 13), decided=D(2024, 3, 27))
 
