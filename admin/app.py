@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Any
 
 import structlog
@@ -24,6 +26,26 @@ from workflow.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vn_time(value: str | datetime | None) -> str:
+    """Stored UTC → shown in Vietnam time, dd/mm/yyyy HH:MM."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(VN).strftime("%d/%m/%Y %H:%M")
+
+
+def vn_date(value: str | date | None) -> str:
+    if not value:
+        return ""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return day.strftime("%d/%m/%Y")
+
+
+TEMPLATES.env.filters["vn_time"] = vn_time
+TEMPLATES.env.filters["vn_date"] = vn_date
 
 
 class FireRequest(BaseModel):

@@ -63,7 +63,8 @@ def person_is_not_foreign(facts: DossierFacts, today: date) -> Verdict:
     nationality = str(facts.fact("nationality", "VN")).upper()
     if nationality not in ("VN", "VNM"):
         return Refused("eligibility.foreigner",
-                       "Người nước ngoài không bị đưa vào cơ sở cai nghiện bắt buộc; phải đăng ký cai nghiện tự nguyện.",
+                       "Người nước ngoài không bị đưa vào cơ sở cai nghiện bắt buộc; "
+                       "phải đăng ký cai nghiện tự nguyện.",
                        "A foreigner cannot be sent to compulsory rehab; they must register for voluntary rehab.",
                        PCMT_37)
     return ALLOWED

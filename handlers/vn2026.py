@@ -85,7 +85,8 @@ def turned_18_with_time_left(facts: DossierFacts, today: date) -> Verdict:
     birth = facts.fact_date("birth_date")
     ends = term_end(facts)
     if birth is None or age_on(birth, on) < 18:
-        return _refused("transfer.not_yet_18", "Người chưa đủ 18 tuổi: chưa chuyển sang cơ sở dành cho người thành niên.",
+        return _refused("transfer.not_yet_18",
+                        "Người chưa đủ 18 tuổi: chưa chuyển sang cơ sở dành cho người thành niên.",
                         "The person is not yet 18: no transfer to an adult facility.", rule)
     if ends is None or add_months(on, rule.value) > ends:
         until = f"{ends:%d/%m/%Y}" if ends else "?"

@@ -32,7 +32,8 @@ USER_MANAGEMENT = Stage(
     S.DRUG_USER_MANAGEMENT, "Quản lý người sử dụng trái phép chất ma túy", "Management of a person who uses drugs",
     A.COMMUNE_POLICE, (DL("user_management_end", "user_management.duration", Doc.USER_MANAGEMENT_DECISION,
                           escalate_to=()),))
-MOVE_NOTICE = DL("move_notice", "user_management.move_notice", agency=A.COMMUNE_POLICE, escalate_to=(A.PROVINCIAL_POLICE,))
+MOVE_NOTICE = DL("move_notice", "user_management.move_notice", agency=A.COMMUNE_POLICE,
+                 escalate_to=(A.PROVINCIAL_POLICE,))
 MONITORING = DL("monitoring", "monitoring.max", Doc.MONITORING_ORDER, agency=A.COMMUNE_POLICE,
                 length_fact="monitoring_months", escalate_to=())
 

@@ -229,3 +229,18 @@ def deadlines(agency: str | None = typer.Option(None, help="agency id"),
         for d in deadline_rows(rt.db, rt.today(), agency_id=agency, overdue_only=overdue):
             typer.echo(f"{d['dossier_code']}\t{d['stage']}\t{d['rule_id']}\t{d['due_on']}\t{d['days_left']:+d}"
                        f"\t{d['agency_id']}\t{d['status_mark']}")
+
+
+@agencies_app.command("reassign")
+def agencies_reassign(
+    agency_id: str = typer.Argument(..., help="the abolished agency, e.g. dien-bien.tuan-giao.district_court"),
+    basis: str = typer.Option(..., help="legal basis, e.g. 'Nghị quyết 81/2025/UBTVQH15'"),
+    to: str | None = typer.Option(None, "--to", help="successor agency id (default: the recorded successor)"),
+    user: str = typer.Option("cli", help="acting user (recorded in each dossier's log)"),
+) -> None:
+    """Hand everything open of an abolished agency to its successor (exactly once; logged per dossier)."""
+    from workflow.agencies import reassign
+
+    with runtime() as rt:
+        report = reassign(rt.db, agency_id, actor=user, basis=basis, now=rt.now(), successor_id=to, tz=rt.tz)
+        typer.echo(report.describe())

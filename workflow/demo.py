@@ -1,8 +1,9 @@
 """Demo data for `make run`: about 220 dossiers of Tuần Giáo district (Điện Biên), driven through the engine.
 
 Nothing here writes the dossier, log or deadline tables. Each dossier is opened with `open_dossier`
-and moved with `fire` while the engine's clock stands on the legal date of each step, so every step
-passed its guards, every deadline was opened and closed by the engine, and every hash chain verifies.
+and moved with `fire` while the engine's clock stands on the legal date of each step (the demo drives
+its own copy of the runtime: the caller's clock is untouched), so every step passed its guards, every
+deadline was opened and closed by the engine, and every hash chain verifies.
 
 The generator knows the process only from the regimes: a planner walks `regime.steps` from the
 initial state to a target (a state to leave the dossier in, or a closing step), dates each step from
@@ -182,12 +183,7 @@ def build_demo(runtime: Runtime, *, seed: int = 2021, count: int = 220, today: d
     runtime.engine.reload_directory()
     demo = _Demo(runtime, seed, today)
     demo.report.users = demo.create_users()
-    plans = demo.plan(count)
-    clock = runtime.clock
-    try:
-        demo.execute(plans)
-    finally:
-        runtime.clock = clock
+    demo.execute(demo.plan(count))
     demo.summarise()
     demo.report.seconds = round(perf_counter() - started, 2)
     log.info("demo.built", dossiers=demo.report.dossiers, steps=demo.report.steps, overdue=demo.report.overdue,
@@ -335,9 +331,11 @@ def _weighted(rng: random.Random, items: Sequence[Any], weights: Sequence[float]
 
 class _Demo:
     def __init__(self, runtime: Runtime, seed: int, today: date) -> None:
-        self.rt, self.today, self.rng = runtime, today, random.Random(seed)
+        # A copy of the runtime whose engine reads the demo's moving clock: the caller's runtime keeps its own.
+        self.rt = replace(runtime, clock=lambda: self._now, _engine=None)
+        self.today, self.rng = today, random.Random(seed)
         self.calendar, self.policy, self.tz = runtime.calendar, runtime.policy, runtime.tz
-        self.directory = runtime.engine.directory()
+        self.directory = self.rt.engine.directory()
         self.windows = _windows(runtime, today)
         self.report = DemoReport(today=today)
         self.users: dict[str, str] = {}
@@ -674,8 +672,9 @@ class _Demo:
         if stage.final or stage.clock_paused or not specs:
             return None
         now = datetime.combine(day, time(10), tzinfo=self.tz)
-        return min(plan_deadline(self.policy, case.regime, stage, s, track=case.track, data=data, legal_date=day,
-                                 now=now)["due_on"] for s in specs)
+        dues: list[date] = [plan_deadline(self.policy, case.regime, stage, s, track=case.track, data=data,
+                                          legal_date=day, now=now)["due_on"] for s in specs]
+        return min(dues)
 
     # ------------------------------------------------------------------------- actors and payloads
 
@@ -762,7 +761,6 @@ class _Demo:
     # ------------------------------------------------------------------------- execution through the engine
 
     def execute(self, plans: list[_Plan]) -> None:
-        self.rt.clock = lambda: self._now
         for plan in sorted(plans, key=lambda p: p.start):
             self._execute(plan)
 

@@ -23,6 +23,7 @@ DEADLINE = Deadline.__table__  # type: ignore[attr-defined]
 LOG = TransitionLog.__table__  # type: ignore[attr-defined]
 PERSON = Person.__table__  # type: ignore[attr-defined]
 USER = User.__table__  # type: ignore[attr-defined]
+Built = tuple[Runtime, DemoReport]
 
 
 def fresh_runtime(path: Path) -> Runtime:
@@ -30,7 +31,7 @@ def fresh_runtime(path: Path) -> Runtime:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, DemoReport]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """One demo of 60 dossiers on a fresh SQLite database, shared by the read-only tests below."""
     runtime = fresh_runtime(tmp_path_factory.mktemp("demo") / "demo.db")
     yield runtime, build_demo(runtime, count=60, today=TODAY)
@@ -41,7 +42,7 @@ def dossiers(runtime: Runtime) -> list[tuple[int, str, str, str | None, int | No
     columns = (DOSSIER.c.id, DOSSIER.c.regime, DOSSIER.c.state, DOSSIER.c.closing_reason,
                DOSSIER.c.previous_dossier_id, DOSSIER.c.person_id)
     with runtime.db.connect() as conn:
-        return [tuple(r) for r in conn.execute(select(*columns).order_by(DOSSIER.c.id))]  # type: ignore[misc]
+        return [tuple(r) for r in conn.execute(select(*columns).order_by(DOSSIER.c.id))]
 
 
 def broken_links(runtime: Runtime) -> list[str]:
@@ -58,7 +59,7 @@ def broken_links(runtime: Runtime) -> list[str]:
 
 
 class TestTheDemo:
-    def test_builds_the_dossiers_it_was_asked_for_without_a_refused_step(self, demo: tuple[Runtime, DemoReport]) -> None:
+    def test_builds_the_dossiers_it_was_asked_for_without_a_refused_step(self, demo: Built) -> None:
         runtime, report = demo
 
         assert report.dossiers == 60 == len(dossiers(runtime))
@@ -67,13 +68,13 @@ class TestTheDemo:
             refusals = conn.execute(select(func.count()).select_from(LOG).where(LOG.c.applied.is_(False)))
             assert refusals.scalar_one() == 0
 
-    def test_leaves_every_dossier_in_a_state_of_its_own_regime(self, demo: tuple[Runtime, DemoReport]) -> None:
+    def test_leaves_every_dossier_in_a_state_of_its_own_regime(self, demo: Built) -> None:
         runtime, _ = demo
 
         for _id, regime, state, *_ in dossiers(runtime):
             assert state in {s.value for s in runtime.regimes[regime].states}, (regime, state)
 
-    def test_spreads_the_dossiers_over_the_process(self, demo: tuple[Runtime, DemoReport]) -> None:
+    def test_spreads_the_dossiers_over_the_process(self, demo: Built) -> None:
         runtime, report = demo
 
         states = {state for _id, _regime, state, *_ in dossiers(runtime)}
@@ -83,7 +84,7 @@ class TestTheDemo:
         assert sum(report.by_state.values()) == 60
         assert len(report.closing_reasons) >= 3
 
-    def test_leaves_some_dossiers_past_an_open_deadline_for_the_sweep(self, demo: tuple[Runtime, DemoReport]) -> None:
+    def test_leaves_some_dossiers_past_an_open_deadline_for_the_sweep(self, demo: Built) -> None:
         runtime, report = demo
 
         with runtime.db.connect() as conn:
@@ -94,7 +95,7 @@ class TestTheDemo:
         assert count >= 1
         assert report.overdue == count
 
-    def test_never_dates_a_step_after_today(self, demo: tuple[Runtime, DemoReport]) -> None:
+    def test_never_dates_a_step_after_today(self, demo: Built) -> None:
         runtime, _ = demo
 
         with runtime.db.connect() as conn:
@@ -102,7 +103,7 @@ class TestTheDemo:
 
         assert latest.date() <= TODAY
 
-    def test_keeps_every_hash_chain_intact(self, demo: tuple[Runtime, DemoReport]) -> None:
+    def test_keeps_every_hash_chain_intact(self, demo: Built) -> None:
         runtime, _ = demo
 
         audit = verify_chain(runtime.db)
@@ -111,7 +112,7 @@ class TestTheDemo:
         assert audit.dossiers == 60
         assert broken_links(runtime) == []
 
-    def test_links_a_relapse_to_the_same_persons_closed_dossier(self, demo: tuple[Runtime, DemoReport]) -> None:
+    def test_links_a_relapse_to_the_same_persons_closed_dossier(self, demo: Built) -> None:
         runtime, report = demo
 
         rows = {r[0]: r for r in dossiers(runtime)}
@@ -123,7 +124,7 @@ class TestTheDemo:
             assert rows[previous][3] == "relapsed"
             assert rows[previous][5] == person
 
-    def test_gives_each_agency_a_demo_user_with_the_demo_password(self, demo: tuple[Runtime, DemoReport]) -> None:
+    def test_gives_each_agency_a_demo_user_with_the_demo_password(self, demo: Built) -> None:
         runtime, _ = demo
 
         with runtime.db.connect() as conn:
@@ -135,7 +136,7 @@ class TestTheDemo:
         assert users["admin"].role == "admin"
         assert users["cax.quaicang"].agency_id == "dien-bien.tuan-giao.quai-cang.commune_police"
 
-    def test_gives_people_plausible_vietnamese_identity_numbers(self, demo: tuple[Runtime, DemoReport]) -> None:
+    def test_gives_people_plausible_vietnamese_identity_numbers(self, demo: Built) -> None:
         runtime, _ = demo
 
         with runtime.db.connect() as conn:
