@@ -8,6 +8,11 @@ import sys
 import structlog
 
 
+def _stderr_logger(*_: object) -> structlog.PrintLogger:
+    """Looks up sys.stderr when logging, so a replaced stream (tests, daemons) is honoured."""
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
     logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -22,6 +27,6 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )

@@ -84,6 +84,14 @@ class TestTheDemo:
         assert sum(report.by_state.values()) == 60
         assert len(report.closing_reasons) >= 3
 
+    def test_gives_dossiers_to_every_regime_in_force_since_2021(self, demo: Built) -> None:
+        runtime, report = demo
+
+        in_force = {r.id for r in runtime.regimes.values()
+                    if r.in_force_from <= TODAY and (r.in_force_to is None or r.in_force_to >= date(2021, 1, 1))}
+
+        assert set(report.by_regime) == in_force
+
     def test_leaves_some_dossiers_past_an_open_deadline_for_the_sweep(self, demo: Built) -> None:
         runtime, report = demo
 
@@ -149,6 +157,7 @@ class TestTheDemo:
 
 def test_a_second_build_on_a_database_with_dossiers_adds_nothing(tmp_path: Path) -> None:
     runtime = fresh_runtime(tmp_path / "twice.db")
+    clock = runtime.clock
     first = build_demo(runtime, count=5, today=TODAY)
 
     second = build_demo(runtime, count=5, today=TODAY)
@@ -157,6 +166,7 @@ def test_a_second_build_on_a_database_with_dossiers_adds_nothing(tmp_path: Path)
     assert second.skipped and second.dossiers == 5
     assert len(dossiers(runtime)) == 5
     assert "nothing added" in str(second)
+    assert runtime.clock is clock  # the demo drove its own copy of the runtime
     runtime.db.dispose()
 
 

@@ -251,3 +251,35 @@ def test_dates_are_dates(journey_runtime) -> None:  # type: ignore[no-untyped-de
     journey = _open(rt, clock)
     row = _open_deadlines(rt, journey.dossier_id)[0]
     assert isinstance(row.due_on, date)
+
+
+class TestClockAndConfig:
+    def test_a_postponement_pauses_the_enforcement_limitation_and_resuming_moves_it(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+        to_court_decision(journey)
+        journey.step("end_complaint_period", "district_court", days=10)
+        limitation = [d for d in _open_deadlines(rt, journey.dossier_id) if d.key == "enforcement_limitation"][0]
+
+        journey.step("postpone", "district_court", {"ground": "serious_illness"}, days=1)
+        paused = [d for d in _open_deadlines(rt, journey.dossier_id) if d.key == "enforcement_limitation"][0]
+        journey.step("resume", "district_court", days=30)
+        resumed = [d for d in _open_deadlines(rt, journey.dossier_id) if d.key == "enforcement_limitation"][0]
+
+        assert paused.id == limitation.id and paused.paused_at is not None
+        assert resumed.paused_at is None
+        assert (resumed.due_on - limitation.due_on).days == 30
+
+    def test_a_corrected_unverified_value_in_config_changes_what_the_guard_allows(self, db_url) -> None:  # type: ignore[no-untyped-def]
+        from tests.journeys import Clock
+        from workflow.runtime import Runtime
+        from workflow.settings import Settings
+
+        default = Runtime.build(Settings(database_url=db_url))
+        corrected = Runtime.build(Settings(database_url=db_url, rules={"vn-2021": {"limitation.application": 6}}))
+
+        assert default.regimes["vn-2021"].rule("limitation.application").value == 3
+        assert corrected.regimes["vn-2021"].rule("limitation.application").value == 6
+        with pytest.raises(ValueError, match="confirmed"):
+            Runtime.build(Settings(database_url=db_url, rules={"vn-2021": {"reading.period": 9}}))
+        assert Clock  # the settable clock is what the journeys use

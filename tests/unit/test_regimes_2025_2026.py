@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -12,13 +11,13 @@ from handlers.calendar import DEFAULT_CALENDAR_CONFIG, WorkingCalendar
 from handlers.facts import DocumentRef, DossierFacts
 from handlers.history import term_follows_history
 from handlers.periods import complaint_period_over
+from handlers.verdict import Refused
 from handlers.vn2026 import (
     management_decided_in_time,
     monitoring_length_allowed,
     placement_fits_age,
     turned_18_with_time_left,
 )
-from handlers.verdict import Refused
 from states.configurable import with_unconfirmed
 from states.model import AgencyType, Regime, State, Status, Track
 from states.registry import CONFIGURABLE, NoRegimeForDate, regime_for, regimes_by_id
@@ -157,12 +156,13 @@ class TestTermFollowsHistory:
 
 class TestAnUnconfirmedRuleStillWorks:
     def test_uses_the_configured_value_and_says_it_is_unconfirmed(self) -> None:
-        regime = VN_2026.with_rule_values({"complaint.period": 7})
-        announced = date(2026, 9, 1)  # Tue; 7 working days end Thu 10/09/2026
-        verdict = complaint_period_over(facts(regime, decision_received_on=announced.isoformat()), date(2026, 9, 9))
+        regime = VN_2026.with_rule_values({"complaint.period": 7})  # default 5 working days would end 13/10
+        announced = facts(regime, decision_received_on="2026-10-06")  # Tue; 7 working days end Thu 15/10/2026
+
+        verdict = complaint_period_over(announced, date(2026, 10, 14))
 
         assert isinstance(verdict, Refused) and verdict.unconfirmed
-        assert "10/09/2026" in verdict.reason_vi and "chưa được xác nhận" in verdict.reason_vi
+        assert "15/10/2026" in verdict.reason_vi and "Giá trị 7 chưa được xác nhận" in verdict.reason_vi
 
 
 class TestVn2026Guards:
@@ -248,7 +248,3 @@ class TestReferenceAgenciesResolve:
         assert {"labour_office", "district_police"} <= directory.acts_for(police, date(2025, 3, 1))
         assert directory.acts_for(police, date(2025, 2, 28)) == {"provincial_police"}
 
-
-def test_the_regimes_are_immutable_data() -> None:
-    with pytest.raises(AttributeError):
-        replace(VN_2026, id="x").id = "y"  # type: ignore[misc]

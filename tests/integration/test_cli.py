@@ -1,0 +1,87 @@
+"""`rehab` as a user runs it: clear one-line errors, non-zero exit codes, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from tests.journeys import Journey, make_runtime, open_adult
+from workflow.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, int]:
+    url = f"sqlite:///{tmp_path}/cli.db"
+    monkeypatch.setenv("REHAB_DATABASE_URL", url)
+    rt, clock = make_runtime(url)
+    dossier_id = open_adult(rt, clock).dossier_id
+    Journey(rt, clock, dossier_id).step("request_determination", "commune_police")
+    rt.db.dispose()
+    return url, dossier_id
+
+
+def test_show_prints_the_regime_and_state_without_personal_data(database: tuple[str, int]) -> None:
+    result = runner.invoke(app, ["show", str(database[1])])
+
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert (shown["regime"]["id"], shown["state"]) == ("vn-2021", "determination_requested")
+    assert "Lò Văn Minh" not in result.output and "011090001234" not in result.output
+
+
+def test_a_refused_step_exits_3_and_prints_every_reason_with_its_basis(database: tuple[str, int]) -> None:
+    result = runner.invoke(app, ["fire", str(database[1]), "record_determination", "--payload",
+                                 '{"determination_outcome": "addicted"}'])
+
+    assert result.exit_code == 3
+    assert "refused [documents.missing]" in result.output
+    assert "Thông tư 18/2021/TT-BYT" in result.output
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["fire", "1", "record_determination", "--payload", "{oops"], 2, "--payload is not valid JSON"),
+    (["fire", "999", "record_determination"], 1, "dossier 999 not found"),
+    (["show", "999"], 1, "dossier 999 not found"),
+    (["fire", "1", "record_determination", "--payload", '{"determination_outcome": "maybe"}'], 1,
+     "determination_outcome: must be one of"),
+    (["sweep", "--now", "yesterday"], 2, "is not an ISO date-time"),
+    (["deadlines", "--agency", "nowhere"], 1, "unknown agency 'nowhere'"),
+], ids=["bad-json", "unknown-dossier-fire", "unknown-dossier-show", "bad-outcome", "bad-time", "bad-agency"])
+def test_bad_input_gets_a_one_line_error_and_a_non_zero_exit(database: tuple[str, int], args: list[str], code: int,
+                                                             message: str) -> None:
+    result = runner.invoke(app, args)
+
+    assert result.exit_code == code
+    assert message in result.output
+
+
+def test_audit_verify_passes_then_names_the_first_tampered_entry(database: tuple[str, int]) -> None:
+    url, dossier_id = database
+    assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
+    rt, _ = make_runtime(url)
+    with rt.db.begin() as conn:
+        conn.execute(text("DROP TRIGGER transition_log_no_update"))
+        conn.execute(text(f"UPDATE transition_log SET event = 'x' WHERE dossier_id = {dossier_id} AND seq = 2"))
+    rt.db.dispose()
+
+    result = runner.invoke(app, ["audit", "verify"])
+
+    assert result.exit_code == 1
+    assert f"BROKEN: dossier {dossier_id}, entry 2" in result.output
+
+
+def test_audit_export_writes_one_hashed_line_per_entry(database: tuple[str, int], tmp_path: Path) -> None:
+    out = tmp_path / "log.jsonl"
+
+    result = runner.invoke(app, ["audit", "export", "--out", str(out)])
+
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert result.exit_code == 0
+    assert [e["seq"] for e in lines] == [1, 2]
+    assert lines[1]["prev_hash"] == lines[0]["hash"]
