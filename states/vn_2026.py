@@ -87,6 +87,8 @@ COURT_ACTOR = ConfigurableActor(
     default=A.REGIONAL_COURT,
     stages=(S.COURT_RECEIVED, S.COURT_ACCEPTED, S.SESSION_SCHEDULED, S.COMPLAINT_PERIOD),
     steps=vn_2025.COURT_STEPS,
+    choices=(A.REGIONAL_COURT, A.PROVINCIAL_COURT, A.COMMUNE_COMMITTEE, A.COMMUNE_POLICE, A.PROVINCIAL_POLICE,
+             A.PROVINCIAL_COMMITTEE),
     basis=f"{LAW}; Pháp lệnh 03/2022/UBTVQH15 sửa đổi (nhiều khả năng vẫn là Tòa án khu vực; Nghị định: dự thảo)",
 )
 CONFIGURABLE: tuple[ConfigurableActor, ...] = (vn_2025.LABOUR_REVIEW_ACTOR, COURT_ACTOR)

@@ -114,8 +114,8 @@ def to_court_decision(j: Journey, *, term: int = 12, reading_agency: str = "comm
     """From violation_recorded to complaint_period (vn-2021 adult/minor)."""
     j.step("request_determination", "commune_police")
     j.step("record_determination", "health_facility", {"determination_outcome": "addicted"}, days=2)
-    j.step("notify_person", reading_agency, {"grounds": "no_voluntary_rehab", "attachments": attachments(j.clock.today)},
-           days=1)
+    j.step("notify_person", reading_agency,
+           {"grounds": "no_voluntary_rehab", "attachments": attachments(j.clock.today)}, days=1)
     j.step("send_to_labour", reading_agency, days=7)
     j.step("propose_to_court", "labour_office", {"facility_name": "Cơ sở cai nghiện ma túy tỉnh Điện Biên"}, days=1)
     j.step("accept", "district_court", days=1)

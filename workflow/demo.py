@@ -726,8 +726,8 @@ class _Demo:
             agency = self.directory.resolve(AgencyType.FACILITY.value, plan.case.commune, on)
             return self.directory.name(agency) if agency else "Cơ sở cai nghiện ma túy tỉnh Điện Biên"
         if name == "complainant":
-            by_agency = actor is not None and actor.agency_id is not None
-            return self.directory.name(actor.agency_id) if by_agency and actor else "Người bị đề nghị"
+            agency_id = actor.agency_id if actor else None
+            return self.directory.name(agency_id) if agency_id else "Người bị đề nghị"
         if kind is date:
             return on.isoformat()
         return choices[name]

@@ -37,6 +37,7 @@ class Directory:
     agencies: dict[str, AgencyRow]
     parents: dict[str, str | None]
     _cache: dict[tuple[str, str, date], str | None] = field(default_factory=dict)
+    _acting: dict[tuple[str, date], frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: Connection) -> Directory:
@@ -106,17 +107,20 @@ class Directory:
                 return heir
         return None
 
-    def acts_for(self, agency_id: str | None, on: date) -> set[str]:
+    def acts_for(self, agency_id: str | None, on: date) -> frozenset[str]:
         """The agency types an agency acts as on a day: its own, and those of abolished agencies it succeeded."""
         agency = self.agencies.get(agency_id or "")
         if agency is None:
-            return set()
-        kinds = {agency.type}
-        for other in self.agencies.values():
-            abolished = other.valid_to is not None and other.valid_to < on
-            if abolished and agency.id in self.successors(other.id):
-                kinds.add(other.type)
-        return kinds
+            return frozenset()
+        key = (agency.id, on)
+        if key not in self._acting:
+            kinds = {agency.type}
+            for other in self.agencies.values():
+                abolished = other.valid_to is not None and other.valid_to < on
+                if abolished and agency.id in self.successors(other.id):
+                    kinds.add(other.type)
+            self._acting[key] = frozenset(kinds)
+        return self._acting[key]
 
     def type_of(self, agency_id: str | None) -> str | None:
         agency = self.agencies.get(agency_id or "")

@@ -133,7 +133,7 @@ class DossierEngine:
             else:
                 outcome = self._attempt(conn, row, event, actor, dict(payload or {}), expected_version, now, today)
                 self._remember(conn, idempotency_key, dossier_id, outcome, now)
-        log.info("dossier.fire", dossier_id=dossier_id, step=event, applied=outcome.result.applied,
+        (log.debug if outcome.error is None else log.info)("dossier.fire", dossier_id=dossier_id, step=event, applied=outcome.result.applied,
                  to_state=outcome.result.to_state, replayed=outcome.result.replayed)
         if outcome.error is not None:
             raise outcome.error

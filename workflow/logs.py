@@ -16,6 +16,8 @@ def _stderr_logger(*_: object) -> structlog.PrintLogger:
 def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
     logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("transitions").setLevel(logging.WARNING)  # one line per transition otherwise
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer(ensure_ascii=False) if json else structlog.dev.ConsoleRenderer(colors=False)
     )
