@@ -9,16 +9,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflow import queries
+from workflow.agencies import ReassignError
 from workflow.audit import verify_chain
 from workflow.engine import Actor
 from workflow.errors import DossierNotFound, InvalidInput, StepNotAvailable, StepRefused, VersionConflict
@@ -46,6 +47,14 @@ def vn_date(value: str | date | None) -> str:
 
 TEMPLATES.env.filters["vn_time"] = vn_time
 TEMPLATES.env.filters["vn_date"] = vn_date
+
+
+class ReassignRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(min_length=1)
+    basis: str = Field(min_length=1)
+    successor_id: str | None = None
 
 
 class FireRequest(BaseModel):
@@ -79,9 +88,24 @@ def _errors(app: FastAPI) -> None:
     async def refused(_: Request, err: StepRefused) -> JSONResponse:
         return problem(422, {"error": "step_refused", "detail": str(err), "refusals": err.result.refusals})
 
+    @app.exception_handler(ReassignError)
+    async def cannot_reassign(_: Request, err: ReassignError) -> JSONResponse:
+        return problem(422, {"error": "reassign_refused", "detail": str(err)})
+
     @app.exception_handler(InvalidInput)
     async def invalid(_: Request, err: InvalidInput) -> JSONResponse:
         return problem(422, {"error": "invalid_input", "field": err.field, "reason": err.reason})
+
+
+def _reassign(rt: Runtime, agency_id: str, user: str, basis: str, successor_id: str | None) -> dict[str, Any]:
+    """Hand everything open of an abolished agency to its successor (logged on each dossier's chain)."""
+    from dataclasses import asdict
+
+    from workflow.agencies import reassign
+
+    report = reassign(rt.db, agency_id, actor=user, basis=basis, now=rt.now(), successor_id=successor_id)
+    rt.engine.reload_directory()
+    return asdict(report)
 
 
 def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
@@ -110,24 +134,54 @@ def _pages(app: FastAPI, rt: Runtime) -> None:
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:
         today = rt.today()
-        context = {"counts": queries.counts_by_state(rt.db), "overdue": queries.deadline_rows(
-            rt.db, today, overdue_only=True, limit=50), "today": today, "regimes": rt.regimes.values(),
-            "agencies": sorted(rt.engine.directory().agencies.values(), key=lambda a: a.id)}
+        context = {
+            "counts": queries.counts_by_state(rt.db),
+            "overdue": queries.deadline_rows(rt.db, today, overdue_only=True, limit=50),
+            "today": today,
+            "regimes": rt.regimes.values(),
+            "agencies": sorted(rt.engine.directory().agencies.values(), key=lambda a: a.id),
+        }
         return TEMPLATES.TemplateResponse(request, "home.html", context)
 
     @app.get("/inbox/{agency_id}", response_class=HTMLResponse)
     def inbox_page(request: Request, agency_id: str) -> HTMLResponse:
         box = queries.inbox(rt.db, agency_id, rt.today())
         name = rt.engine.directory().name(agency_id)
-        return TEMPLATES.TemplateResponse(request, "inbox.html", {"box": box, "agency_name": name})
+        return TEMPLATES.TemplateResponse(
+            request,
+            "inbox.html",
+            {"box": box, "agency_name": name, "agency": rt.engine.directory().agencies.get(agency_id)},
+        )
+
+    @app.post("/inbox/{agency_id}/reassign", response_class=HTMLResponse)
+    def reassign_page(request: Request, agency_id: str, user: str = Form(...), basis: str = Form(...)) -> HTMLResponse:
+        report, error, status = None, None, 200
+        try:
+            report = _reassign(rt, agency_id, user, basis, None)
+        except ReassignError as err:
+            error, status = str(err), 422
+        box = queries.inbox(rt.db, agency_id, rt.today())
+        return TEMPLATES.TemplateResponse(
+            request,
+            "inbox.html",
+            {
+                "box": box,
+                "agency_name": rt.engine.directory().name(agency_id),
+                "report": report,
+                "error": error,
+                "agency": rt.engine.directory().agencies.get(agency_id),
+            },
+            status_code=status,
+        )
 
     @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
     def dossier_page(request: Request, dossier_id: int) -> HTMLResponse:
         view = queries.dossier_view(rt.db, rt.regimes, dossier_id, rt.today())
         if view is None:
             raise DossierNotFound(dossier_id)
-        return TEMPLATES.TemplateResponse(request, "dossier.html", {
-            "d": view, "log": queries.history(rt.db, dossier_id)})
+        return TEMPLATES.TemplateResponse(
+            request, "dossier.html", {"d": view, "log": queries.history(rt.db, dossier_id)}
+        )
 
 
 def _api(app: FastAPI, rt: Runtime) -> None:
@@ -136,8 +190,12 @@ def _api(app: FastAPI, rt: Runtime) -> None:
         return "ok"
 
     @app.get("/api/dossiers")
-    def list_dossiers(agency: str | None = None, state: str | None = None,
-                      limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
+    def list_dossiers(
+        agency: str | None = None,
+        state: str | None = None,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+    ) -> list[dict[str, Any]]:
         return queries.list_dossiers(rt.db, agency_id=agency, state=state, limit=limit, offset=offset)
 
     @app.get("/api/dossiers/{dossier_id}")
@@ -156,8 +214,14 @@ def _api(app: FastAPI, rt: Runtime) -> None:
 
     @app.post("/api/dossiers/{dossier_id}/fire")
     def fire(dossier_id: int, body: FireRequest) -> dict[str, Any]:
-        result = rt.engine.fire(dossier_id, body.event, Actor(body.user, body.agency_id), body.payload,
-                                idempotency_key=body.idempotency_key, expected_version=body.expected_version)
+        result = rt.engine.fire(
+            dossier_id,
+            body.event,
+            Actor(body.user, body.agency_id),
+            body.payload,
+            idempotency_key=body.idempotency_key,
+            expected_version=body.expected_version,
+        )
         return result.as_dict()
 
     @app.get("/api/inbox/{agency_id}")
@@ -169,6 +233,10 @@ def _api(app: FastAPI, rt: Runtime) -> None:
     @app.get("/api/deadlines")
     def deadlines(agency: str | None = None, overdue: bool = False) -> list[dict[str, Any]]:
         return queries.deadline_rows(rt.db, rt.today(), agency_id=agency, overdue_only=overdue)
+
+    @app.post("/api/agencies/{agency_id}/reassign")
+    def reassign_agency(agency_id: str, body: ReassignRequest) -> dict[str, Any]:
+        return _reassign(rt, agency_id, body.user, body.basis, body.successor_id)
 
     @app.get("/api/audit/verify")
     def audit() -> dict[str, Any]:

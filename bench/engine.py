@@ -25,26 +25,55 @@ FACILITY = {"facility_name": "Cơ sở cai nghiện ma túy tỉnh Điện Biên
 
 def phases(clock: Clock) -> list[tuple[int, list[tuple[str, str, Callable[[], dict[str, Any]]]]]]:
     """(days to advance before, steps) — every step passes its guards at that time."""
-    d = lambda n: (lambda: {"document": doc(n, clock.today)})  # noqa: E731
+    d = lambda n: lambda: {"document": doc(n, clock.today)}  # noqa: E731
     return [
-        (0, [("request_determination", "commune_police", d("1/CV")),
-             ("record_determination", "health_facility", lambda: {**d("2/KQ")(), "determination_outcome": "addicted"}),
-             ("notify_person", "commune_committee", lambda: {**d("3/TB")(), "grounds": "no_voluntary_rehab",
-                                                             "attachments": attachments(clock.today)})]),
-        (8, [("send_to_labour", "commune_committee", d("4/CV")),
-             ("propose_to_court", "labour_office", lambda: {**d("5/ĐN")(), **FACILITY}),
-             ("accept", "district_court", d("6/TL")), ("open_session", "district_court", d("7/QĐ")),
-             ("decide", "district_court", lambda: {**d("8/QĐ-TA")(), "outcome": "apply", "term_months": 12})]),
-        (10, [("end_complaint_period", "district_court", dict),
-              ("record_escort", "district_police", lambda: {**d("9/BB")(), **FACILITY})]),
+        (
+            0,
+            [
+                ("request_determination", "commune_police", d("1/CV")),
+                (
+                    "record_determination",
+                    "health_facility",
+                    lambda: {**d("2/KQ")(), "determination_outcome": "addicted"},
+                ),
+                (
+                    "notify_person",
+                    "commune_committee",
+                    lambda: {**d("3/TB")(), "grounds": "no_voluntary_rehab", "attachments": attachments(clock.today)},
+                ),
+            ],
+        ),
+        (
+            8,
+            [
+                ("send_to_labour", "commune_committee", d("4/CV")),
+                ("propose_to_court", "labour_office", lambda: {**d("5/ĐN")(), **FACILITY}),
+                ("accept", "district_court", d("6/TL")),
+                ("open_session", "district_court", d("7/QĐ")),
+                ("decide", "district_court", lambda: {**d("8/QĐ-TA")(), "outcome": "apply", "term_months": 12}),
+            ],
+        ),
+        (
+            10,
+            [
+                ("end_complaint_period", "district_court", dict),
+                ("record_escort", "district_police", lambda: {**d("9/BB")(), **FACILITY}),
+            ],
+        ),
     ]
 
 
 def open_many(rt: Runtime, clock: Clock, n: int) -> list[int]:
     police = actor("commune_police")
-    return [rt.engine.open_dossier(person={"full_name": "Người thử", "birth_date": "1990-01-01"},
-                                   commune_code="dien-bien.tuan-giao.quai-cang",
-                                   violation=doc(f"{i}/BB", clock.today), actor=police).dossier_id for i in range(n)]
+    return [
+        rt.engine.open_dossier(
+            person={"full_name": "Người thử", "birth_date": "1990-01-01"},
+            commune_code="dien-bien.tuan-giao.quai-cang",
+            violation=doc(f"{i}/BB", clock.today),
+            actor=police,
+        ).dossier_id
+        for i in range(n)
+    ]
 
 
 def run(rt: Runtime, clock: Clock, ids: list[int], writers: int) -> tuple[int, float, list[float]]:
@@ -55,7 +84,7 @@ def run(rt: Runtime, clock: Clock, ids: list[int], writers: int) -> tuple[int, f
         clock.advance(days=days)
         chunks = [ids[i::writers] for i in range(writers)]
 
-        def work(chunk: list[int]) -> None:
+        def work(chunk: list[int], steps: list[tuple[str, str, Callable[[], dict[str, Any]]]] = steps) -> None:
             mine: list[float] = []
             for dossier_id in chunk:
                 for event, agency, payload in steps:
@@ -78,8 +107,10 @@ def run(rt: Runtime, clock: Clock, ids: list[int], writers: int) -> tuple[int, f
 
 def report(label: str, steps: int, seconds: float, latencies: list[float]) -> str:
     q = statistics.quantiles(latencies, n=100)
-    return (f"{label:<28} {steps:>6} steps  {steps / seconds:>8.0f} steps/s  "
-            f"p50 {q[49] * 1000:6.2f} ms  p99 {q[98] * 1000:6.2f} ms")
+    return (
+        f"{label:<28} {steps:>6} steps  {steps / seconds:>8.0f} steps/s  "
+        f"p50 {q[49] * 1000:6.2f} ms  p99 {q[98] * 1000:6.2f} ms"
+    )
 
 
 def bench(url: str, label: str, dossiers: int, writers: int) -> str:
@@ -92,8 +123,10 @@ def bench(url: str, label: str, dossiers: int, writers: int) -> str:
 
 def main() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
-    lines = ["engine.fire(): full step = row-locked load, guards, state update, chained log entry, "
-             "deadline close/open, outbox row; one transaction"]
+    lines = [
+        "engine.fire(): full step = row-locked load, guards, state update, chained log entry, "
+        "deadline close/open, outbox row; one transaction"
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         lines.append(bench(f"sqlite:///{tmp}/bench.db", "SQLite (WAL), 1 writer", 400, 1))
     from tests import pg_server

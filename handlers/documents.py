@@ -36,21 +36,31 @@ def residence_document_if_no_stable_residence(facts: DossierFacts, today: date) 
     """A person without stable residence needs the police document establishing that."""
     if facts.fact("stable_residence", True) or facts.doc("residence_confirmation"):
         return ALLOWED
-    return Refused("documents.residence_confirmation_missing",
-                   "Người không có nơi cư trú ổn định: thiếu văn bản của Công an xác định việc này.",
-                   "No stable residence: the police document establishing it is missing.", ND116_41)
+    return Refused(
+        "documents.residence_confirmation_missing",
+        "Người không có nơi cư trú ổn định: thiếu văn bản của Công an xác định việc này.",
+        "No stable residence: the police document establishing it is missing.",
+        ND116_41,
+    )
 
 
 def addiction_confirmed(facts: DossierFacts, today: date) -> Verdict:
     """A dossier is compiled only for a person determined to be addicted."""
     result = facts.fact("determination_outcome")
     if result is None or facts.doc("determination_result") is None:
-        return Refused("determination.missing", "Chưa có kết quả xác định tình trạng nghiện.",
-                       "There is no addiction-determination result yet.", PCMT_27)
+        return Refused(
+            "determination.missing",
+            "Chưa có kết quả xác định tình trạng nghiện.",
+            "There is no addiction-determination result yet.",
+            PCMT_27,
+        )
     if result != "addicted":
-        return Refused("determination.not_addicted",
-                       "Kết quả xác định: không nghiện ma túy; không được lập hồ sơ đưa vào cơ sở cai nghiện bắt buộc.",
-                       "The determination found the person not addicted: no compulsory-rehab dossier.", PCMT_27)
+        return Refused(
+            "determination.not_addicted",
+            "Kết quả xác định: không nghiện ma túy; không được lập hồ sơ đưa vào cơ sở cai nghiện bắt buộc.",
+            "The determination found the person not addicted: no compulsory-rehab dossier.",
+            PCMT_27,
+        )
     return ALLOWED
 
 
@@ -62,8 +72,11 @@ def grounds_stated(facts: DossierFacts, today: date) -> Verdict:
         allowed -= {"relapse_in_post_rehab"}
     if ground in allowed:
         return ALLOWED
-    return Refused("grounds.missing",
-                   "Chưa nêu căn cứ áp dụng (Điều 32/33 Luật PCMT) hoặc căn cứ không áp dụng cho người này.",
-                   "The ground (PCMT art. 32/33) is missing or does not apply to this person: one of "
-                   + ", ".join(sorted(allowed)) + ".",
-                   "Luật PCMT 73/2021/QH14, Điều 32 khoản 1–4; Điều 33 khoản 1")
+    return Refused(
+        "grounds.missing",
+        "Chưa nêu căn cứ áp dụng (Điều 32/33 Luật PCMT) hoặc căn cứ không áp dụng cho người này.",
+        "The ground (PCMT art. 32/33) is missing or does not apply to this person: one of "
+        + ", ".join(sorted(allowed))
+        + ".",
+        "Luật PCMT 73/2021/QH14, Điều 32 khoản 1–4; Điều 33 khoản 1",
+    )

@@ -36,7 +36,10 @@ def term_follows_history(facts: DossierFacts, today: date) -> Verdict:
     if months == rule.value and not isinstance(months, bool):
         return ALLOWED
     times = "lần đầu" if not earlier else f"lần thứ {earlier + 1}"
-    return _refused("decision.term_not_per_history",
-                    f"Thời hạn cai nghiện bắt buộc {times} là {rule.value} tháng (nhận được: {months}).",
-                    f"The term for a {'repeat' if earlier else 'first'} episode (earlier episodes: {earlier}) "
-                    f"is {rule.value} months (got {months}).", rule)
+    return _refused(
+        "decision.term_not_per_history",
+        f"Thời hạn cai nghiện bắt buộc {times} là {rule.value} tháng (nhận được: {months}).",
+        f"The term for a {'repeat' if earlier else 'first'} episode (earlier episodes: {earlier}) "
+        f"is {rule.value} months (got {months}).",
+        rule,
+    )

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 DOC_LABELS: dict[str, tuple[str, str]] = {
-    "user_management_decision": ("Quyết định quản lý người sử dụng trái phép chất ma túy",
-                                 "drug-user management decision"),
+    "user_management_decision": (
+        "Quyết định quản lý người sử dụng trái phép chất ma túy",
+        "drug-user management decision",
+    ),
     "violation_record": ("Biên bản vi phạm hành chính (Mẫu 27)", "violation record (form 27)"),
     "determination_request": ("Văn bản đề nghị xác định tình trạng nghiện", "request for addiction determination"),
     "determination_result": ("Phiếu kết quả xác định tình trạng nghiện", "addiction determination result"),
     "cv": ("Bản tóm tắt lý lịch (Mẫu 30)", "summary CV (form 30)"),
     "statement": ("Bản tường trình của người bị đề nghị (Mẫu 31)", "the person's statement (form 31)"),
     "compiler_proposal": ("Văn bản đề nghị của người lập hồ sơ (Mẫu 29)", "the compiler's proposal (form 29)"),
-    "residence_confirmation": ("Văn bản xác định nơi cư trú không ổn định",
-                               "document establishing no stable residence"),
+    "residence_confirmation": (
+        "Văn bản xác định nơi cư trú không ổn định",
+        "document establishing no stable residence",
+    ),
     "reading_notice": ("Thông báo về việc lập hồ sơ (Mẫu 32)", "notice of compiling the dossier (form 32)"),
     "transfer_letter": ("Văn bản chuyển hồ sơ", "transfer letter"),
     "legal_check_opinion": ("Ý kiến kiểm tra tính pháp lý của Phòng Tư pháp", "justice office's legality opinion"),
@@ -35,8 +39,10 @@ DOC_LABELS: dict[str, tuple[str, str]] = {
     "post_rehab_decision": ("Quyết định quản lý sau cai nghiện (Mẫu 51)", "post-rehab supervision decision (form 51)"),
     "monitoring_order": ("Quyết định giám sát điện tử", "electronic monitoring order"),
     "move_notice": ("Thông báo chuyển nơi cư trú cho Công an xã nơi đến", "notice of a move to the new commune police"),
-    "supervision_certificate": ("Giấy chứng nhận chấp hành xong quản lý sau cai (Mẫu 54)",
-                                "supervision certificate (form 54)"),
+    "supervision_certificate": (
+        "Giấy chứng nhận chấp hành xong quản lý sau cai (Mẫu 54)",
+        "supervision certificate (form 54)",
+    ),
     "relapse_record": ("Biên bản tái nghiện", "relapse record"),
     "discontinuation_decision": ("Quyết định đình chỉ", "discontinuation decision"),
     "death_record": ("Giấy báo tử / trích lục khai tử", "death record"),

@@ -28,13 +28,20 @@ def reading_period_respected(facts: DossierFacts, today: date) -> Verdict:
     rule = facts.rule("reading.period")
     notified = facts.fact_date("notice_received_on") or facts.doc_date("reading_notice")
     if notified is None:
-        return _refused("reading.notice_missing", "Chưa thông báo cho người bị đề nghị đọc hồ sơ.",
-                        "The person has not been notified to read the dossier.", rule)
+        return _refused(
+            "reading.notice_missing",
+            "Chưa thông báo cho người bị đề nghị đọc hồ sơ.",
+            "The person has not been notified to read the dossier.",
+            rule,
+        )
     ends = _end(facts, notified, rule)
     if today <= ends:
-        return _refused("reading.period_running",
-                        f"Thời hạn đọc hồ sơ chưa hết (đến hết ngày {ends:%d/%m/%Y}).",
-                        f"The reading period runs until {ends:%d/%m/%Y}.", rule)
+        return _refused(
+            "reading.period_running",
+            f"Thời hạn đọc hồ sơ chưa hết (đến hết ngày {ends:%d/%m/%Y}).",
+            f"The reading period runs until {ends:%d/%m/%Y}.",
+            rule,
+        )
     return ALLOWED
 
 
@@ -46,9 +53,12 @@ def complaint_period_over(facts: DossierFacts, today: date) -> Verdict:
         return _refused("decision.missing", "Chưa có quyết định của Tòa án.", "There is no court decision.", rule)
     ends = _end(facts, announced, rule)
     if today <= ends:
-        return _refused("decision.complaint_period_running",
-                        f"Chưa hết thời hạn khiếu nại, kiến nghị, kháng nghị (đến hết ngày {ends:%d/%m/%Y}).",
-                        f"The complaint period runs until {ends:%d/%m/%Y}.", rule)
+        return _refused(
+            "decision.complaint_period_running",
+            f"Chưa hết thời hạn khiếu nại, kiến nghị, kháng nghị (đến hết ngày {ends:%d/%m/%Y}).",
+            f"The complaint period runs until {ends:%d/%m/%Y}.",
+            rule,
+        )
     return ALLOWED
 
 
@@ -59,9 +69,12 @@ def complaint_within_period(facts: DossierFacts, today: date) -> Verdict:
     lodged = facts.incoming.date if facts.incoming else today
     if announced is not None and lodged > _end(facts, announced, rule):
         ends = _end(facts, announced, rule)
-        return _refused("complaint.out_of_time",
-                        f"Khiếu nại quá hạn: thời hạn đã hết ngày {ends:%d/%m/%Y}.",
-                        f"The complaint is out of time: the period ended on {ends:%d/%m/%Y}.", rule)
+        return _refused(
+            "complaint.out_of_time",
+            f"Khiếu nại quá hạn: thời hạn đã hết ngày {ends:%d/%m/%Y}.",
+            f"The complaint is out of time: the period ended on {ends:%d/%m/%Y}.",
+            rule,
+        )
     return ALLOWED
 
 
@@ -70,8 +83,12 @@ def decision_in_effect(facts: DossierFacts, today: date) -> Verdict:
     effective = facts.fact_date("decision_effective_on")
     rule = facts.rule("complaint.period")
     if effective is None or effective > today:
-        return _refused("decision.not_in_effect", "Quyết định của Tòa án chưa có hiệu lực pháp luật.",
-                        "The court decision is not yet in legal effect.", rule)
+        return _refused(
+            "decision.not_in_effect",
+            "Quyết định của Tòa án chưa có hiệu lực pháp luật.",
+            "The court decision is not yet in legal effect.",
+            rule,
+        )
     return ALLOWED
 
 
@@ -85,9 +102,12 @@ def within_enforcement_limitation(facts: DossierFacts, today: date) -> Verdict:
     """A decision can no longer be enforced one year after it took effect (restarting after evasion)."""
     ends, rule = _enforcement_ends(facts)
     if ends is not None and today > ends:
-        return _refused("limitation.enforcement_expired",
-                        f"Đã hết thời hiệu thi hành quyết định (hết ngày {ends:%d/%m/%Y}).",
-                        f"The decision can no longer be enforced: the limitation ended on {ends:%d/%m/%Y}.", rule)
+        return _refused(
+            "limitation.enforcement_expired",
+            f"Đã hết thời hiệu thi hành quyết định (hết ngày {ends:%d/%m/%Y}).",
+            f"The decision can no longer be enforced: the limitation ended on {ends:%d/%m/%Y}.",
+            rule,
+        )
     return ALLOWED
 
 
@@ -97,8 +117,12 @@ def enforcement_limitation_expired(facts: DossierFacts, today: date) -> Verdict:
     if ends is None or today <= ends:
         until = f" (đến hết ngày {ends:%d/%m/%Y})" if ends else ""
         until_en = f" (it runs until {ends:%d/%m/%Y})" if ends else ""
-        return _refused("limitation.enforcement_running", f"Thời hiệu thi hành quyết định chưa hết{until}.",
-                        f"The enforcement limitation has not run out{until_en}.", rule)
+        return _refused(
+            "limitation.enforcement_running",
+            f"Thời hiệu thi hành quyết định chưa hết{until}.",
+            f"The enforcement limitation has not run out{until_en}.",
+            rule,
+        )
     return ALLOWED
 
 
@@ -110,9 +134,12 @@ def within_application_limitation(facts: DossierFacts, today: date) -> Verdict:
         return ALLOWED  # documents_present reports the missing violation record
     ends = _end(facts, last, rule)
     if today > ends:
-        return _refused("limitation.application_expired",
-                        f"Đã hết thời hiệu áp dụng biện pháp (hết ngày {ends:%d/%m/%Y}).",
-                        f"The limitation for applying the measure ended on {ends:%d/%m/%Y}.", rule)
+        return _refused(
+            "limitation.application_expired",
+            f"Đã hết thời hiệu áp dụng biện pháp (hết ngày {ends:%d/%m/%Y}).",
+            f"The limitation for applying the measure ended on {ends:%d/%m/%Y}.",
+            rule,
+        )
     return ALLOWED
 
 
@@ -133,9 +160,12 @@ def term_served(facts: DossierFacts, today: date) -> Verdict:
         return ALLOWED
     if ends is None or today < ends:
         when = f"{ends:%d/%m/%Y}" if ends else "?"
-        return Refused("term.not_served", f"Chưa chấp hành xong thời hạn (hết hạn ngày {when}).",
-                       f"The term is not served yet (it ends on {when}).",
-                       "Luật XLVPHC 2012, Điều 95; Nghị định 116/2021/NĐ-CP, Điều 56 khoản 4, Điều 62")
+        return Refused(
+            "term.not_served",
+            f"Chưa chấp hành xong thời hạn (hết hạn ngày {when}).",
+            f"The term is not served yet (it ends on {when}).",
+            "Luật XLVPHC 2012, Điều 95; Nghị định 116/2021/NĐ-CP, Điều 56 khoản 4, Điều 62",
+        )
     return ALLOWED
 
 
@@ -144,9 +174,12 @@ def term_within_range(facts: DossierFacts, today: date) -> Verdict:
     low, high = facts.rule("term.min"), facts.rule("term.max")
     months = facts.fact("term_months")
     if not isinstance(months, int) or not low.value <= months <= high.value:
-        return _refused("decision.term_out_of_range",
-                        f"Thời hạn phải từ {low.value} đến {high.value} tháng (nhận được: {months}).",
-                        f"The term must be {low.value} to {high.value} months (got {months}).", high)
+        return _refused(
+            "decision.term_out_of_range",
+            f"Thời hạn phải từ {low.value} đến {high.value} tháng (nhận được: {months}).",
+            f"The term must be {low.value} to {high.value} months (got {months}).",
+            high,
+        )
     return ALLOWED
 
 
@@ -155,13 +188,20 @@ def supervision_period_served(facts: DossierFacts, today: date) -> Verdict:
     rule = facts.rule("post_rehab.duration")
     started = facts.doc_date("completion_certificate")  # PCMT art. 40: from completing the measure
     if started is None or facts.doc("post_rehab_decision") is None:
-        return _refused("supervision.not_started", "Chưa có quyết định quản lý sau cai nghiện.",
-                        "There is no post-rehab supervision decision.", rule)
+        return _refused(
+            "supervision.not_started",
+            "Chưa có quyết định quản lý sau cai nghiện.",
+            "There is no post-rehab supervision decision.",
+            rule,
+        )
     ends = _end(facts, started, rule)
     if today < ends:
-        return _refused("supervision.period_running",
-                        f"Thời hạn quản lý sau cai chưa hết (đến ngày {ends:%d/%m/%Y}).",
-                        f"Post-rehab supervision runs until {ends:%d/%m/%Y}.", rule)
+        return _refused(
+            "supervision.period_running",
+            f"Thời hạn quản lý sau cai chưa hết (đến ngày {ends:%d/%m/%Y}).",
+            f"Post-rehab supervision runs until {ends:%d/%m/%Y}.",
+            rule,
+        )
     return ALLOWED
 
 
@@ -174,15 +214,21 @@ def postponement_ground_valid(facts: DossierFacts, today: date) -> Verdict:
     """Postponement only for serious illness or special family hardship confirmed by the commune."""
     if facts.fact("ground") in POSTPONEMENT_GROUNDS:
         return ALLOWED
-    return Refused("postponement.ground_invalid",
-                   "Lý do hoãn phải là: ốm nặng; gia đình có hoàn cảnh đặc biệt khó khăn (UBND xã xác nhận).",
-                   "A postponement needs one of: " + ", ".join(sorted(POSTPONEMENT_GROUNDS)) + ".", ND116_57)
+    return Refused(
+        "postponement.ground_invalid",
+        "Lý do hoãn phải là: ốm nặng; gia đình có hoàn cảnh đặc biệt khó khăn (UBND xã xác nhận).",
+        "A postponement needs one of: " + ", ".join(sorted(POSTPONEMENT_GROUNDS)) + ".",
+        ND116_57,
+    )
 
 
 def exemption_ground_valid(facts: DossierFacts, today: date) -> Verdict:
     """Exemption for incurable illness, a not-addicted result after voluntary rehab, or pregnancy."""
     if facts.fact("ground") in EXEMPTION_GROUNDS:
         return ALLOWED
-    return Refused("exemption.ground_invalid",
-                   "Lý do miễn phải là: bệnh hiểm nghèo; đã cai tự nguyện và không còn nghiện; đang mang thai.",
-                   "An exemption needs one of: " + ", ".join(sorted(EXEMPTION_GROUNDS)) + ".", ND116_57)
+    return Refused(
+        "exemption.ground_invalid",
+        "Lý do miễn phải là: bệnh hiểm nghèo; đã cai tự nguyện và không còn nghiện; đang mang thai.",
+        "An exemption needs one of: " + ", ".join(sorted(EXEMPTION_GROUNDS)) + ".",
+        ND116_57,
+    )

@@ -28,9 +28,11 @@ class ConfigurableActor:
 
     def note(self, regime_id: str) -> str:
         choices = ", ".join(a.value for a in self.choices)
-        return (f"**?** {self.label_vi} ({self.label_en}): chưa xác định; mặc định `{self.default.value}` "
-                f"— đặt trong config.toml `[unconfirmed.\"{regime_id}\"] \"{self.key}\" = \"…\"` "
-                f"(một trong: {choices}). Căn cứ: {self.basis}.")
+        return (
+            f"**?** {self.label_vi} ({self.label_en}): chưa xác định; mặc định `{self.default.value}` "
+            f'— đặt trong config.toml `[unconfirmed."{regime_id}"] "{self.key}" = "…"` '
+            f"(một trong: {choices}). Căn cứ: {self.basis}."
+        )
 
 
 def _swap(step: Step, old: AgencyType, new: AgencyType) -> Step:
@@ -56,8 +58,9 @@ def with_unconfirmed(regime: Regime, actors: tuple[ConfigurableActor, ...], valu
             known = ", ".join(by_key) or "none"
             raise ValueError(f"regime {regime.id}: unknown unconfirmed entry {key!r} in config (known: {known})")
         if value not in {c.value for c in actor.choices}:
-            raise ValueError(f"regime {regime.id}: {key} = {value!r} is not one of "
-                             + ", ".join(c.value for c in actor.choices))
+            raise ValueError(
+                f"regime {regime.id}: {key} = {value!r} is not one of " + ", ".join(c.value for c in actor.choices)
+            )
         regime = choose(regime, actor, AgencyType(value))
         regime = replace(regime, notes=(*regime.notes, f"**?** `{key}` = `{value}` (giá trị cấu hình, chưa xác nhận)."))
     return regime

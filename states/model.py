@@ -308,8 +308,12 @@ class Regime:
     rules: Mapping[str, Rule]
     notes: tuple[str, ...] = ()
     # grounds for compulsory rehab (PCMT 73/2021 art. 32; Law 120/2025 art. 35 adds monitoring breaches)
-    grounds: tuple[str, ...] = ("no_voluntary_rehab", "used_during_voluntary", "substitution_breach",
-                                "relapse_in_post_rehab")
+    grounds: tuple[str, ...] = (
+        "no_voluntary_rehab",
+        "used_during_voluntary",
+        "substitution_breach",
+        "relapse_in_post_rehab",
+    )
     switches: tuple[RuleSwitch, ...] = ()
 
     def rule(self, rule_id: str, track: Track | None = None, dates: Mapping[str, date] | None = None) -> Rule:
@@ -330,9 +334,7 @@ class Regime:
             raise KeyError(f"regime {self.id} has no rule {rule_id!r}") from None
 
     def steps_from(self, state: State, track: Track | None = None) -> tuple[Step, ...]:
-        return tuple(
-            s for s in self.steps if state in s.sources and (track is None or track in s.tracks)
-        )
+        return tuple(s for s in self.steps if state in s.sources and (track is None or track in s.tracks))
 
     def candidates(self, state: State, event: str) -> tuple[Step, ...]:
         return tuple(s for s in self.steps if s.event.value == event and state in s.sources)

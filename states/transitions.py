@@ -23,9 +23,14 @@ BASIS = "Luật PCMT 120/2025/QH15, Điều 56 (chuyển tiếp ◻)"
 
 def _copied(rule: Rule, new_id: str) -> Rule:
     status = Status.UNCONFIRMED if rule.status is Status.UNCONFIRMED else Status.TO_VERIFY
-    return replace(rule, id=new_id, status=status, basis=f"{rule.basis}; {BASIS}",
-                   label_vi=f"{rule.label_vi} — theo luật mới, chấp hành xong từ ngày luật có hiệu lực",
-                   note="chép từ vn-2026 (sửa giá trị ở vn-2026)")
+    return replace(
+        rule,
+        id=new_id,
+        status=status,
+        basis=f"{rule.basis}; {BASIS}",
+        label_vi=f"{rule.label_vi} — theo luật mới, chấp hành xong từ ngày luật có hiệu lực",
+        note="chép từ vn-2026 (sửa giá trị ở vn-2026)",
+    )
 
 
 def reach_back(regime: Regime, new: Regime) -> Regime:

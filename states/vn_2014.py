@@ -22,46 +22,148 @@ V, C = Status.TO_VERIFY, Status.CONFIRMED
 PL09 = "Pháp lệnh 09/2014/UBTVQH13"
 XLVPHC12 = "Luật XLVPHC 2012"
 
-LEGAL_CHECK = Stage(S.LEGAL_CHECK, "Phòng Tư pháp kiểm tra tính pháp lý", "Justice office legality check",
-                    A.JUSTICE_OFFICE, (DL("legal_check", "legal_check.review", Doc.TRANSFER_LETTER),))
+LEGAL_CHECK = Stage(
+    S.LEGAL_CHECK,
+    "Phòng Tư pháp kiểm tra tính pháp lý",
+    "Justice office legality check",
+    A.JUSTICE_OFFICE,
+    (DL("legal_check", "legal_check.review", Doc.TRANSFER_LETTER),),
+)
 
-OWN_RULES = {r.id: r for r in (
-    Rule("legal_check.review", 5, Unit.WORKING_DAYS, f"{XLVPHC12}, Điều 103; Thông tư 19/2015/TT-BTP", V,
-         "Phòng Tư pháp kiểm tra tính pháp lý", "Justice office legality check"),
-    Rule("reading.period", 5, Unit.WORKING_DAYS, f"{XLVPHC12}, Điều 103 khoản 3", V,
-         "Thời hạn đọc hồ sơ", "Reading period"),
-    Rule("labour.review", 7, Unit.CALENDAR_DAYS, f"{XLVPHC12}, Điều 104", V,
-         "Phòng LĐTBXH đề nghị Tòa án", "Labour office proposes to the court"),
-    Rule("court.decide", 15, Unit.CALENDAR_DAYS, f"{PL09}, Điều 5", C,
-         "Ra quyết định kể từ ngày thụ lý", "Decide from acceptance"),
-    Rule("court.decide.minor", 15, Unit.CALENDAR_DAYS, f"{PL09}, Điều 5", C,
-         "Ra quyết định kể từ ngày thụ lý", "Decide from acceptance"),
-    Rule("court.send_decision", 2, Unit.WORKING_DAYS, f"{PL09}, Điều 17", C, "Gửi quyết định", "Send the decision"),
-    Rule("complaint.period", 3, Unit.WORKING_DAYS, f"{PL09}, Điều 20", C,
-         "Thời hạn khiếu nại, kiến nghị", "Complaint period"),
-    Rule("complaint.review", 7, Unit.WORKING_DAYS, f"{PL09}, Điều 23", C,
-         "Tòa án cấp tỉnh giải quyết khiếu nại", "Provincial court resolves the complaint"),
-    Rule("post_rehab.duration", 2, Unit.YEARS, "Luật Phòng, chống ma túy 2000 sửa đổi 2008, Điều 34", V,
-         "Thời hạn quản lý sau cai (1–2 năm theo quyết định)", "Post-rehab supervision (1–2 years as decided)"),
-    Rule("post_rehab.duration.minor", 1, Unit.YEARS, "Luật Phòng, chống ma túy 2000 sửa đổi 2008, Điều 34", V,
-         "Thời hạn quản lý sau cai (người chưa thành niên)", "Post-rehab supervision (minor)"),
-)}
+OWN_RULES = {
+    r.id: r
+    for r in (
+        Rule(
+            "legal_check.review",
+            5,
+            Unit.WORKING_DAYS,
+            f"{XLVPHC12}, Điều 103; Thông tư 19/2015/TT-BTP",
+            V,
+            "Phòng Tư pháp kiểm tra tính pháp lý",
+            "Justice office legality check",
+        ),
+        Rule(
+            "reading.period",
+            5,
+            Unit.WORKING_DAYS,
+            f"{XLVPHC12}, Điều 103 khoản 3",
+            V,
+            "Thời hạn đọc hồ sơ",
+            "Reading period",
+        ),
+        Rule(
+            "labour.review",
+            7,
+            Unit.CALENDAR_DAYS,
+            f"{XLVPHC12}, Điều 104",
+            V,
+            "Phòng LĐTBXH đề nghị Tòa án",
+            "Labour office proposes to the court",
+        ),
+        Rule(
+            "court.decide",
+            15,
+            Unit.CALENDAR_DAYS,
+            f"{PL09}, Điều 5",
+            C,
+            "Ra quyết định kể từ ngày thụ lý",
+            "Decide from acceptance",
+        ),
+        Rule(
+            "court.decide.minor",
+            15,
+            Unit.CALENDAR_DAYS,
+            f"{PL09}, Điều 5",
+            C,
+            "Ra quyết định kể từ ngày thụ lý",
+            "Decide from acceptance",
+        ),
+        Rule("court.send_decision", 2, Unit.WORKING_DAYS, f"{PL09}, Điều 17", C, "Gửi quyết định", "Send the decision"),
+        Rule(
+            "complaint.period",
+            3,
+            Unit.WORKING_DAYS,
+            f"{PL09}, Điều 20",
+            C,
+            "Thời hạn khiếu nại, kiến nghị",
+            "Complaint period",
+        ),
+        Rule(
+            "complaint.review",
+            7,
+            Unit.WORKING_DAYS,
+            f"{PL09}, Điều 23",
+            C,
+            "Tòa án cấp tỉnh giải quyết khiếu nại",
+            "Provincial court resolves the complaint",
+        ),
+        Rule(
+            "post_rehab.duration",
+            2,
+            Unit.YEARS,
+            "Luật Phòng, chống ma túy 2000 sửa đổi 2008, Điều 34",
+            V,
+            "Thời hạn quản lý sau cai (1–2 năm theo quyết định)",
+            "Post-rehab supervision (1–2 years as decided)",
+        ),
+        Rule(
+            "post_rehab.duration.minor",
+            1,
+            Unit.YEARS,
+            "Luật Phòng, chống ma túy 2000 sửa đổi 2008, Điều 34",
+            V,
+            "Thời hạn quản lý sau cai (người chưa thành niên)",
+            "Post-rehab supervision (minor)",
+        ),
+    )
+}
 
 COMPILERS = vn_2021.COMPILERS
 STEPS = (
-    Step(E.SEND_TO_LEGAL_CHECK, (S.PERSON_READING,), S.LEGAL_CHECK, COMPILERS,
-         "Chuyển hồ sơ cho Phòng Tư pháp", "Send the dossier to the justice office", produces=Doc.TRANSFER_LETTER,
-         guards=vn_2021.STEPS_BY_NAME["send_to_labour"].guards, basis=f"{XLVPHC12}, Điều 103"),
-    Step(E.PASS_LEGAL_CHECK, (S.LEGAL_CHECK,), S.LABOUR_REVIEW, (A.JUSTICE_OFFICE,),
-         "Xác nhận tính pháp lý, chuyển Phòng LĐTBXH", "Confirm legality, pass to the labour office",
-         produces=Doc.LEGAL_CHECK_OPINION, guards=(vn_2021.DOSSIER_DOCUMENTS,),
-         basis="Thông tư 19/2015/TT-BTP"),
-    Step(E.RETURN_FOR_SUPPLEMENTATION, (S.LEGAL_CHECK, S.LABOUR_REVIEW), S.SUPPLEMENTING,
-         (A.JUSTICE_OFFICE, A.LABOUR_OFFICE), "Trả hồ sơ để bổ sung", "Return the dossier for supplementation",
-         produces=Doc.RETURN_LETTER, fields={"reasons": str}, basis=f"{XLVPHC12}, Điều 103–104"),
-    Step(E.RESUBMIT, (S.SUPPLEMENTING,), S.LEGAL_CHECK, COMPILERS, "Gửi lại hồ sơ đã bổ sung",
-         "Resubmit the supplemented dossier", produces=Doc.TRANSFER_LETTER,
-         guards=(docs.documents_present(Doc.VIOLATION_RECORD),), basis=f"{XLVPHC12}, Điều 103"),
+    Step(
+        E.SEND_TO_LEGAL_CHECK,
+        (S.PERSON_READING,),
+        S.LEGAL_CHECK,
+        COMPILERS,
+        "Chuyển hồ sơ cho Phòng Tư pháp",
+        "Send the dossier to the justice office",
+        produces=Doc.TRANSFER_LETTER,
+        guards=vn_2021.STEPS_BY_NAME["send_to_labour"].guards,
+        basis=f"{XLVPHC12}, Điều 103",
+    ),
+    Step(
+        E.PASS_LEGAL_CHECK,
+        (S.LEGAL_CHECK,),
+        S.LABOUR_REVIEW,
+        (A.JUSTICE_OFFICE,),
+        "Xác nhận tính pháp lý, chuyển Phòng LĐTBXH",
+        "Confirm legality, pass to the labour office",
+        produces=Doc.LEGAL_CHECK_OPINION,
+        guards=(vn_2021.DOSSIER_DOCUMENTS,),
+        basis="Thông tư 19/2015/TT-BTP",
+    ),
+    Step(
+        E.RETURN_FOR_SUPPLEMENTATION,
+        (S.LEGAL_CHECK, S.LABOUR_REVIEW),
+        S.SUPPLEMENTING,
+        (A.JUSTICE_OFFICE, A.LABOUR_OFFICE),
+        "Trả hồ sơ để bổ sung",
+        "Return the dossier for supplementation",
+        produces=Doc.RETURN_LETTER,
+        fields={"reasons": str},
+        basis=f"{XLVPHC12}, Điều 103–104",
+    ),
+    Step(
+        E.RESUBMIT,
+        (S.SUPPLEMENTING,),
+        S.LEGAL_CHECK,
+        COMPILERS,
+        "Gửi lại hồ sơ đã bổ sung",
+        "Resubmit the supplemented dossier",
+        produces=Doc.TRANSFER_LETTER,
+        guards=(docs.documents_present(Doc.VIOLATION_RECORD),),
+        basis=f"{XLVPHC12}, Điều 103",
+    ),
 )
 
 WITH_LEGAL_CHECK = ("record_death", "discontinue", "transfer_to_criminal_proceedings")
@@ -71,14 +173,18 @@ STEPS = STEPS + tuple(
 )
 
 # The labour office's days run from the justice office's opinion, not from the compiler's letter.
-LABOUR_REVIEW = replace(vn_2021.STAGES[S.LABOUR_REVIEW], deadlines=(
-    DL("labour_review", "labour.review", Doc.LEGAL_CHECK_OPINION),))
+LABOUR_REVIEW = replace(
+    vn_2021.STAGES[S.LABOUR_REVIEW], deadlines=(DL("labour_review", "labour.review", Doc.LEGAL_CHECK_OPINION),)
+)
 
 
 def _inherited(rule: Rule) -> Rule:
     """vn-2021's values cite texts in force from 2022: for vn-2014 they are a reading to verify."""
-    return replace(rule, status=V, note=(rule.note + " " if rule.note else "")
-                   + "theo vn-2021; cần đối chiếu NĐ 221/2013 và PL 09/2014")
+    return replace(
+        rule,
+        status=V,
+        note=(rule.note + " " if rule.note else "") + "theo vn-2021; cần đối chiếu NĐ 221/2013 và PL 09/2014",
+    )
 
 
 RULES = {**{k: _inherited(r) for k, r in vn_2021.RULES.items() if r.status is C}, **OWN_RULES}

@@ -83,19 +83,25 @@ def _step(name: str) -> Step:
     old = vn_2021.STEPS_BY_NAME[name]
     vi, en = RELABELLED.get(name, (old.label_vi, old.label_en))
     sources = tuple(s for s in vn_2021.STAGES if s is not S.CLOSED) if name == "record_death" else old.sources
-    return replace(old, actors=WHO_ACTS[name], label_vi=vi, label_en=en, sources=sources,
-                   basis=f"{old.basis}; {TTLT_03}")
+    return replace(
+        old, actors=WHO_ACTS[name], label_vi=vi, label_en=en, sources=sources, basis=f"{old.basis}; {TTLT_03}"
+    )
 
 
 def _rule(rule: Rule) -> Rule:
     """vn-2021's limits, now read for the new agencies: ◻ at best; the checking unit's limit is ?."""
     if rule.id == "labour.review":
-        return replace(rule, status=Status.UNCONFIRMED, label_vi="Công an kiểm tra hồ sơ, chuyển Tòa án",
-                       label_en="Police review before the court",
-                       basis=f"{rule.basis}; {TTLT_03}; **?** đơn vị kiểm tra hồ sơ và chuyển Tòa án")
+        return replace(
+            rule,
+            status=Status.UNCONFIRMED,
+            label_vi="Công an kiểm tra hồ sơ, chuyển Tòa án",
+            label_en="Police review before the court",
+            basis=f"{rule.basis}; {TTLT_03}; **?** đơn vị kiểm tra hồ sơ và chuyển Tòa án",
+        )
     if rule.status is Status.CONFIRMED:
-        return replace(rule, status=Status.TO_VERIFY,
-                       note="giữ giá trị vn-2021; chưa thấy văn bản thay đổi thời hạn (◻)")
+        return replace(
+            rule, status=Status.TO_VERIFY, note="giữ giá trị vn-2021; chưa thấy văn bản thay đổi thời hạn (◻)"
+        )
     return rule
 
 
@@ -117,7 +123,7 @@ REGIME: Regime = vn_2021.REGIME.revise(
     label_en="Drug Law 2021 after the 2025 reorganisation (police compile, regional courts)",
     in_force=(date(2025, 3, 1), date(2026, 6, 30)),
     basis=f"Luật PCMT 73/2021/QH14; Nghị định 116/2021/NĐ-CP; {REFORM}; Nghị định 184/2025/NĐ-CP (◻); "
-          "Pháp lệnh 03/2022/UBTVQH15 và 01/2022/UBTVQH15 sửa đổi bởi Pháp lệnh 08/2025/UBTVQH15 (nội dung ?)",
+    "Pháp lệnh 03/2022/UBTVQH15 và 01/2022/UBTVQH15 sửa đổi bởi Pháp lệnh 08/2025/UBTVQH15 (nội dung ?)",
     stages={state: _stage(state) for state in STAGE_AGENCIES},
     steps=tuple(_step(name) for name in WHO_ACTS),
     rules={rule_id: _rule(rule) for rule_id, rule in vn_2021.RULES.items()},

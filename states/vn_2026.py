@@ -29,13 +29,23 @@ POLICE = vn_2025.POLICE
 OLD = vn_2025.STEPS_BY_NAME
 
 USER_MANAGEMENT = Stage(
-    S.DRUG_USER_MANAGEMENT, "Quản lý người sử dụng trái phép chất ma túy", "Management of a person who uses drugs",
-    A.COMMUNE_POLICE, (DL("user_management_end", "user_management.duration", Doc.USER_MANAGEMENT_DECISION,
-                          escalate_to=()),))
-MOVE_NOTICE = DL("move_notice", "user_management.move_notice", agency=A.COMMUNE_POLICE,
-                 escalate_to=(A.PROVINCIAL_POLICE,))
-MONITORING = DL("monitoring", "monitoring.max", Doc.MONITORING_ORDER, agency=A.COMMUNE_POLICE,
-                length_fact="monitoring_months", escalate_to=())
+    S.DRUG_USER_MANAGEMENT,
+    "Quản lý người sử dụng trái phép chất ma túy",
+    "Management of a person who uses drugs",
+    A.COMMUNE_POLICE,
+    (DL("user_management_end", "user_management.duration", Doc.USER_MANAGEMENT_DECISION, escalate_to=()),),
+)
+MOVE_NOTICE = DL(
+    "move_notice", "user_management.move_notice", agency=A.COMMUNE_POLICE, escalate_to=(A.PROVINCIAL_POLICE,)
+)
+MONITORING = DL(
+    "monitoring",
+    "monitoring.max",
+    Doc.MONITORING_ORDER,
+    agency=A.COMMUNE_POLICE,
+    length_fact="monitoring_months",
+    escalate_to=(),
+)
 
 
 def _amended(name: str, **changes: object) -> Step:
@@ -50,33 +60,86 @@ def _term_by_history(name: str) -> Step:
 
 
 NEW_STEPS: tuple[Step, ...] = (
-    Step(E.RECORD_VIOLATION, (S.DRUG_USER_MANAGEMENT,), S.VIOLATION_RECORDED, POLICE,
-         "Lập biên bản vi phạm đối với người đang được quản lý", "Record a violation of a managed person",
-         produces=Doc.VIOLATION_RECORD, stamps=("violation_on",), basis=f"{LAW}, Điều 24, 35"),
-    Step(E.END_USER_MANAGEMENT, (S.DRUG_USER_MANAGEMENT,), S.CLOSED, (A.COMMUNE_POLICE,),
-         "Kết thúc thời hạn quản lý", "End the management period", guards=(vn2026.management_period_served,),
-         closing_reason=R.MANAGEMENT_COMPLETED, basis=f"{LAW}, Điều 24"),
-    Step(E.RECORD_MOVE, (S.DRUG_USER_MANAGEMENT,), S.DRUG_USER_MANAGEMENT, (A.COMMUNE_POLICE,),
-         "Ghi nhận người được quản lý thay đổi nơi ở (trình báo trong 24 giờ)",
-         "Record that the managed person moved (they report within 24 hours)",
-         fields={"moved_on": date, "new_commune": str}, opens=(MOVE_NOTICE,), restarts=("move_notice",),
-         basis=f"{LAW}, Điều 25"),
-    Step(E.NOTIFY_MOVE, (S.DRUG_USER_MANAGEMENT,), S.DRUG_USER_MANAGEMENT, (A.COMMUNE_POLICE,),
-         "Thông báo Công an xã nơi đến", "Notify the new commune police", produces=Doc.MOVE_NOTICE,
-         guards=(vn2026.move_recorded,), restarts=("move_notice",), basis=f"{LAW}, Điều 25"),
-    Step(E.TRANSFER_TO_ADULT_FACILITY, (S.IN_FACILITY,), S.IN_FACILITY, (A.FACILITY, A.PROVINCIAL_POLICE),
-         "Chuyển sang cơ sở cai nghiện dành cho người thành niên khi đủ 18 tuổi",
-         "Transfer to an adult facility at 18", produces=Doc.TRANSFER_DECISION, fields={"facility_name": str},
-         guards=(vn2026.turned_18_with_time_left,), tracks=(Track.MINOR,), basis=f"{LAW}, Điều 36"),
-    Step(E.ORDER_ELECTRONIC_MONITORING, (S.POST_REHAB_SUPERVISION,), S.POST_REHAB_SUPERVISION,
-         (A.COMMUNE_POLICE,), "Trưởng Công an xã quyết định giám sát điện tử",
-         "Head of commune police orders electronic monitoring", produces=Doc.MONITORING_ORDER,
-         fields={"monitoring_months": int}, guards=(vn2026.monitoring_length_allowed,), opens=(MONITORING,),
-         restarts=("monitoring",), basis=f"{LAW}, Điều 12"),
+    Step(
+        E.RECORD_VIOLATION,
+        (S.DRUG_USER_MANAGEMENT,),
+        S.VIOLATION_RECORDED,
+        POLICE,
+        "Lập biên bản vi phạm đối với người đang được quản lý",
+        "Record a violation of a managed person",
+        produces=Doc.VIOLATION_RECORD,
+        stamps=("violation_on",),
+        basis=f"{LAW}, Điều 24, 35",
+    ),
+    Step(
+        E.END_USER_MANAGEMENT,
+        (S.DRUG_USER_MANAGEMENT,),
+        S.CLOSED,
+        (A.COMMUNE_POLICE,),
+        "Kết thúc thời hạn quản lý",
+        "End the management period",
+        guards=(vn2026.management_period_served,),
+        closing_reason=R.MANAGEMENT_COMPLETED,
+        basis=f"{LAW}, Điều 24",
+    ),
+    Step(
+        E.RECORD_MOVE,
+        (S.DRUG_USER_MANAGEMENT,),
+        S.DRUG_USER_MANAGEMENT,
+        (A.COMMUNE_POLICE,),
+        "Ghi nhận người được quản lý thay đổi nơi ở (trình báo trong 24 giờ)",
+        "Record that the managed person moved (they report within 24 hours)",
+        fields={"moved_on": date, "new_commune": str},
+        opens=(MOVE_NOTICE,),
+        restarts=("move_notice",),
+        basis=f"{LAW}, Điều 25",
+    ),
+    Step(
+        E.NOTIFY_MOVE,
+        (S.DRUG_USER_MANAGEMENT,),
+        S.DRUG_USER_MANAGEMENT,
+        (A.COMMUNE_POLICE,),
+        "Thông báo Công an xã nơi đến",
+        "Notify the new commune police",
+        produces=Doc.MOVE_NOTICE,
+        guards=(vn2026.move_recorded,),
+        restarts=("move_notice",),
+        basis=f"{LAW}, Điều 25",
+    ),
+    Step(
+        E.TRANSFER_TO_ADULT_FACILITY,
+        (S.IN_FACILITY,),
+        S.IN_FACILITY,
+        (A.FACILITY, A.PROVINCIAL_POLICE),
+        "Chuyển sang cơ sở cai nghiện dành cho người thành niên khi đủ 18 tuổi",
+        "Transfer to an adult facility at 18",
+        produces=Doc.TRANSFER_DECISION,
+        fields={"facility_name": str},
+        guards=(vn2026.turned_18_with_time_left,),
+        tracks=(Track.MINOR,),
+        basis=f"{LAW}, Điều 36",
+    ),
+    Step(
+        E.ORDER_ELECTRONIC_MONITORING,
+        (S.POST_REHAB_SUPERVISION,),
+        S.POST_REHAB_SUPERVISION,
+        (A.COMMUNE_POLICE,),
+        "Trưởng Công an xã quyết định giám sát điện tử",
+        "Head of commune police orders electronic monitoring",
+        produces=Doc.MONITORING_ORDER,
+        fields={"monitoring_months": int},
+        guards=(vn2026.monitoring_length_allowed,),
+        opens=(MONITORING,),
+        restarts=("monitoring",),
+        basis=f"{LAW}, Điều 12",
+    ),
     _term_by_history("decide__apply"),
     _term_by_history("resolve_complaint__amend"),
-    _amended("record_escort", guards=(*OLD["record_escort"].guards, vn2026.placement_fits_age),
-             fields={**OLD["record_escort"].fields, "facility_kind": str}),
+    _amended(
+        "record_escort",
+        guards=(*OLD["record_escort"].guards, vn2026.placement_fits_age),
+        fields={**OLD["record_escort"].fields, "facility_kind": str},
+    ),
     replace(OLD["record_death"], sources=(S.DRUG_USER_MANAGEMENT, *OLD["record_death"].sources)),
 )
 
@@ -87,8 +150,14 @@ COURT_ACTOR = ConfigurableActor(
     default=A.REGIONAL_COURT,
     stages=(S.COURT_RECEIVED, S.COURT_ACCEPTED, S.SESSION_SCHEDULED, S.COMPLAINT_PERIOD),
     steps=vn_2025.COURT_STEPS,
-    choices=(A.REGIONAL_COURT, A.PROVINCIAL_COURT, A.COMMUNE_COMMITTEE, A.COMMUNE_POLICE, A.PROVINCIAL_POLICE,
-             A.PROVINCIAL_COMMITTEE),
+    choices=(
+        A.REGIONAL_COURT,
+        A.PROVINCIAL_COURT,
+        A.COMMUNE_COMMITTEE,
+        A.COMMUNE_POLICE,
+        A.PROVINCIAL_POLICE,
+        A.PROVINCIAL_COMMITTEE,
+    ),
     basis=f"{LAW}; Pháp lệnh 03/2022/UBTVQH15 sửa đổi (nhiều khả năng vẫn là Tòa án khu vực; Nghị định: dự thảo)",
 )
 CONFIGURABLE: tuple[ConfigurableActor, ...] = (vn_2025.LABOUR_REVIEW_ACTOR, COURT_ACTOR)
@@ -99,7 +168,7 @@ REGIME: Regime = vn_2025.REGIME.revise(
     label_en="Drug Law 120/2025 (term by history, drug-user management, electronic monitoring)",
     in_force=(date(2026, 7, 1), None),
     basis=f"{LAW} (hiệu lực 01/07/2026 ◻); Luật XLVPHC sửa đổi bởi Luật 88/2025/QH15 (nội dung ?); "
-          "Pháp lệnh 08/2025/UBTVQH15 (nội dung ?); Nghị định hướng dẫn: dự thảo (?)",
+    "Pháp lệnh 08/2025/UBTVQH15 (nội dung ?); Nghị định hướng dẫn: dự thảo (?)",
     stages={S.DRUG_USER_MANAGEMENT: USER_MANAGEMENT},
     steps=NEW_STEPS,
     rules=RULES,

@@ -64,7 +64,5 @@ CHROMIUM = Path("/usr/bin/chromium")
 def chromium_path() -> str:
     """Path of Debian's Chromium binary."""
     if not CHROMIUM.exists():
-        _unavailable(
-            f"{CHROMIUM} not found: install chromium (apt-get install chromium) to run the browser tests"
-        )
+        _unavailable(f"{CHROMIUM} not found: install chromium (apt-get install chromium) to run the browser tests")
     return str(CHROMIUM)

@@ -14,11 +14,16 @@ from workflow.settings import Settings
 COMMUNE = commune_code("Xã Quài Cang")
 D, P = DISTRICT[0], PROVINCE[0]
 AGENCY_OF = {
-    "commune_police": f"{COMMUNE}.commune_police", "commune_committee": f"{COMMUNE}.commune_committee",
-    "health_facility": f"{D}.health_facility", "justice_office": f"{D}.justice_office",
-    "labour_office": f"{D}.labour_office", "district_court": f"{D}.district_court",
-    "district_police": f"{D}.district_police", "provincial_court": f"{P}.provincial_court",
-    "facility": f"{P}.facility", "procuracy": f"{D}.procuracy",
+    "commune_police": f"{COMMUNE}.commune_police",
+    "commune_committee": f"{COMMUNE}.commune_committee",
+    "health_facility": f"{D}.health_facility",
+    "justice_office": f"{D}.justice_office",
+    "labour_office": f"{D}.labour_office",
+    "district_court": f"{D}.district_court",
+    "district_police": f"{D}.district_police",
+    "provincial_court": f"{P}.provincial_court",
+    "facility": f"{P}.facility",
+    "procuracy": f"{D}.procuracy",
 }
 
 
@@ -55,12 +60,16 @@ def actor(agency_type: str) -> Actor:
     return Actor(f"user.{agency_type}", AGENCY_OF[agency_type])
 
 
-def open_adult(rt: Runtime, clock: Clock, *, birth: str = "1990-05-01", id_number: str | None = "011090001234",
-               **facts: Any) -> FireResult:
+def open_adult(
+    rt: Runtime, clock: Clock, *, birth: str = "1990-05-01", id_number: str | None = "011090001234", **facts: Any
+) -> FireResult:
     return rt.engine.open_dossier(
         person={"full_name": "Lò Văn Minh", "id_number": id_number, "birth_date": birth},
-        commune_code=COMMUNE, violation=doc("12/BB-VPHC", clock.today), actor=actor("commune_police"),
-        facts=facts)
+        commune_code=COMMUNE,
+        violation=doc("12/BB-VPHC", clock.today),
+        actor=actor("commune_police"),
+        facts=facts,
+    )
 
 
 @dataclass
@@ -70,8 +79,9 @@ class Journey:
     dossier_id: int
     results: list[FireResult] = field(default_factory=list)
 
-    def step(self, event: str, agency_type: str, payload: dict[str, Any] | None = None, *, days: int = 0,
-             number: str = "1/X") -> FireResult:
+    def step(
+        self, event: str, agency_type: str, payload: dict[str, Any] | None = None, *, days: int = 0, number: str = "1/X"
+    ) -> FireResult:
         self.clock.advance(days=days)
         body = dict(payload or {})
         regime = self.rt.regimes[self._regime()]
@@ -102,8 +112,11 @@ class Journey:
         return self._state()
 
 
-ATTACHMENTS = [{"type": "cv", "number": "1/LL", "date": None}, {"type": "statement", "number": "1/TT", "date": None},
-               {"type": "compiler_proposal", "number": "2/ĐN", "date": None}]
+ATTACHMENTS = [
+    {"type": "cv", "number": "1/LL", "date": None},
+    {"type": "statement", "number": "1/TT", "date": None},
+    {"type": "compiler_proposal", "number": "2/ĐN", "date": None},
+]
 
 
 def attachments(on: date) -> list[dict[str, Any]]:
@@ -114,8 +127,12 @@ def to_court_decision(j: Journey, *, term: int = 12, reading_agency: str = "comm
     """From violation_recorded to complaint_period (vn-2021 adult/minor)."""
     j.step("request_determination", "commune_police")
     j.step("record_determination", "health_facility", {"determination_outcome": "addicted"}, days=2)
-    j.step("notify_person", reading_agency,
-           {"grounds": "no_voluntary_rehab", "attachments": attachments(j.clock.today)}, days=1)
+    j.step(
+        "notify_person",
+        reading_agency,
+        {"grounds": "no_voluntary_rehab", "attachments": attachments(j.clock.today)},
+        days=1,
+    )
     j.step("send_to_labour", reading_agency, days=7)
     j.step("propose_to_court", "labour_office", {"facility_name": "Cơ sở cai nghiện ma túy tỉnh Điện Biên"}, days=1)
     j.step("accept", "district_court", days=1)

@@ -16,10 +16,17 @@ from workflow.tables import Deadline, Dossier, TransitionLog
 
 COMMUNE = commune_code("Xã Quài Cang")
 D, P = DISTRICT[0], PROVINCE[0]
-AGENCY = {"commune_police": f"{COMMUNE}.commune_police", "commune_committee": f"{COMMUNE}.commune_committee",
-          "health_facility": f"{D}.health_facility", "provincial_police": f"{P}.provincial_police",
-          "labour_office": f"{D}.labour_office", "district_court": f"{D}.district_court",
-          "regional_court": REGIONAL_COURT, "provincial_court": f"{P}.provincial_court", "facility": f"{P}.facility"}
+AGENCY = {
+    "commune_police": f"{COMMUNE}.commune_police",
+    "commune_committee": f"{COMMUNE}.commune_committee",
+    "health_facility": f"{D}.health_facility",
+    "provincial_police": f"{P}.provincial_police",
+    "labour_office": f"{D}.labour_office",
+    "district_court": f"{D}.district_court",
+    "regional_court": REGIONAL_COURT,
+    "provincial_court": f"{P}.provincial_court",
+    "facility": f"{P}.facility",
+}
 DEADLINE, DOSSIER, LOG = Deadline.__table__, Dossier.__table__, TransitionLog.__table__
 PERSON = {"full_name": "Lò Văn Minh", "id_number": "011090001234", "birth_date": "1990-05-01"}
 FACILITY = {"facility_name": "Cơ sở cai nghiện ma túy số 1 tỉnh Điện Biên"}
@@ -50,15 +57,23 @@ class Case:
 
     def deadline(self, key: str) -> Any:
         with self.rt.db.connect() as conn:
-            return conn.execute(select(DEADLINE).where(DEADLINE.c.dossier_id == self.id, DEADLINE.c.key == key)
-                                .order_by(DEADLINE.c.id.desc())).first()
+            return conn.execute(
+                select(DEADLINE)
+                .where(DEADLINE.c.dossier_id == self.id, DEADLINE.c.key == key)
+                .order_by(DEADLINE.c.id.desc())
+            ).first()
 
 
-def open_case(rt: Runtime, clock: Clock, violation_on: date, *, person: dict[str, Any] | None = None,
-              **facts: Any) -> Case:
-    result = rt.engine.open_dossier(person=person or PERSON, commune_code=COMMUNE,
-                                    violation=doc("12/BB-VPHC", violation_on), actor=actor("commune_police"),
-                                    facts=facts)
+def open_case(
+    rt: Runtime, clock: Clock, violation_on: date, *, person: dict[str, Any] | None = None, **facts: Any
+) -> Case:
+    result = rt.engine.open_dossier(
+        person=person or PERSON,
+        commune_code=COMMUNE,
+        violation=doc("12/BB-VPHC", violation_on),
+        actor=actor("commune_police"),
+        facts=facts,
+    )
     assert result.dossier_id is not None
     return Case(rt, clock, result.dossier_id)
 
@@ -67,13 +82,16 @@ def to_session(case: Case, court: str = "regional_court") -> None:
     """From the violation record to the court session, with the agencies of vn-2025 / vn-2026."""
     case.step("request_determination", "commune_police")
     case.step("record_determination", "health_facility", {"determination_outcome": "addicted"}, days=2)
-    case.step("notify_person", "commune_police", {"grounds": "no_voluntary_rehab",
-                                                   "attachments": attachments(case.clock.today)}, days=1)
+    case.step(
+        "notify_person",
+        "commune_police",
+        {"grounds": "no_voluntary_rehab", "attachments": attachments(case.clock.today)},
+        days=1,
+    )
     case.step("send_to_labour", "commune_police", days=7)
     case.step("propose_to_court", "provincial_police", FACILITY, days=1)
     case.step("accept", court, days=1)
-    case.step("open_session", court, {"session_on": (case.clock.today + timedelta(days=5)).isoformat()},
-              days=2)
+    case.step("open_session", court, {"session_on": (case.clock.today + timedelta(days=5)).isoformat()}, days=2)
 
 
 def to_facility(case: Case, term: int) -> None:

@@ -66,8 +66,10 @@ class ReassignReport:
     def describe(self) -> str:
         if not self.moved:
             return f"{self.from_agency}: nothing open left to move to {self.to_agency}"
-        return (f"{self.from_agency} → {self.to_agency}: {len(self.dossiers)} dossiers, {self.deadlines} deadlines, "
-                f"{self.inbox_items} inbox items, {self.messages} undelivered messages")
+        return (
+            f"{self.from_agency} → {self.to_agency}: {len(self.dossiers)} dossiers, {self.deadlines} deadlines, "
+            f"{self.inbox_items} inbox items, {self.messages} undelivered messages"
+        )
 
 
 def _utc(moment: datetime) -> datetime:
@@ -89,15 +91,25 @@ def _heir(directory: Directory, old: AgencyRow, named: str | None, today: date) 
         raise ReassignError(f"unknown successor agency '{heir_id}'")
     allowed = SUCCESSIONS.get(old.type, frozenset()) | {old.type}
     if heir.type not in allowed:
-        raise ReassignError(f"successor '{heir.id}' is a {heir.type}; the work of a {old.type} passes only to: "
-                            + ", ".join(sorted(allowed)))
+        raise ReassignError(
+            f"successor '{heir.id}' is a {heir.type}; the work of a {old.type} passes only to: "
+            + ", ".join(sorted(allowed))
+        )
     if not heir.valid_on(today):
         raise ReassignError(f"successor '{heir.id}' is not in office on {today:%d/%m/%Y}")
     return heir
 
 
-def reassign(db_engine: Engine, agency_id: str, *, actor: str, basis: str, now: datetime,
-             successor_id: str | None = None, tz: ZoneInfo = TZ) -> ReassignReport:
+def reassign(
+    db_engine: Engine,
+    agency_id: str,
+    *,
+    actor: str,
+    basis: str,
+    now: datetime,
+    successor_id: str | None = None,
+    tz: ZoneInfo = TZ,
+) -> ReassignReport:
     """Move everything open of the abolished agency to its successor, exactly once, in one transaction."""
     if not actor.strip():
         raise ReassignError("the acting user is required")
@@ -113,20 +125,33 @@ def reassign(db_engine: Engine, agency_id: str, *, actor: str, basis: str, now: 
         if old.successor_id is None:
             conn.execute(update(AGENCY).where(AGENCY.c.id == old.id).values(successor_id=heir.id))
         report = _move(conn, old, heir, actor.strip(), basis.strip(), moment)
-    log.info("agency.reassigned", from_agency=old.id, to_agency=heir.id, dossiers=len(report.dossiers),
-             deadlines=report.deadlines, inbox_items=report.inbox_items, messages=report.messages)
+    log.info(
+        "agency.reassigned",
+        from_agency=old.id,
+        to_agency=heir.id,
+        dossiers=len(report.dossiers),
+        deadlines=report.deadlines,
+        inbox_items=report.inbox_items,
+        messages=report.messages,
+    )
     return report
 
 
 def _move(conn: Connection, old: AgencyRow, heir: AgencyRow, actor: str, basis: str, now: datetime) -> ReassignReport:
-    deadlines = conn.execute(update(DEADLINE).where(DEADLINE.c.agency_id == old.id, DEADLINE.c.closed_at.is_(None))
-                             .values(agency_id=heir.id)).rowcount
-    inbox = conn.execute(update(INBOX).where(INBOX.c.agency_id == old.id, INBOX.c.read_at.is_(None))
-                         .values(agency_id=heir.id)).rowcount
-    messages = conn.execute(update(OUTBOX).where(OUTBOX.c.agency_id == old.id, OUTBOX.c.status == "pending")
-                            .values(agency_id=heir.id)).rowcount
-    messages += conn.execute(update(DELIVERY).where(DELIVERY.c.channel == "inbox", DELIVERY.c.recipient == old.id,
-                                                    DELIVERY.c.status == "pending").values(recipient=heir.id)).rowcount
+    deadlines = conn.execute(
+        update(DEADLINE).where(DEADLINE.c.agency_id == old.id, DEADLINE.c.closed_at.is_(None)).values(agency_id=heir.id)
+    ).rowcount
+    inbox = conn.execute(
+        update(INBOX).where(INBOX.c.agency_id == old.id, INBOX.c.read_at.is_(None)).values(agency_id=heir.id)
+    ).rowcount
+    messages = conn.execute(
+        update(OUTBOX).where(OUTBOX.c.agency_id == old.id, OUTBOX.c.status == "pending").values(agency_id=heir.id)
+    ).rowcount
+    messages += conn.execute(
+        update(DELIVERY)
+        .where(DELIVERY.c.channel == "inbox", DELIVERY.c.recipient == old.id, DELIVERY.c.status == "pending")
+        .values(recipient=heir.id)
+    ).rowcount
     query = select(DOSSIER).where(DOSSIER.c.agency_id == old.id, DOSSIER.c.state.not_in(FINAL_STATES))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
@@ -134,20 +159,52 @@ def _move(conn: Connection, old: AgencyRow, heir: AgencyRow, actor: str, basis: 
     return ReassignReport(old.id, heir.id, deadlines, inbox, messages, moved)
 
 
-def _hand_over(conn: Connection, row: Any, old: AgencyRow, heir: AgencyRow, actor: str, basis: str,
-               now: datetime) -> int:
+def _hand_over(
+    conn: Connection, row: Any, old: AgencyRow, heir: AgencyRow, actor: str, basis: str, now: datetime
+) -> int:
     """One dossier: the administrative entry on its chain, the new responsible agency, a message to it."""
-    entry = {"dossier_id": row.id, "seq": row.last_seq + 1, "at": now, "kind": "admin", "actor": actor,
-             "actor_agency": None, "event": "reassign_agency", "from_state": row.state, "to_state": row.state,
-             "applied": True, "payload": {"from_agency": old.id, "to_agency": heir.id, "basis": basis},
-             "reasons": [], "prev_hash": row.last_hash or GENESIS}
+    entry = {
+        "dossier_id": row.id,
+        "seq": row.last_seq + 1,
+        "at": now,
+        "kind": "admin",
+        "actor": actor,
+        "actor_agency": None,
+        "event": "reassign_agency",
+        "from_state": row.state,
+        "to_state": row.state,
+        "applied": True,
+        "payload": {"from_agency": old.id, "to_agency": heir.id, "basis": basis},
+        "reasons": [],
+        "prev_hash": row.last_hash or GENESIS,
+    }
     entry["hash"] = entry_hash(entry)
     conn.execute(insert(LOG).values(**entry))
-    conn.execute(update(DOSSIER).where(DOSSIER.c.id == row.id).values(
-        agency_id=heir.id, version=row.version + 1, updated_at=now, last_seq=entry["seq"], last_hash=entry["hash"]))
-    context = {"dossier_code": row.code, "regime": row.regime, "stage": row.state, "agency_name": heir.name_vi,
-               "basis": basis, "event": "reassign_agency", "actor": actor}
-    conn.execute(insert(OUTBOX).values(created_at=now, kind="reassigned", dossier_id=row.id, agency_id=heir.id,
-                                       context=context, status="pending",
-                                       dedupe_key=f"reassign:{row.id}:{entry['seq']}"))
+    conn.execute(
+        update(DOSSIER)
+        .where(DOSSIER.c.id == row.id)
+        .values(
+            agency_id=heir.id, version=row.version + 1, updated_at=now, last_seq=entry["seq"], last_hash=entry["hash"]
+        )
+    )
+    context = {
+        "dossier_code": row.code,
+        "regime": row.regime,
+        "stage": row.state,
+        "agency_name": heir.name_vi,
+        "basis": basis,
+        "event": "reassign_agency",
+        "actor": actor,
+    }
+    conn.execute(
+        insert(OUTBOX).values(
+            created_at=now,
+            kind="reassigned",
+            dossier_id=row.id,
+            agency_id=heir.id,
+            context=context,
+            status="pending",
+            dedupe_key=f"reassign:{row.id}:{entry['seq']}",
+        )
+    )
     return int(row.id)

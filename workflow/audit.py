@@ -62,8 +62,10 @@ def _check_entry(row: Any, expected_seq: int, prev_hash: str) -> str | None:
 def verify_chain(db: Engine, dossier_id: int | None = None) -> AuditReport:
     """Recompute every chain; report the first broken entry (and chain tips that disagree)."""
     with db.connect() as conn:
-        tips = {r.id: (r.last_seq, r.last_hash) for r in conn.execute(select(DOSSIER.c.id, DOSSIER.c.last_seq,
-                                                                             DOSSIER.c.last_hash))}
+        tips = {
+            r.id: (r.last_seq, r.last_hash)
+            for r in conn.execute(select(DOSSIER.c.id, DOSSIER.c.last_seq, DOSSIER.c.last_hash))
+        }
         entries, current, seq, prev = 0, None, 0, GENESIS
         last: dict[int, tuple[int, str]] = {}
         rows = _rows(conn, dossier_id)
@@ -83,6 +85,9 @@ def verify_chain(db: Engine, dossier_id: int | None = None) -> AuditReport:
             continue
         if last.get(did, (0, "")) != tip:
             seen = last.get(did, (0, ""))[0]
-            return AuditReport(entries, len(last), Break(did, seen + 1, None,
-                               "entries missing: the dossier's chain tip is not the last log entry"))
+            return AuditReport(
+                entries,
+                len(last),
+                Break(did, seen + 1, None, "entries missing: the dossier's chain tip is not the last log entry"),
+            )
     return AuditReport(entries, len(last), None)

@@ -9,8 +9,21 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 GENESIS = "0" * 64
-HASHED_FIELDS = ("dossier_id", "seq", "at", "kind", "actor", "actor_agency", "event", "from_state",
-                 "to_state", "applied", "payload", "reasons", "prev_hash")
+HASHED_FIELDS = (
+    "dossier_id",
+    "seq",
+    "at",
+    "kind",
+    "actor",
+    "actor_agency",
+    "event",
+    "from_state",
+    "to_state",
+    "applied",
+    "payload",
+    "reasons",
+    "prev_hash",
+)
 
 
 def _default(value: Any) -> str:
@@ -29,8 +42,7 @@ def utc_iso(value: datetime) -> str:
 
 
 def canonical(data: Mapping[str, Any]) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=_default).encode("utf-8")
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default).encode("utf-8")
 
 
 def entry_hash(entry: Mapping[str, Any]) -> str:

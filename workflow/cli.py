@@ -18,8 +18,12 @@ from workflow.logs import configure_logging
 from workflow.runtime import Runtime
 from workflow.settings import Settings
 
-app = typer.Typer(help="Hồ sơ cai nghiện bắt buộc — compulsory rehabilitation dossiers", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Hồ sơ cai nghiện bắt buộc — compulsory rehabilitation dossiers",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 audit_app = typer.Typer(help="Kiểm tra nhật ký (transition log audit)", no_args_is_help=True)
 agencies_app = typer.Typer(help="Cơ quan (agencies)", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
@@ -116,8 +120,9 @@ def fire(
     with runtime() as rt:
         acting = agency or _responsible(rt, dossier_id)
         try:
-            result = rt.engine.fire(dossier_id, event, Actor(user, acting), body, idempotency_key=key,
-                                    expected_version=expected_version)
+            result = rt.engine.fire(
+                dossier_id, event, Actor(user, acting), body, idempotency_key=key, expected_version=expected_version
+            )
         except StepRefused as err:
             for r in err.result.refusals:
                 typer.echo(f"refused [{r['code']}] {r['reason_vi']} / {r['reason_en']} ({r['basis']})", err=True)
@@ -155,8 +160,10 @@ def check_config() -> None:
 
 
 @audit_app.command("export")
-def audit_export(out: str = typer.Option("-", help="file to write (JSON lines); - for stdout"),
-                 dossier: int | None = typer.Option(None, help="only this dossier")) -> None:
+def audit_export(
+    out: str = typer.Option("-", help="file to write (JSON lines); - for stdout"),
+    dossier: int | None = typer.Option(None, help="only this dossier"),
+) -> None:
     """Export the transition log as JSON lines, with hashes, for the procuracy."""
     from workflow.queries import export_log
 
@@ -172,8 +179,11 @@ def audit_export(out: str = typer.Option("-", help="file to write (JSON lines); 
 
 
 @app.command()
-def serve(host: str | None = typer.Option(None), port: int | None = typer.Option(None, min=1, max=65535),
-          scheduler: bool = typer.Option(True, help="run the deadline sweep in the server")) -> None:
+def serve(
+    host: str | None = typer.Option(None),
+    port: int | None = typer.Option(None, min=1, max=65535),
+    scheduler: bool = typer.Option(True, help="run the deadline sweep in the server"),
+) -> None:
     """Start the web server (and the deadline scheduler inside it)."""
     import uvicorn
 
@@ -182,8 +192,12 @@ def serve(host: str | None = typer.Option(None), port: int | None = typer.Option
     with runtime() as rt:
         bind_host, bind_port = host or rt.settings.host, port or rt.settings.port
         typer.echo(f"Hồ sơ cai nghiện bắt buộc: http://{bind_host}:{bind_port}/")
-        uvicorn.run(create_app(rt, start_scheduler=scheduler and rt.settings.run_scheduler_in_server),
-                    host=bind_host, port=bind_port, log_level="warning")
+        uvicorn.run(
+            create_app(rt, start_scheduler=scheduler and rt.settings.run_scheduler_in_server),
+            host=bind_host,
+            port=bind_port,
+            log_level="warning",
+        )
 
 
 @app.command("scheduler")
@@ -218,8 +232,9 @@ def sweep(now: str | None = typer.Option(None, help="ISO time with offset, e.g. 
 
 
 @app.command()
-def deadlines(agency: str | None = typer.Option(None, help="agency id"),
-              overdue: bool = typer.Option(False, help="only overdue")) -> None:
+def deadlines(
+    agency: str | None = typer.Option(None, help="agency id"), overdue: bool = typer.Option(False, help="only overdue")
+) -> None:
     """Open deadlines with days left (negative: overdue)."""
     from workflow.queries import deadline_rows
 
@@ -227,8 +242,10 @@ def deadlines(agency: str | None = typer.Option(None, help="agency id"),
         if agency is not None and agency not in rt.engine.directory().agencies:
             fail(f"unknown agency '{agency}'")
         for d in deadline_rows(rt.db, rt.today(), agency_id=agency, overdue_only=overdue):
-            typer.echo(f"{d['dossier_code']}\t{d['stage']}\t{d['rule_id']}\t{d['due_on']}\t{d['days_left']:+d}"
-                       f"\t{d['agency_id']}\t{d['status_mark']}")
+            typer.echo(
+                f"{d['dossier_code']}\t{d['stage']}\t{d['rule_id']}\t{d['due_on']}\t{d['days_left']:+d}"
+                f"\t{d['agency_id']}\t{d['status_mark']}"
+            )
 
 
 @agencies_app.command("reassign")

@@ -65,73 +65,202 @@ COVERAGE_SHARE = 0.6  # at most this share of `count` goes to covering every sta
 MINOR_SHARE, FEMALE_SHARE, NO_RESIDENCE_SHARE = 0.07, 0.06, 0.05
 DETOUR_CHANCE, MAX_DETOURS = 0.12, 2  # supplementation, complaint, postponement, absconding and found
 ATTEMPTS, FILL_TRIES, FIT_ROUNDS, MAX_WAIT_DAYS = 10, 12, 4, 2048
-STATE_WEIGHTS = {State.IN_FACILITY: 24.0, State.POST_REHAB_SUPERVISION: 18.0, State.AWAITING_ESCORT: 3.0,
-                 State.ABSCONDED_BEFORE_ADMISSION: 2.0, State.ABSCONDED_FROM_FACILITY: 2.0, State.POSTPONED: 2.0}
-CLOSING_WEIGHTS = {ClosingReason.SUPERVISION_COMPLETED: 30.0, ClosingReason.NOT_ADDICTED: 9.0,
-                   ClosingReason.RELAPSED: 5.0, ClosingReason.COURT_REJECTED: 5.0, ClosingReason.EXEMPTED: 4.0,
-                   ClosingReason.DISCONTINUED: 4.0, ClosingReason.LIMITATION_EXPIRED: 3.0,
-                   ClosingReason.DECEASED: 3.0, ClosingReason.NOT_ELIGIBLE: 3.0}
+STATE_WEIGHTS = {
+    State.IN_FACILITY: 24.0,
+    State.POST_REHAB_SUPERVISION: 18.0,
+    State.AWAITING_ESCORT: 3.0,
+    State.ABSCONDED_BEFORE_ADMISSION: 2.0,
+    State.ABSCONDED_FROM_FACILITY: 2.0,
+    State.POSTPONED: 2.0,
+}
+CLOSING_WEIGHTS = {
+    ClosingReason.SUPERVISION_COMPLETED: 30.0,
+    ClosingReason.NOT_ADDICTED: 9.0,
+    ClosingReason.RELAPSED: 5.0,
+    ClosingReason.COURT_REJECTED: 5.0,
+    ClosingReason.EXEMPTED: 4.0,
+    ClosingReason.DISCONTINUED: 4.0,
+    ClosingReason.LIMITATION_EXPIRED: 3.0,
+    ClosingReason.DECEASED: 3.0,
+    ClosingReason.NOT_ELIGIBLE: 3.0,
+}
 LEAD_STATES = (State.IN_FACILITY, State.POST_REHAB_SUPERVISION)  # covered first, even in a small demo
 LATE_STATES = (State.LABOUR_REVIEW, State.AWAITING_ESCORT, State.COURT_ACCEPTED)  # left overdue on purpose
 # Days spent in a stage whose deadline is only a product reminder (or that has none).
-FIXED_DWELL = {State.POSTPONED: (30, 150), State.ABSCONDED_BEFORE_ADMISSION: (10, 120),
-               State.ABSCONDED_FROM_FACILITY: (7, 60)}
+FIXED_DWELL = {
+    State.POSTPONED: (30, 150),
+    State.ABSCONDED_BEFORE_ADMISSION: (10, 120),
+    State.ABSCONDED_FROM_FACILITY: (7, 60),
+}
 QUICK_STATES = {State.COMPLAINT_PERIOD: (0.1, 0.3)}  # share of the deadline used: complaints come early
 # NĐ 116/2021 art. 41: compiled by the commune, produced by no step of the process.
 COMPILED_DOCUMENTS = (Doc.CV, Doc.STATEMENT, Doc.COMPILER_PROPOSAL)
 FIELD_CHOICES = {"facility_kind": ("reform_school", "rehab_facility", "public_facility")}  # vn-2026 placement
 ROLES = {"procuracy": "procurator", "district_committee": "supervisor", "provincial_committee": "supervisor"}
-USER_PREFIX = {"commune_police": "cax", "commune_committee": "ubndx", "health_facility": "yte",
-               "justice_office": "tuphap", "labour_office": "ldtbxh", "district_court": "toa",
-               "regional_court": "toakv", "provincial_court": "toa", "procuracy": "vks", "district_police": "cah",
-               "provincial_police": "cat", "facility": "cscn", "district_committee": "ubndh",
-               "provincial_committee": "ubndt"}
-DOC_SUFFIX = {"violation_record": "BB-VPHC", "determination_request": "CV-CA", "determination_result": "PKQ-TTYT",
-              "cv": "SYLL", "statement": "BTT", "compiler_proposal": "ĐN-UBND", "residence_confirmation": "XN-CA",
-              "reading_notice": "TB-UBND", "transfer_letter": "CV-UBND", "legal_check_opinion": "YK-TP",
-              "return_letter": "CV-TL", "labour_proposal": "ĐN-LĐTBXH", "acceptance_notice": "TB-TA",
-              "session_decision": "QĐMPH-TA", "court_decision": "QĐ-TA", "complaint": "ĐKN",
-              "complaint_decision": "QĐ-TA", "postponement_decision": "QĐ-TA", "exemption_decision": "QĐ-TA",
-              "handover_record": "BB-BG", "search_decision": "QĐ-TN", "found_record": "BB-CA",
-              "transfer_decision": "QĐ-CSCN", "completion_certificate": "GCN", "return_report": "BB-TD",
-              "post_rehab_proposal": "ĐN-CAX", "post_rehab_decision": "QĐ-UBND", "monitoring_order": "QĐ-CAX",
-              "supervision_certificate": "GCN-UBND", "relapse_record": "BB-CA",
-              "discontinuation_decision": "QĐ-ĐC", "death_record": "TB-UBND", "criminal_transfer": "QĐ-CA",
-              "user_management_decision": "QĐ-CAX", "move_notice": "TB-CA"}
+USER_PREFIX = {
+    "commune_police": "cax",
+    "commune_committee": "ubndx",
+    "health_facility": "yte",
+    "justice_office": "tuphap",
+    "labour_office": "ldtbxh",
+    "district_court": "toa",
+    "regional_court": "toakv",
+    "provincial_court": "toa",
+    "procuracy": "vks",
+    "district_police": "cah",
+    "provincial_police": "cat",
+    "facility": "cscn",
+    "district_committee": "ubndh",
+    "provincial_committee": "ubndt",
+}
+DOC_SUFFIX = {
+    "violation_record": "BB-VPHC",
+    "determination_request": "CV-CA",
+    "determination_result": "PKQ-TTYT",
+    "cv": "SYLL",
+    "statement": "BTT",
+    "compiler_proposal": "ĐN-UBND",
+    "residence_confirmation": "XN-CA",
+    "reading_notice": "TB-UBND",
+    "transfer_letter": "CV-UBND",
+    "legal_check_opinion": "YK-TP",
+    "return_letter": "CV-TL",
+    "labour_proposal": "ĐN-LĐTBXH",
+    "acceptance_notice": "TB-TA",
+    "session_decision": "QĐMPH-TA",
+    "court_decision": "QĐ-TA",
+    "complaint": "ĐKN",
+    "complaint_decision": "QĐ-TA",
+    "postponement_decision": "QĐ-TA",
+    "exemption_decision": "QĐ-TA",
+    "handover_record": "BB-BG",
+    "search_decision": "QĐ-TN",
+    "found_record": "BB-CA",
+    "transfer_decision": "QĐ-CSCN",
+    "completion_certificate": "GCN",
+    "return_report": "BB-TD",
+    "post_rehab_proposal": "ĐN-CAX",
+    "post_rehab_decision": "QĐ-UBND",
+    "monitoring_order": "QĐ-CAX",
+    "supervision_certificate": "GCN-UBND",
+    "relapse_record": "BB-CA",
+    "discontinuation_decision": "QĐ-ĐC",
+    "death_record": "TB-UBND",
+    "criminal_transfer": "QĐ-CA",
+    "user_management_decision": "QĐ-CAX",
+    "move_notice": "TB-CA",
+}
 
 # ----------------------------------------------------------------------------- people of the district
 
-SURNAMES = {"thai": ("Lò", "Quàng", "Lường", "Cà", "Tòng", "Điêu", "Vì", "Lò", "Quàng"),
-            "hmong": ("Giàng", "Vừ", "Sùng", "Mùa", "Thào", "Lầu", "Hạng", "Lý", "Tráng", "Cứ"),
-            "kinh": ("Nguyễn", "Trần", "Phạm", "Lê", "Hoàng", "Đỗ", "Bùi", "Vũ")}
-GIVEN = {("thai", "male"): ("Văn Thanh", "Văn Hùng", "Văn Phong", "Văn Sơn", "Văn Tuấn", "Văn Chiến",
-                            "Văn Biên", "Văn Xuân", "Văn Dũng", "Văn Hải", "Văn Inh", "Văn Ơn", "Văn Panh",
-                            "Văn Phóng", "Văn Thưởng", "Văn Tiến", "Văn Pọm", "Văn Khánh", "Văn Muôn", "Văn Nhất"),
-         ("thai", "female"): ("Thị Hương", "Thị Lả", "Thị Ín", "Thị Xuân", "Thị Hoa", "Thị Pâng"),
-         ("hmong", "male"): ("A Chứ", "A Dế", "A Lử", "A Páo", "A Pó", "A Sử", "A Tủa", "A Vàng", "A Dùng",
-                             "A Chá", "A Sình", "A Nhìa", "A Lềnh", "A Khua", "A Của", "A Dia"),
-         ("hmong", "female"): ("Thị Mỷ", "Thị Dợ", "Thị Chở", "Thị Máy", "Thị Say", "Thị Pà"),
-         ("kinh", "male"): ("Văn Nam", "Văn Long", "Văn Đức", "Văn Quang", "Văn Tùng", "Văn Việt", "Văn Công",
-                            "Văn Thắng", "Đình Hùng", "Mạnh Cường"),
-         ("kinh", "female"): ("Thị Hoa", "Thị Lan", "Thị Huyền", "Thị Thu", "Thị Nga")}
-VILLAGES = {"lowland": ("Bản Đông", "Bản Hới Nọ", "Bản Sáng", "Bản Chằn", "Bản Bó", "Bản Co Muông", "Bản Nà Cương",
-                     "Bản Kép", "Bản Món", "Bản Hua Nạ", "Bản Lồng"),
-            "highland": ("Bản Phình Cứ", "Bản Háng Tàu", "Bản Hua Sa A", "Bản Thẳm Xả", "Bản Trạng Đông",
-                      "Bản Lồng Sáng", "Bản Pú Nhung"),
-            "town": ("Khối Tân Giang", "Khối Sơn Thủy", "Khối Đồng Tâm", "Khối Tân Tiến", "Khối Trung Tâm")}
+SURNAMES = {
+    "thai": ("Lò", "Quàng", "Lường", "Cà", "Tòng", "Điêu", "Vì", "Lò", "Quàng"),
+    "hmong": ("Giàng", "Vừ", "Sùng", "Mùa", "Thào", "Lầu", "Hạng", "Lý", "Tráng", "Cứ"),
+    "kinh": ("Nguyễn", "Trần", "Phạm", "Lê", "Hoàng", "Đỗ", "Bùi", "Vũ"),
+}
+GIVEN = {
+    ("thai", "male"): (
+        "Văn Thanh",
+        "Văn Hùng",
+        "Văn Phong",
+        "Văn Sơn",
+        "Văn Tuấn",
+        "Văn Chiến",
+        "Văn Biên",
+        "Văn Xuân",
+        "Văn Dũng",
+        "Văn Hải",
+        "Văn Inh",
+        "Văn Ơn",
+        "Văn Panh",
+        "Văn Phóng",
+        "Văn Thưởng",
+        "Văn Tiến",
+        "Văn Pọm",
+        "Văn Khánh",
+        "Văn Muôn",
+        "Văn Nhất",
+    ),
+    ("thai", "female"): ("Thị Hương", "Thị Lả", "Thị Ín", "Thị Xuân", "Thị Hoa", "Thị Pâng"),
+    ("hmong", "male"): (
+        "A Chứ",
+        "A Dế",
+        "A Lử",
+        "A Páo",
+        "A Pó",
+        "A Sử",
+        "A Tủa",
+        "A Vàng",
+        "A Dùng",
+        "A Chá",
+        "A Sình",
+        "A Nhìa",
+        "A Lềnh",
+        "A Khua",
+        "A Của",
+        "A Dia",
+    ),
+    ("hmong", "female"): ("Thị Mỷ", "Thị Dợ", "Thị Chở", "Thị Máy", "Thị Say", "Thị Pà"),
+    ("kinh", "male"): (
+        "Văn Nam",
+        "Văn Long",
+        "Văn Đức",
+        "Văn Quang",
+        "Văn Tùng",
+        "Văn Việt",
+        "Văn Công",
+        "Văn Thắng",
+        "Đình Hùng",
+        "Mạnh Cường",
+    ),
+    ("kinh", "female"): ("Thị Hoa", "Thị Lan", "Thị Huyền", "Thị Thu", "Thị Nga"),
+}
+VILLAGES = {
+    "lowland": (
+        "Bản Đông",
+        "Bản Hới Nọ",
+        "Bản Sáng",
+        "Bản Chằn",
+        "Bản Bó",
+        "Bản Co Muông",
+        "Bản Nà Cương",
+        "Bản Kép",
+        "Bản Món",
+        "Bản Hua Nạ",
+        "Bản Lồng",
+    ),
+    "highland": (
+        "Bản Phình Cứ",
+        "Bản Háng Tàu",
+        "Bản Hua Sa A",
+        "Bản Thẳm Xả",
+        "Bản Trạng Đông",
+        "Bản Lồng Sáng",
+        "Bản Pú Nhung",
+    ),
+    "town": ("Khối Tân Giang", "Khối Sơn Thủy", "Khối Đồng Tâm", "Khối Tân Tiến", "Khối Trung Tâm"),
+}
 HIGHLAND = {"phinh-sang", "ta-ma", "toa-tinh", "pu-xi", "rang-dong"}  # mostly H'Mông communes
 MIX = {"lowland": (0.65, 0.25, 0.10), "highland": (0.15, 0.80, 0.05), "town": (0.35, 0.10, 0.55)}
 GROUNDS = (("no_voluntary_rehab", 6), ("used_during_voluntary", 2), ("substitution_breach", 2))
-RETURN_REASONS = ("Thiếu bản tường trình của người bị đề nghị (Mẫu 31).",
-                  "Bản tóm tắt lý lịch chưa có xác nhận của UBND cấp xã.",
-                  "Kết quả xác định tình trạng nghiện là bản sao không chứng thực.",
-                  "Văn bản đề nghị chưa ghi rõ căn cứ áp dụng theo Điều 32 Luật PCMT.",
-                  "Chưa có tài liệu chứng minh đã thông báo cho người bị đề nghị đọc hồ sơ.")
-REASONS = {ClosingReason.NOT_ELIGIBLE: ("Người bị đề nghị mất năng lực hành vi dân sự (kết luận giám định).",
-                                        "Người bị đề nghị một mình nuôi con dưới 36 tháng tuổi (UBND xã xác nhận)."),
-           ClosingReason.DISCONTINUED: ("Người bị đề nghị tự nguyện đăng ký cai nghiện và được chấp thuận.",
-                                        "Cơ quan lập hồ sơ rút văn bản đề nghị.",
-                                        "Người bị đề nghị bị khởi tố trong một vụ án khác.")}
+RETURN_REASONS = (
+    "Thiếu bản tường trình của người bị đề nghị (Mẫu 31).",
+    "Bản tóm tắt lý lịch chưa có xác nhận của UBND cấp xã.",
+    "Kết quả xác định tình trạng nghiện là bản sao không chứng thực.",
+    "Văn bản đề nghị chưa ghi rõ căn cứ áp dụng theo Điều 32 Luật PCMT.",
+    "Chưa có tài liệu chứng minh đã thông báo cho người bị đề nghị đọc hồ sơ.",
+)
+REASONS = {
+    ClosingReason.NOT_ELIGIBLE: (
+        "Người bị đề nghị mất năng lực hành vi dân sự (kết luận giám định).",
+        "Người bị đề nghị một mình nuôi con dưới 36 tháng tuổi (UBND xã xác nhận).",
+    ),
+    ClosingReason.DISCONTINUED: (
+        "Người bị đề nghị tự nguyện đăng ký cai nghiện và được chấp thuận.",
+        "Cơ quan lập hồ sơ rút văn bản đề nghị.",
+        "Người bị đề nghị bị khởi tố trong một vụ án khác.",
+    ),
+}
 PREGNANT = "Người bị đề nghị đang mang thai (Bệnh viện đa khoa huyện Tuần Giáo xác nhận)."
 
 
@@ -158,10 +287,12 @@ class DemoReport:
     def __str__(self) -> str:
         if self.skipped:
             return f"demo: the database already has {self.dossiers} dossiers; nothing added"
-        lines = [f"demo: {self.dossiers} dossiers, {self.steps} steps, {self.users} users "
-                 f"(password '{DEMO_PASSWORD}'), as of {self.today}, in {self.seconds:.1f} s",
-                 f"  overdue {self.overdue}, refused {self.refused}, failed {self.failed}, "
-                 f"unplanned {self.unplanned}, relapses {self.relapses}"]
+        lines = [
+            f"demo: {self.dossiers} dossiers, {self.steps} steps, {self.users} users "
+            f"(password '{DEMO_PASSWORD}'), as of {self.today}, in {self.seconds:.1f} s",
+            f"  overdue {self.overdue}, refused {self.refused}, failed {self.failed}, "
+            f"unplanned {self.unplanned}, relapses {self.relapses}",
+        ]
         for regime, states in sorted(self.by_regime_state.items()):
             listed = ", ".join(f"{s} {n}" for s, n in sorted(states.items(), key=lambda x: -x[1]))
             lines.append(f"  {regime} ({self.by_regime[regime]}): {listed}")
@@ -186,9 +317,16 @@ def build_demo(runtime: Runtime, *, seed: int = 2021, count: int = 220, today: d
     demo.execute(demo.plan(count))
     demo.summarise()
     demo.report.seconds = round(perf_counter() - started, 2)
-    log.info("demo.built", dossiers=demo.report.dossiers, steps=demo.report.steps, overdue=demo.report.overdue,
-             refused=demo.report.refused, failed=demo.report.failed, unplanned=demo.report.unplanned,
-             seconds=demo.report.seconds)
+    log.info(
+        "demo.built",
+        dossiers=demo.report.dossiers,
+        steps=demo.report.steps,
+        overdue=demo.report.overdue,
+        refused=demo.report.refused,
+        failed=demo.report.failed,
+        unplanned=demo.report.unplanned,
+        seconds=demo.report.seconds,
+    )
     return demo.report
 
 
@@ -376,8 +514,9 @@ class _Demo:
         while len(plans) < count:
             got: list[_Plan] = []
             for _ in range(FILL_TRIES):
-                got = self._plan_target(self._random_target(self._pick_regime(), count - len(plans)),
-                                        count - len(plans))
+                got = self._plan_target(
+                    self._random_target(self._pick_regime(), count - len(plans)), count - len(plans)
+                )
                 if got:
                     break
             if not got:
@@ -395,14 +534,23 @@ class _Demo:
         for regime_id in ids:
             regime = self.rt.regimes[regime_id]
             lead = [_Target(regime, state=s, overdue=None) for s in LEAD_STATES if s in regime.stages]
-            lead += [_Target(regime, closing=s) for s in _closings(regime)
-                     if s.closing_reason is ClosingReason.SUPERVISION_COMPLETED]
+            lead += [
+                _Target(regime, closing=s)
+                for s in _closings(regime)
+                if s.closing_reason is ClosingReason.SUPERVISION_COMPLETED
+            ]
             if regime_id == current:
                 lead += [_Target(regime, state=s, overdue=True) for s in LATE_STATES if s in regime.stages]
-            rest = [_Target(regime, state=s, overdue=None) for s in regime.states
-                    if s not in LEAD_STATES and not regime.stages[s].final]
-            rest += [_Target(regime, closing=s) for s in _closings(regime)
-                     if s.closing_reason is not ClosingReason.SUPERVISION_COMPLETED]
+            rest = [
+                _Target(regime, state=s, overdue=None)
+                for s in regime.states
+                if s not in LEAD_STATES and not regime.stages[s].final
+            ]
+            rest += [
+                _Target(regime, closing=s)
+                for s in _closings(regime)
+                if s.closing_reason is not ClosingReason.SUPERVISION_COMPLETED
+            ]
             self.rng.shuffle(rest)
             lists.append(lead + rest)
         return [t for group in _interleave(lists) for t in group]
@@ -416,8 +564,10 @@ class _Demo:
         if self.rng.random() < CLOSED_SHARE:
             closings = [s for s in _closings(regime) if room >= 2 or s.closing_reason is not ClosingReason.RELAPSED]
             per_reason = Counter(s.closing_reason for s in closings)
-            weights = [CLOSING_WEIGHTS.get(s.closing_reason, 1.5) / per_reason[s.closing_reason]  # type: ignore[arg-type]
-                       for s in closings]
+            weights = [
+                CLOSING_WEIGHTS.get(s.closing_reason, 1.5) / per_reason[s.closing_reason]  # type: ignore[arg-type]
+                for s in closings
+            ]
             return _Target(regime, closing=_weighted(self.rng, closings, weights))
         states = [s for s in regime.states if not regime.stages[s].final]
         state = _weighted(self.rng, states, [STATE_WEIGHTS.get(s, 1.5) for s in states])
@@ -596,22 +746,30 @@ class _Demo:
     def _opening_data(self, case: _Case, start: date, birth: date) -> dict[str, Any]:
         """The dossier data `open_dossier` stores, with the earlier episodes it counts for the person."""
         kind = START_DOCUMENT.get(case.initial, Doc.VIOLATION_RECORD.value)
-        data: dict[str, Any] = {**_opening_facts(case, start), "birth_date": birth.isoformat(), "nationality": "VN",
-                                "sex": case.person.sex, "prior_episodes": _episodes(case.previous),
-                                "documents": {kind: {"type": kind, "number": PLACEHOLDER, "date": start.isoformat(),
-                                                     "issuer": "", "signer": ""}}}
+        data: dict[str, Any] = {
+            **_opening_facts(case, start),
+            "birth_date": birth.isoformat(),
+            "nationality": "VN",
+            "sex": case.person.sex,
+            "prior_episodes": _episodes(case.previous),
+            "documents": {
+                kind: {"type": kind, "number": PLACEHOLDER, "date": start.isoformat(), "issuer": "", "signer": ""}
+            },
+        }
         data["violation_on" if kind == Doc.VIOLATION_RECORD.value else "management_started_on"] = start.isoformat()
         return data
 
-    def _plan_step(self, plan: _Plan, step: Step, due: date | None, rng: random.Random,
-                   ctx: dict[str, date]) -> _Planned | None:
+    def _plan_step(
+        self, plan: _Plan, step: Step, due: date | None, rng: random.Random, ctx: dict[str, date]
+    ) -> _Planned | None:
         case = plan.case
         choices = {name: self._draw(name, kind, case, step, plan.data, rng) for name, kind in step.fields.items()}
         choices["_session_wd"], choices["_att"] = rng.randint(2, 5), (rng.randint(1, 3), rng.randint(0, 2))
         pref, jitter = rng.random(), rng.choice((0, 0, 0, 1, 2))
         natural = self._natural(plan.state, plan.last, due, plan.data, rng)
-        attach = any(r.code.startswith("documents.")
-                     for r in self._refused(plan, step, natural, choices, ctx, attach=False))
+        attach = any(
+            r.code.startswith("documents.") for r in self._refused(plan, step, natural, choices, ctx, attach=False)
+        )
         self._repair(plan, step, natural, choices, ctx, attach)
 
         def allowed(day: date) -> bool:
@@ -625,19 +783,20 @@ class _Demo:
         actor = self._actor(list(step.actors), case, plan.state, on, pref)
         return _Planned(step, on, actor, self._payload(plan, step, on, choices, ctx, attach, actor))
 
-    def _repair(self, plan: _Plan, step: Step, on: date, choices: dict[str, Any], ctx: Mapping[str, date],
-                attach: bool) -> None:
+    def _repair(
+        self, plan: _Plan, step: Step, on: date, choices: dict[str, Any], ctx: Mapping[str, date], attach: bool
+    ) -> None:
         """Where a field has alternatives (a term, a kind of facility), keep the one the guards refuse least."""
         if not self._refused(plan, step, on, choices, ctx, attach):
             return
         for name, kind in step.fields.items():
             options = _alternatives(name, kind, plan.case, choices[name])
             if len(options) > 1:
-                choices[name] = min(options, key=lambda v: len(self._refused(plan, step, on, {**choices, name: v},
-                                                                             ctx, attach)))
+                choices[name] = min(
+                    options, key=lambda v: len(self._refused(plan, step, on, {**choices, name: v}, ctx, attach))
+                )
 
-    def _natural(self, state: State, day: date, due: date | None, data: Mapping[str, Any],
-                 rng: random.Random) -> date:
+    def _natural(self, state: State, day: date, due: date | None, data: Mapping[str, Any], rng: random.Random) -> date:
         """When the agency would act if no guard made it wait: a share of the stage's own deadline."""
         u = rng.random()
         if state in FIXED_DWELL:
@@ -653,16 +812,25 @@ class _Demo:
             natural = max(natural, date.fromisoformat(str(data["session_on"])))
         return self.calendar.next_working_day(natural)
 
-    def _refused(self, plan: _Plan, step: Step, on: date, choices: Mapping[str, Any], ctx: Mapping[str, date],
-                 attach: bool) -> list[Refused]:
+    def _refused(
+        self, plan: _Plan, step: Step, on: date, choices: Mapping[str, Any], ctx: Mapping[str, date], attach: bool
+    ) -> list[Refused]:
         """The guards' refusals on `on`, computed as the engine computes them."""
         try:
             cp = clean(step, self._payload(plan, step, on, choices, ctx, attach, None), on)
         except WorkflowError as err:
             return [Refused("payload.invalid", str(err), str(err), "")]
         case = plan.case
-        facts = DossierFacts(case.regime, case.track, plan.state.value, self.calendar, plan.data,
-                             {**plan.docs, **{d.type: d for d in cp.attachments}}, dict(cp.facts), cp.document)
+        facts = DossierFacts(
+            case.regime,
+            case.track,
+            plan.state.value,
+            self.calendar,
+            plan.data,
+            {**plan.docs, **{d.type: d for d in cp.attachments}},
+            dict(cp.facts),
+            cp.document,
+        )
         return [v for guard in step.guards if isinstance(v := guard(facts, on), Refused)]
 
     def _due(self, case: _Case, state: State, data: Mapping[str, Any], day: date, step: Step | None) -> date | None:
@@ -672,14 +840,17 @@ class _Demo:
         if stage.final or stage.clock_paused or not specs:
             return None
         now = datetime.combine(day, time(10), tzinfo=self.tz)
-        dues: list[date] = [plan_deadline(self.policy, case.regime, stage, s, track=case.track, data=data,
-                                          legal_date=day, now=now)["due_on"] for s in specs]
+        dues: list[date] = [
+            plan_deadline(self.policy, case.regime, stage, s, track=case.track, data=data, legal_date=day, now=now)[
+                "due_on"
+            ]
+            for s in specs
+        ]
         return min(dues)
 
     # ------------------------------------------------------------------------- actors and payloads
 
-    def _actor(self, types: list[AgencyType], case: _Case, state: State | None, on: date,
-               pref: float) -> Actor | None:
+    def _actor(self, types: list[AgencyType], case: _Case, state: State | None, on: date, pref: float) -> Actor | None:
         """The agency of an allowed type serving the commune that day; the stage's own agency first."""
         first = case.regime.stages[state].agency if state else None
         if AgencyType.PERSON in types:
@@ -693,10 +864,19 @@ class _Demo:
                 return Actor(self.users.get(agency, "admin"), agency, ROLES.get(kind.value, "staff"))
         return None
 
-    def _payload(self, plan: _Plan, step: Step, on: date, choices: Mapping[str, Any], ctx: Mapping[str, date],
-                 attach: bool, actor: Actor | None) -> dict[str, Any]:
-        payload: dict[str, Any] = {"document": {"number": PLACEHOLDER, "date": on.isoformat()}} if step.produces \
-            else {"on": on.isoformat()}
+    def _payload(
+        self,
+        plan: _Plan,
+        step: Step,
+        on: date,
+        choices: Mapping[str, Any],
+        ctx: Mapping[str, date],
+        attach: bool,
+        actor: Actor | None,
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = (
+            {"document": {"number": PLACEHOLDER, "date": on.isoformat()}} if step.produces else {"on": on.isoformat()}
+        )
         if attach:
             payload["attachments"] = self._attachments(plan, on, choices["_att"])
         for name, kind in step.fields.items():
@@ -704,18 +884,32 @@ class _Demo:
         return payload
 
     def _attachments(self, plan: _Plan, on: date, back: tuple[int, int]) -> list[dict[str, str]]:
-        dated = {Doc.CV: on - timedelta(days=back[0]), Doc.STATEMENT: on - timedelta(days=back[1]),
-                 Doc.COMPILER_PROPOSAL: on}
+        dated = {
+            Doc.CV: on - timedelta(days=back[0]),
+            Doc.STATEMENT: on - timedelta(days=back[1]),
+            Doc.COMPILER_PROPOSAL: on,
+        }
         wanted = list(COMPILED_DOCUMENTS)
         if not plan.case.person.stable_residence:
             wanted.append(Doc.RESIDENCE_CONFIRMATION)
             dated[Doc.RESIDENCE_CONFIRMATION] = on - timedelta(days=back[0] + 1)
         have = plan.data.get("documents", {})
-        return [{"type": d.value, "number": PLACEHOLDER, "date": max(plan.start, dated[d]).isoformat()}
-                for d in wanted if d.value not in have]
+        return [
+            {"type": d.value, "number": PLACEHOLDER, "date": max(plan.start, dated[d]).isoformat()}
+            for d in wanted
+            if d.value not in have
+        ]
 
-    def _value(self, name: str, kind: type, plan: _Plan, on: date, choices: Mapping[str, Any],
-               ctx: Mapping[str, date], actor: Actor | None) -> Any:
+    def _value(
+        self,
+        name: str,
+        kind: type,
+        plan: _Plan,
+        on: date,
+        choices: Mapping[str, Any],
+        ctx: Mapping[str, date],
+        actor: Actor | None,
+    ) -> Any:
         if name == "session_on":
             return self.calendar.add_working_days(on, int(choices["_session_wd"])).isoformat()
         if name == "days_absconded":
@@ -732,8 +926,7 @@ class _Demo:
             return on.isoformat()
         return choices[name]
 
-    def _draw(self, name: str, kind: type, case: _Case, step: Step, data: Mapping[str, Any],
-              rng: random.Random) -> Any:
+    def _draw(self, name: str, kind: type, case: _Case, step: Step, data: Mapping[str, Any], rng: random.Random) -> Any:
         """A step field's value, chosen once per step (dates and derived values come later)."""
         if step.when is not None and step.when[0] == name:
             return step.when[1]
@@ -770,13 +963,21 @@ class _Demo:
         self._now = moments.on(plan.start)
         try:
             opened = self.rt.engine.open_dossier(
-                person={"full_name": person.full_name, "id_number": person.id_number,
-                        "birth_date": person.born(plan.start).isoformat(), "sex": person.sex, "nationality": "VN",
-                        "address": person.address},
-                commune_code=case.commune, violation=self._opening_document(plan), actor=plan.opener,
+                person={
+                    "full_name": person.full_name,
+                    "id_number": person.id_number,
+                    "birth_date": person.born(plan.start).isoformat(),
+                    "sex": person.sex,
+                    "nationality": "VN",
+                    "address": person.address,
+                },
+                commune_code=case.commune,
+                violation=self._opening_document(plan),
+                actor=plan.opener,
                 facts=_opening_facts(case, plan.start),
                 previous_dossier_id=case.previous.dossier_id if case.previous else None,
-                **({} if case.initial is case.regime.initial_states[0] else {"start_state": case.initial.value}))
+                **({} if case.initial is case.regime.initial_states[0] else {"start_state": case.initial.value}),
+            )
         except WorkflowError as err:
             self._failed(err, case, "open_dossier", plan.start)
             return
@@ -786,8 +987,9 @@ class _Demo:
             self._now = moments.on(planned.on)
             assert planned.actor is not None and opened.dossier_id is not None
             try:
-                self.rt.engine.fire(opened.dossier_id, planned.step.event.value, planned.actor,
-                                    self._numbered(planned, case))
+                self.rt.engine.fire(
+                    opened.dossier_id, planned.step.event.value, planned.actor, self._numbered(planned, case)
+                )
             except WorkflowError as err:
                 self._failed(err, case, planned.step.name, planned.on, opened.code)
                 return
@@ -802,8 +1004,16 @@ class _Demo:
         self.report.refused += refused
         self.report.failed += not refused
         codes = [r["code"] for r in err.result.refusals] if isinstance(err, StepRefused) else []
-        log.warning("demo.step_refused" if refused else "demo.step_failed", dossier=code, regime=case.regime.id,
-                    target=case.target.label, step=step, on=on.isoformat(), codes=codes, error=str(err))
+        log.warning(
+            "demo.step_refused" if refused else "demo.step_failed",
+            dossier=code,
+            regime=case.regime.id,
+            target=case.target.label,
+            step=step,
+            on=on.isoformat(),
+            codes=codes,
+            error=str(err),
+        )
 
     def _numbered(self, planned: _Planned, case: _Case) -> dict[str, Any]:
         """The planned payload with real document numbers, issuers and signers."""
@@ -813,9 +1023,17 @@ class _Demo:
             payload["document"] = self._document(planned.step.produces.value, actor, planned.on, case)
         if "attachments" in payload:
             payload["attachments"] = [
-                {"type": a["type"], **self._document(a["type"], PERSON_ACTOR if a["type"] == Doc.STATEMENT.value
-                                                     else actor, date.fromisoformat(a["date"]), case)}
-                for a in payload["attachments"]]
+                {
+                    "type": a["type"],
+                    **self._document(
+                        a["type"],
+                        PERSON_ACTOR if a["type"] == Doc.STATEMENT.value else actor,
+                        date.fromisoformat(a["date"]),
+                        case,
+                    ),
+                }
+                for a in payload["attachments"]
+            ]
         return payload
 
     def _document(self, doc_type: str, actor: Actor, on: date, case: _Case) -> dict[str, str]:
@@ -827,15 +1045,20 @@ class _Demo:
         else:
             name = self.directory.name(actor.agency_id)
             signer = self.signers.setdefault(actor.agency_id, self._person(case.commune, False).full_name)
-        return {"number": f"{self.numbers[key]}/{DOC_SUFFIX.get(doc_type, 'VB')}", "date": on.isoformat(),
-                "issuer": name, "signer": signer}
+        return {
+            "number": f"{self.numbers[key]}/{DOC_SUFFIX.get(doc_type, 'VB')}",
+            "date": on.isoformat(),
+            "issuer": name,
+            "signer": signer,
+        }
 
     def summarise(self) -> None:
         with self.rt.db.connect() as conn:
             rows = conn.execute(select(DOSSIER.c.regime, DOSSIER.c.state, DOSSIER.c.closing_reason)).all()
             self.report.overdue = conn.execute(
                 select(func.count(distinct(DEADLINE.c.dossier_id))).where(
-                    DEADLINE.c.closed_at.is_(None), DEADLINE.c.paused_at.is_(None), DEADLINE.c.due_on < self.today)
+                    DEADLINE.c.closed_at.is_(None), DEADLINE.c.paused_at.is_(None), DEADLINE.c.due_on < self.today
+                )
             ).scalar_one()
         report = self.report
         report.dossiers = len(rows)
@@ -862,8 +1085,9 @@ class _Moments:
         if last is None or day > last.date():
             moment = datetime.combine(day, time(7, 30), tzinfo=self.tz) + timedelta(minutes=self.rng.randint(0, 420))
         else:
-            moment = min(last + timedelta(minutes=self.rng.randint(3, 40)),
-                         datetime.combine(day, time(23, 59), tzinfo=self.tz))
+            moment = min(
+                last + timedelta(minutes=self.rng.randint(3, 40)), datetime.combine(day, time(23, 59), tzinfo=self.tz)
+            )
             moment = max(moment, last + timedelta(microseconds=1))
         self.last = moment
         return moment
@@ -943,8 +1167,9 @@ def _text(name: str, case: _Case, step: Step, rng: random.Random) -> str:
         return rng.choice(grounds)
     if step.closing_reason is ClosingReason.NOT_ELIGIBLE and case.person.sex == "female":
         return PREGNANT
-    return rng.choice(REASONS.get(step.closing_reason or ClosingReason.DISCONTINUED,
-                                  REASONS[ClosingReason.DISCONTINUED]))
+    return rng.choice(
+        REASONS.get(step.closing_reason or ClosingReason.DISCONTINUED, REASONS[ClosingReason.DISCONTINUED])
+    )
 
 
 def _closings(regime: Regime) -> list[Step]:
@@ -972,8 +1197,13 @@ def _username(agency: AgencyRow, taken: set[str]) -> str:
 
 
 def _user_row(username: str, agency_id: str | None, role: str, display: str) -> dict[str, Any]:
-    return {"username": username, "agency_id": agency_id, "role": role, "display_name": display,
-            "password_hash": hash_password(DEMO_PASSWORD, iterations=DEMO_ITERATIONS)}
+    return {
+        "username": username,
+        "agency_id": agency_id,
+        "role": role,
+        "display_name": display,
+        "password_hash": hash_password(DEMO_PASSWORD, iterations=DEMO_ITERATIONS),
+    }
 
 
 __all__ = ["DEMO_PASSWORD", "DemoReport", "build_demo"]

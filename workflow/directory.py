@@ -42,8 +42,18 @@ class Directory:
     @classmethod
     def load(cls, conn: Connection) -> Directory:
         agencies = {
-            r.id: AgencyRow(r.id, r.type, r.name_vi, r.area_code, tuple(r.covers or ()), r.valid_from,
-                            r.valid_to, r.successor_id, r.email, r.webhook_url)
+            r.id: AgencyRow(
+                r.id,
+                r.type,
+                r.name_vi,
+                r.area_code,
+                tuple(r.covers or ()),
+                r.valid_from,
+                r.valid_to,
+                r.successor_id,
+                r.email,
+                r.webhook_url,
+            )
             for r in conn.execute(select(Agency.__table__)).all()  # type: ignore[attr-defined]
         }
         parents = {r.code: r.parent_code for r in conn.execute(select(Area.__table__)).all()}  # type: ignore[attr-defined]

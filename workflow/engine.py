@@ -43,11 +43,21 @@ LOAD_LOCKED = LOAD.with_for_update()
 PRIOR = select(IDEM.c.result).where(IDEM.c.key == bindparam("b_key"))
 REMEMBER = insert(IDEM)
 APPEND = insert(LOG)
-MOVE_TIP = update(DOSSIER).where(DOSSIER.c.id == bindparam("b_id")).values(
-    last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
-APPLY = update(DOSSIER).where(DOSSIER.c.id == bindparam("b_id"), DOSSIER.c.version == bindparam("b_version")).values(
-    {c: bindparam(c) for c in ("state", "version", "agency_id", "data", "updated_at", "last_seq", "last_hash",
-                               "closing_reason")})
+MOVE_TIP = (
+    update(DOSSIER)
+    .where(DOSSIER.c.id == bindparam("b_id"))
+    .values(last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
+)
+APPLY = (
+    update(DOSSIER)
+    .where(DOSSIER.c.id == bindparam("b_id"), DOSSIER.c.version == bindparam("b_version"))
+    .values(
+        {
+            c: bindparam(c)
+            for c in ("state", "version", "agency_id", "data", "updated_at", "last_seq", "last_hash", "closing_reason")
+        }
+    )
+)
 QUEUE = insert(OUTBOX)
 
 
@@ -90,8 +100,15 @@ def _refusal(code: str, vi: str, en: str, basis: str = "", **extra: Any) -> dict
 
 
 class DossierEngine:
-    def __init__(self, db: Engine, regimes: Mapping[str, Regime], policy: DeadlinePolicy, *,
-                 clock: Callable[[], datetime] | None = None, id_salt: str = "") -> None:
+    def __init__(
+        self,
+        db: Engine,
+        regimes: Mapping[str, Regime],
+        policy: DeadlinePolicy,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        id_salt: str = "",
+    ) -> None:
         self.db = db
         self.regimes = dict(regimes)
         self.policy = policy
@@ -122,8 +139,16 @@ class DossierEngine:
 
     # ------------------------------------------------------------------ fire
 
-    def fire(self, dossier_id: int, event: str, actor: Actor, payload: Mapping[str, Any] | None = None, *,
-             idempotency_key: str | None = None, expected_version: int | None = None) -> FireResult:
+    def fire(
+        self,
+        dossier_id: int,
+        event: str,
+        actor: Actor,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> FireResult:
         now, today = self._now()
         with self.db.begin() as conn:
             row = self._load(conn, dossier_id)
@@ -133,8 +158,14 @@ class DossierEngine:
             else:
                 outcome = self._attempt(conn, row, event, actor, dict(payload or {}), expected_version, now, today)
                 self._remember(conn, idempotency_key, dossier_id, outcome, now)
-        (log.debug if outcome.error is None else log.info)("dossier.fire", dossier_id=dossier_id, step=event, applied=outcome.result.applied,
-                 to_state=outcome.result.to_state, replayed=outcome.result.replayed)
+        (log.debug if outcome.error is None else log.info)(
+            "dossier.fire",
+            dossier_id=dossier_id,
+            step=event,
+            applied=outcome.result.applied,
+            to_state=outcome.result.to_state,
+            replayed=outcome.result.replayed,
+        )
         if outcome.error is not None:
             raise outcome.error
         return outcome.result
@@ -152,28 +183,47 @@ class DossierEngine:
         found = conn.execute(PRIOR, {"b_key": key}).first()
         return dict(found.result) if found else None
 
-    def _remember(self, conn: Connection, key: str | None, dossier_id: int | None, outcome: _Outcome,
-                  now: datetime) -> None:
+    def _remember(
+        self, conn: Connection, key: str | None, dossier_id: int | None, outcome: _Outcome, now: datetime
+    ) -> None:
         if not key:
             return
         stored = {**outcome.result.as_dict(), "error": _error_record(outcome.error)}
         conn.execute(REMEMBER, {"key": key, "dossier_id": dossier_id, "result": stored, "created_at": now})
 
-    def _attempt(self, conn: Connection, row: Any, event: str, actor: Actor, payload: dict[str, Any],
-                 expected_version: int | None, now: datetime, today: date) -> _Outcome:
+    def _attempt(
+        self,
+        conn: Connection,
+        row: Any,
+        event: str,
+        actor: Actor,
+        payload: dict[str, Any],
+        expected_version: int | None,
+        now: datetime,
+        today: date,
+    ) -> _Outcome:
         regime = self.regimes[row.regime]
         track = Track(row.track)
         if expected_version is not None and expected_version != row.version:
             err = VersionConflict(row.id, expected_version, row.version)
-            return self._refuse(conn, row, event, actor, now, {"expected_version": expected_version},
-                                [_refusal("version.conflict", "Hồ sơ đã thay đổi, hãy tải lại.", str(err))], err)
+            return self._refuse(
+                conn,
+                row,
+                event,
+                actor,
+                now,
+                {"expected_version": expected_version},
+                [_refusal("version.conflict", "Hồ sơ đã thay đổi, hãy tải lại.", str(err))],
+                err,
+            )
         try:
             step = self._choose(regime, track, row.state, event, payload)
             cp = clean(step, payload, today)
         except (StepNotAvailable, InvalidInput) as err:
             code = "step.not_available" if isinstance(err, StepNotAvailable) else "payload.invalid"
-            reason = _refusal(code, "Bước không hợp lệ hoặc dữ liệu sai: " + str(err), str(err),
-                              field=getattr(err, "field", None))
+            reason = _refusal(
+                code, "Bước không hợp lệ hoặc dữ liệu sai: " + str(err), str(err), field=getattr(err, "field", None)
+            )
             return self._refuse(conn, row, event, actor, now, {"fields": sorted(payload)}, [reason], err)
         refusals = self._check(conn, regime, track, row, step, cp, actor, today)
         if refusals:
@@ -194,17 +244,39 @@ class DossierEngine:
             raise InvalidInput(name, f"must be one of: {options}")
         return matching[0]
 
-    def _check(self, conn: Connection, regime: Regime, track: Track, row: Any, step: Step, cp: CleanPayload,
-               actor: Actor, today: date) -> list[dict[str, Any]]:
+    def _check(
+        self,
+        conn: Connection,
+        regime: Regime,
+        track: Track,
+        row: Any,
+        step: Step,
+        cp: CleanPayload,
+        actor: Actor,
+        today: date,
+    ) -> list[dict[str, Any]]:
         """Every unmet condition: who acts, the step's own document, then every guard of the step."""
         refusals = self._authorise(conn, step, actor, row.commune_code, today)
         if step.produces is not None and cp.document is None:
-            refusals.append(_refusal("documents.missing",
-                                     f"Bước này cần văn bản: {doc_label_vi(step.produces.value)}.",
-                                     f"This step needs its document: {doc_label_en(step.produces.value)}.",
-                                     step.basis, field="document"))
-        facts = DossierFacts(regime, track, row.state, self.policy.calendar, row.data,
-                             _documents(row.data, cp), {**cp.facts}, cp.document)
+            refusals.append(
+                _refusal(
+                    "documents.missing",
+                    f"Bước này cần văn bản: {doc_label_vi(step.produces.value)}.",
+                    f"This step needs its document: {doc_label_en(step.produces.value)}.",
+                    step.basis,
+                    field="document",
+                )
+            )
+        facts = DossierFacts(
+            regime,
+            track,
+            row.state,
+            self.policy.calendar,
+            row.data,
+            _documents(row.data, cp),
+            {**cp.facts},
+            cp.document,
+        )
         for guard in step.guards:
             verdict = guard(facts, today)
             if isinstance(verdict, Refused):
@@ -217,15 +289,26 @@ class DossierEngine:
         acting = {"person"} if actor.role == "person" else directory.acts_for(actor.agency_id, on)
         allowed = [a.value for a in step.actors]
         if not acting & set(allowed):  # a successor acts for the abolished agency it replaced
-            return [_refusal("actor.not_authorised",
-                             f"Cơ quan của người thực hiện ({kind or 'không rõ'}) không có thẩm quyền thực hiện bước này.",
-                             f"The actor's agency ({kind or 'unknown'}) may not take this step; allowed: "
-                             + ", ".join(allowed) + ".", step.basis)]
+            return [
+                _refusal(
+                    "actor.not_authorised",
+                    f"Cơ quan của người thực hiện ({kind or 'không rõ'}) không có thẩm quyền thực hiện bước này.",
+                    f"The actor's agency ({kind or 'unknown'}) may not take this step; allowed: "
+                    + ", ".join(allowed)
+                    + ".",
+                    step.basis,
+                )
+            ]
         agency = directory.agencies.get(actor.agency_id or "")
         if agency is not None and not (agency.valid_on(on) and agency.serves(directory.lineage(commune))):
-            return [_refusal("actor.outside_jurisdiction",
-                             f"{agency.name_vi} không phụ trách địa bàn của hồ sơ này (hoặc đã hết hiệu lực).",
-                             f"{agency.id} does not serve this dossier's commune on {on:%d/%m/%Y}.", step.basis)]
+            return [
+                _refusal(
+                    "actor.outside_jurisdiction",
+                    f"{agency.name_vi} không phụ trách địa bàn của hồ sơ này (hoặc đã hết hiệu lực).",
+                    f"{agency.id} does not serve this dossier's commune on {on:%d/%m/%Y}.",
+                    step.basis,
+                )
+            ]
         return []
 
     # ------------------------------------------------------------------ writing
@@ -237,65 +320,170 @@ class DossierEngine:
         conn.execute(APPEND, entry)
         return str(entry["hash"])
 
-    def _refuse(self, conn: Connection, row: Any, event: str, actor: Actor, now: datetime,
-                logged: Mapping[str, Any], refusals: list[dict[str, Any]], error: Exception | None) -> _Outcome:
-        entry = {"dossier_id": row.id, "at": now, "kind": "refusal", "actor": actor.user,
-                 "actor_agency": actor.agency_id, "event": event, "from_state": row.state,
-                 "to_state": row.state, "applied": False, "payload": dict(logged), "reasons": refusals}
+    def _refuse(
+        self,
+        conn: Connection,
+        row: Any,
+        event: str,
+        actor: Actor,
+        now: datetime,
+        logged: Mapping[str, Any],
+        refusals: list[dict[str, Any]],
+        error: Exception | None,
+    ) -> _Outcome:
+        entry = {
+            "dossier_id": row.id,
+            "at": now,
+            "kind": "refusal",
+            "actor": actor.user,
+            "actor_agency": actor.agency_id,
+            "event": event,
+            "from_state": row.state,
+            "to_state": row.state,
+            "applied": False,
+            "payload": dict(logged),
+            "reasons": refusals,
+        }
         digest = self._append(conn, row, entry)
         conn.execute(MOVE_TIP, {"b_id": row.id, "last_seq": row.last_seq + 1, "last_hash": digest})
-        result = FireResult(row.id, event, False, row.state, row.state, row.version, row.last_seq + 1, digest,
-                            refusals, None, row.code)
+        result = FireResult(
+            row.id, event, False, row.state, row.state, row.version, row.last_seq + 1, digest, refusals, None, row.code
+        )
         if error is not None and hasattr(error, "result"):
             error.result = result
         return _Outcome(result, error)
 
-    def _apply(self, conn: Connection, regime: Regime, track: Track, row: Any, step: Step, cp: CleanPayload,
-               actor: Actor, now: datetime, today: date) -> _Outcome:
+    def _apply(
+        self,
+        conn: Connection,
+        regime: Regime,
+        track: Track,
+        row: Any,
+        step: Step,
+        cp: CleanPayload,
+        actor: Actor,
+        now: datetime,
+        today: date,
+    ) -> _Outcome:
         new_state = machine_for(regime).apply(row.state, step)
         legal_date = cp.document.date if cp.document else (cp.on or today)
         data = _merge(row.data, cp, step, legal_date)
         stage = regime.stages[State(new_state)]
         directory = self.directory(conn)
         agency_id = directory.resolve(stage.agency.value, row.commune_code, today) if stage.agency else None
-        entry = {"dossier_id": row.id, "at": now, "kind": "step", "actor": actor.user,
-                 "actor_agency": actor.agency_id, "event": step.trigger, "from_state": row.state,
-                 "to_state": new_state, "applied": True, "payload": cp.logged, "reasons": []}
+        entry = {
+            "dossier_id": row.id,
+            "at": now,
+            "kind": "step",
+            "actor": actor.user,
+            "actor_agency": actor.agency_id,
+            "event": step.trigger,
+            "from_state": row.state,
+            "to_state": new_state,
+            "applied": True,
+            "payload": cp.logged,
+            "reasons": [],
+        }
         digest = self._append(conn, row, entry)
-        changed = conn.execute(APPLY, {
-            "b_id": row.id, "b_version": row.version, "state": new_state, "version": row.version + 1,
-            "agency_id": agency_id, "data": data, "updated_at": now, "last_seq": row.last_seq + 1, "last_hash": digest,
-            "closing_reason": step.closing_reason.value if step.closing_reason else row.closing_reason})
+        changed = conn.execute(
+            APPLY,
+            {
+                "b_id": row.id,
+                "b_version": row.version,
+                "state": new_state,
+                "version": row.version + 1,
+                "agency_id": agency_id,
+                "data": data,
+                "updated_at": now,
+                "last_seq": row.last_seq + 1,
+                "last_hash": digest,
+                "closing_reason": step.closing_reason.value if step.closing_reason else row.closing_reason,
+            },
+        )
         if changed.rowcount != 1:  # only without a row lock (cannot happen on PostgreSQL or SQLite here)
             raise VersionConflict(row.id, row.version, -1)
         writer = DeadlineWriter(conn, self.policy, directory, regime, track)
         due = writer.transition(row.id, row.commune_code, stage, step, data, legal_date, now, today)
         self._notify(conn, row, regime, stage, agency_id, step, due, now)
-        result = FireResult(row.id, step.trigger, True, row.state, new_state, row.version + 1, row.last_seq + 1,
-                            digest, [], step.closing_reason.value if step.closing_reason else None, row.code)
+        result = FireResult(
+            row.id,
+            step.trigger,
+            True,
+            row.state,
+            new_state,
+            row.version + 1,
+            row.last_seq + 1,
+            digest,
+            [],
+            step.closing_reason.value if step.closing_reason else None,
+            row.code,
+        )
         return _Outcome(result)
 
-    def _notify(self, conn: Connection, row: Any, regime: Regime, stage: Any, agency_id: str | None,
-                step: Step, due: date | None, now: datetime) -> None:
+    def _notify(
+        self,
+        conn: Connection,
+        row: Any,
+        regime: Regime,
+        stage: Any,
+        agency_id: str | None,
+        step: Step,
+        due: date | None,
+        now: datetime,
+    ) -> None:
         if agency_id is None:
             return
-        context = {"dossier_code": row.code, "regime": regime.id, "stage": stage.state.value,
-                   "stage_label_vi": stage.label_vi, "stage_label_en": stage.label_en, "event": step.trigger,
-                   "due_on": due.isoformat() if due else None, "basis": step.basis}
-        conn.execute(QUEUE, {"created_at": now, "kind": "stage_entered", "dossier_id": row.id, "agency_id": agency_id,
-                             "context": context, "status": "pending", "dedupe_key": f"step:{row.id}:{row.last_seq + 1}"})
+        context = {
+            "dossier_code": row.code,
+            "regime": regime.id,
+            "stage": stage.state.value,
+            "stage_label_vi": stage.label_vi,
+            "stage_label_en": stage.label_en,
+            "event": step.trigger,
+            "due_on": due.isoformat() if due else None,
+            "basis": step.basis,
+        }
+        conn.execute(
+            QUEUE,
+            {
+                "created_at": now,
+                "kind": "stage_entered",
+                "dossier_id": row.id,
+                "agency_id": agency_id,
+                "context": context,
+                "status": "pending",
+                "dedupe_key": f"step:{row.id}:{row.last_seq + 1}",
+            },
+        )
 
     # ------------------------------------------------------------------ open
 
-    def open_dossier(self, *, person: Mapping[str, Any], commune_code: str, violation: Mapping[str, Any],
-                     actor: Actor, facts: Mapping[str, Any] | None = None, idempotency_key: str | None = None,
-                     previous_dossier_id: int | None = None, start_state: str | None = None) -> FireResult:
+    def open_dossier(
+        self,
+        *,
+        person: Mapping[str, Any],
+        commune_code: str,
+        violation: Mapping[str, Any],
+        actor: Actor,
+        facts: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        previous_dossier_id: int | None = None,
+        start_state: str | None = None,
+    ) -> FireResult:
         """Open a dossier from its violation record: the regime in force on that date, kept for life."""
         from workflow.opening import open_dossier
 
-        return open_dossier(self, person=person, commune_code=commune_code, violation=violation, actor=actor,
-                            facts=facts or {}, idempotency_key=idempotency_key,
-                            previous_dossier_id=previous_dossier_id, start_state=start_state)
+        return open_dossier(
+            self,
+            person=person,
+            commune_code=commune_code,
+            violation=violation,
+            actor=actor,
+            facts=facts or {},
+            idempotency_key=idempotency_key,
+            previous_dossier_id=previous_dossier_id,
+            start_state=start_state,
+        )
 
 
 def _documents(data: Mapping[str, Any], cp: CleanPayload) -> dict[str, DocumentRef]:

@@ -30,13 +30,22 @@ LOG = TransitionLog.__table__  # type: ignore[attr-defined]
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 IDEM = IdempotencyKey.__table__  # type: ignore[attr-defined]
 OPENERS = ("commune_police", "commune_committee", "district_police", "provincial_police")
-OPEN_FACTS: dict[str, type] = {"pregnant": bool, "sole_carer_child_under_36_months": bool, "lacks_capacity": bool,
-                               "stable_residence": bool, "grounds": str, "last_violation_on": date,
-                               "prior_voluntary_episodes": int, "positive_test_on": date}
+OPEN_FACTS: dict[str, type] = {
+    "pregnant": bool,
+    "sole_carer_child_under_36_months": bool,
+    "lacks_capacity": bool,
+    "stable_residence": bool,
+    "grounds": str,
+    "last_violation_on": date,
+    "prior_voluntary_episodes": int,
+    "positive_test_on": date,
+}
 # The document that opens a dossier in each initial state, and what is checked before it opens.
 START_DOCUMENT = {State.VIOLATION_RECORDED: "violation_record", State.DRUG_USER_MANAGEMENT: "user_management_decision"}
-START_GUARDS: dict[State, tuple[Guard, ...]] = {State.VIOLATION_RECORDED: NOT_EXCLUDED,
-                                                State.DRUG_USER_MANAGEMENT: (management_decided_in_time,)}
+START_GUARDS: dict[State, tuple[Guard, ...]] = {
+    State.VIOLATION_RECORDED: NOT_EXCLUDED,
+    State.DRUG_USER_MANAGEMENT: (management_decided_in_time,),
+}
 PERSON_FIELDS = ("full_name", "id_number", "birth_date", "sex", "nationality", "address")
 
 
@@ -55,9 +64,14 @@ def _clean_person(person: Mapping[str, Any]) -> dict[str, Any]:
     id_number = str(person.get("id_number") or "").strip() or None
     if id_number is not None and not (id_number.isdigit() and len(id_number) in (9, 12)):
         raise InvalidInput("person.id_number", "must be 9 or 12 digits (CMND/CCCD)")
-    return {"full_name": name, "id_number": id_number, "birth_date": parse_date("person.birth_date",
-            person["birth_date"]), "sex": sex, "nationality": str(person.get("nationality", "VN")).upper(),
-            "address": str(person.get("address", ""))}
+    return {
+        "full_name": name,
+        "id_number": id_number,
+        "birth_date": parse_date("person.birth_date", person["birth_date"]),
+        "sex": sex,
+        "nationality": str(person.get("nationality", "VN")).upper(),
+        "address": str(person.get("address", "")),
+    }
 
 
 def _clean_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -75,8 +89,9 @@ def _clean_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _start(engine: DossierEngine, violation: Mapping[str, Any], start_state: State | str | None,
-           today: date) -> tuple[DocumentRef, Regime, State]:
+def _start(
+    engine: DossierEngine, violation: Mapping[str, Any], start_state: State | str | None, today: date
+) -> tuple[DocumentRef, Regime, State]:
     """The opening document, the regime in force on its date and the initial state the dossier starts in."""
     try:
         state = State(start_state) if start_state is not None else None
@@ -94,15 +109,26 @@ def _start(engine: DossierEngine, violation: Mapping[str, Any], start_state: Sta
         raise InvalidInput("violation.date", str(err)) from None
     chosen = state or regime.initial_states[0]
     if chosen not in regime.initial_states:
-        raise InvalidInput("start_state", f"regime {regime.id}, in force on {record.date:%d/%m/%Y}, has no "
-                           f"initial state '{chosen}' (it starts in: {', '.join(regime.initial_states)})")
+        raise InvalidInput(
+            "start_state",
+            f"regime {regime.id}, in force on {record.date:%d/%m/%Y}, has no "
+            f"initial state '{chosen}' (it starts in: {', '.join(regime.initial_states)})",
+        )
     return record, regime, chosen
 
 
-def open_dossier(engine: DossierEngine, *, person: Mapping[str, Any], commune_code: str,
-                 violation: Mapping[str, Any], actor: Actor, facts: Mapping[str, Any],
-                 idempotency_key: str | None, previous_dossier_id: int | None,
-                 start_state: State | str | None = None) -> FireResult:
+def open_dossier(
+    engine: DossierEngine,
+    *,
+    person: Mapping[str, Any],
+    commune_code: str,
+    violation: Mapping[str, Any],
+    actor: Actor,
+    facts: Mapping[str, Any],
+    idempotency_key: str | None,
+    previous_dossier_id: int | None,
+    start_state: State | str | None = None,
+) -> FireResult:
     """Open a dossier from its first document (a violation record, or under vn-2026 a drug-user management
     decision with `start_state="drug_user_management"`): the regime in force on its date, kept for life."""
     from workflow.engine import FireResult
@@ -112,8 +138,13 @@ def open_dossier(engine: DossierEngine, *, person: Mapping[str, Any], commune_co
     record, regime, initial = _start(engine, violation, start_state, today)
     age = age_on(who["birth_date"], record.date)
     track = Track.ADULT if age >= 18 else Track.MINOR
-    data = {**_clean_facts(facts), "birth_date": who["birth_date"].isoformat(), "nationality": who["nationality"],
-            "sex": who["sex"], "documents": {record.type: record.as_json()}}
+    data = {
+        **_clean_facts(facts),
+        "birth_date": who["birth_date"].isoformat(),
+        "nationality": who["nationality"],
+        "sex": who["sex"],
+        "documents": {record.type: record.as_json()},
+    }
     data["violation_on" if record.type == "violation_record" else "management_started_on"] = record.date.isoformat()
     with engine.db.begin() as conn:
         if idempotency_key:
@@ -126,25 +157,47 @@ def open_dossier(engine: DossierEngine, *, person: Mapping[str, Any], commune_co
         refusals = _refusals(engine, regime, initial, track, data, actor, today)
         if refusals:
             raise StepRefused(FireResult(None, "open_dossier", False, None, None, 0, 0, "", refusals))
-        result = _insert(engine, conn, who, regime, initial, track, data, commune_code, actor, now, today,
-                         previous_dossier_id)
+        result = _insert(
+            engine, conn, who, regime, initial, track, data, commune_code, actor, now, today, previous_dossier_id
+        )
         if idempotency_key:
-            conn.execute(insert(IDEM).values(key=idempotency_key, dossier_id=result.dossier_id,
-                                             result={**result.as_dict(), "error": None}, created_at=now))
+            conn.execute(
+                insert(IDEM).values(
+                    key=idempotency_key,
+                    dossier_id=result.dossier_id,
+                    result={**result.as_dict(), "error": None},
+                    created_at=now,
+                )
+            )
     return result
 
 
-def _refusals(engine: DossierEngine, regime: Regime, initial: State, track: Track, data: dict[str, Any],
-              actor: Actor, today: date) -> list[dict[str, Any]]:
-    facts = DossierFacts(regime, track, initial.value, engine.policy.calendar, data,
-                         {k: DocumentRef.from_json(v) for k, v in data["documents"].items()}, {}, None)
+def _refusals(
+    engine: DossierEngine, regime: Regime, initial: State, track: Track, data: dict[str, Any], actor: Actor, today: date
+) -> list[dict[str, Any]]:
+    facts = DossierFacts(
+        regime,
+        track,
+        initial.value,
+        engine.policy.calendar,
+        data,
+        {k: DocumentRef.from_json(v) for k, v in data["documents"].items()},
+        {},
+        None,
+    )
     found = [v.as_dict() for g in START_GUARDS[initial] if isinstance(v := g(facts, today), Refused)]
     kind = engine.directory().type_of(actor.agency_id)
     if kind not in OPENERS:
-        found.insert(0, {"code": "actor.not_authorised", "reason_vi": "Chỉ Công an, UBND cấp xã hoặc Công an "
-                         "cấp huyện/tỉnh được lập biên bản và mở hồ sơ.", "reason_en": "Only police or the commune "
-                         "committee may open a dossier.", "basis": "Nghị định 116/2021/NĐ-CP, Điều 33",
-                         "unconfirmed": False})
+        found.insert(
+            0,
+            {
+                "code": "actor.not_authorised",
+                "reason_vi": "Chỉ Công an, UBND cấp xã hoặc Công an cấp huyện/tỉnh được lập biên bản và mở hồ sơ.",
+                "reason_en": "Only police or the commune committee may open a dossier.",
+                "basis": "Nghị định 116/2021/NĐ-CP, Điều 33",
+                "unconfirmed": False,
+            },
+        )
     return found
 
 
@@ -160,15 +213,29 @@ def _person_id(engine: DossierEngine, conn: Connection, who: dict[str, Any]) -> 
 
 def _prior_episodes(conn: Connection, person_id: int) -> int:
     """Earlier dossiers of the same person (identified by the hash of the ID number) that reached the facility."""
-    reached = (select(LOG.c.dossier_id).join(DOSSIER, DOSSIER.c.id == LOG.c.dossier_id)
-               .where(DOSSIER.c.person_id == person_id, LOG.c.to_state == State.IN_FACILITY.value,
-                      LOG.c.applied.is_(True)).distinct())
+    reached = (
+        select(LOG.c.dossier_id)
+        .join(DOSSIER, DOSSIER.c.id == LOG.c.dossier_id)
+        .where(DOSSIER.c.person_id == person_id, LOG.c.to_state == State.IN_FACILITY.value, LOG.c.applied.is_(True))
+        .distinct()
+    )
     return len(conn.execute(reached).all())
 
 
-def _insert(engine: DossierEngine, conn: Connection, who: dict[str, Any], regime: Regime, initial: State,
-            track: Track, data: dict[str, Any], commune: str, actor: Actor, now: Any, today: date,
-            previous: int | None) -> FireResult:
+def _insert(
+    engine: DossierEngine,
+    conn: Connection,
+    who: dict[str, Any],
+    regime: Regime,
+    initial: State,
+    track: Track,
+    data: dict[str, Any],
+    commune: str,
+    actor: Actor,
+    now: Any,
+    today: date,
+    previous: int | None,
+) -> FireResult:
     from workflow.engine import FireResult
 
     stage = regime.stages[initial]
@@ -176,29 +243,79 @@ def _insert(engine: DossierEngine, conn: Connection, who: dict[str, Any], regime
     agency_id = directory.resolve(stage.agency.value, commune, today) if stage.agency else None
     person_id = _person_id(engine, conn, who)
     data["prior_episodes"] = _prior_episodes(conn, person_id)
-    dossier_id = int(conn.execute(insert(DOSSIER).values(
-        code=f"tmp-{uuid.uuid4().hex}", person_id=person_id, regime=regime.id, track=track.value,
-        state=initial.value, version=1, commune_code=commune, agency_id=agency_id, data=data, opened_at=now,
-        updated_at=now, last_seq=0, last_hash="", previous_dossier_id=previous).returning(DOSSIER.c.id)).scalar_one())
+    dossier_id = int(
+        conn.execute(
+            insert(DOSSIER)
+            .values(
+                code=f"tmp-{uuid.uuid4().hex}",
+                person_id=person_id,
+                regime=regime.id,
+                track=track.value,
+                state=initial.value,
+                version=1,
+                commune_code=commune,
+                agency_id=agency_id,
+                data=data,
+                opened_at=now,
+                updated_at=now,
+                last_seq=0,
+                last_hash="",
+                previous_dossier_id=previous,
+            )
+            .returning(DOSSIER.c.id)
+        ).scalar_one()
+    )
     record_date = date.fromisoformat(next(iter(data["documents"].values()))["date"])
     code = f"HS-{record_date.year}-{dossier_id:06d}"
-    logged = {"regime": regime.id, "track": track.value, "commune_code": commune,
-              "documents": list(data["documents"].values()), "prior_episodes": data["prior_episodes"],
-              **{k: data[k] for k in OPEN_FACTS if k in data}}
-    entry = {"dossier_id": dossier_id, "seq": 1, "at": now, "kind": "open", "actor": actor.user,
-             "actor_agency": actor.agency_id, "event": "open_dossier", "from_state": None,
-             "to_state": initial.value, "applied": True, "payload": logged, "reasons": [], "prev_hash": GENESIS}
+    logged = {
+        "regime": regime.id,
+        "track": track.value,
+        "commune_code": commune,
+        "documents": list(data["documents"].values()),
+        "prior_episodes": data["prior_episodes"],
+        **{k: data[k] for k in OPEN_FACTS if k in data},
+    }
+    entry = {
+        "dossier_id": dossier_id,
+        "seq": 1,
+        "at": now,
+        "kind": "open",
+        "actor": actor.user,
+        "actor_agency": actor.agency_id,
+        "event": "open_dossier",
+        "from_state": None,
+        "to_state": initial.value,
+        "applied": True,
+        "payload": logged,
+        "reasons": [],
+        "prev_hash": GENESIS,
+    }
     entry["hash"] = entry_hash(entry)
     conn.execute(insert(LOG).values(**entry))
-    conn.execute(update(DOSSIER).where(DOSSIER.c.id == dossier_id).values(code=code, last_seq=1,
-                                                                          last_hash=entry["hash"]))
+    conn.execute(
+        update(DOSSIER).where(DOSSIER.c.id == dossier_id).values(code=code, last_seq=1, last_hash=entry["hash"])
+    )
     writer = DeadlineWriter(conn, engine.policy, directory, regime, track)
     due = writer.transition(dossier_id, commune, stage, None, data, record_date, now, today)
     if agency_id:
-        conn.execute(insert(OUTBOX).values(created_at=now, kind="stage_entered", dossier_id=dossier_id,
-                     agency_id=agency_id, status="pending", dedupe_key=f"step:{dossier_id}:1",
-                     context={"dossier_code": code, "regime": regime.id, "stage": initial.value,
-                              "stage_label_vi": stage.label_vi, "stage_label_en": stage.label_en,
-                              "event": "open_dossier", "due_on": due.isoformat() if due else None,
-                              "basis": regime.basis}))
+        conn.execute(
+            insert(OUTBOX).values(
+                created_at=now,
+                kind="stage_entered",
+                dossier_id=dossier_id,
+                agency_id=agency_id,
+                status="pending",
+                dedupe_key=f"step:{dossier_id}:1",
+                context={
+                    "dossier_code": code,
+                    "regime": regime.id,
+                    "stage": initial.value,
+                    "stage_label_vi": stage.label_vi,
+                    "stage_label_en": stage.label_en,
+                    "event": "open_dossier",
+                    "due_on": due.isoformat() if due else None,
+                    "basis": regime.basis,
+                },
+            )
+        )
     return FireResult(dossier_id, "open_dossier", True, None, initial.value, 1, 1, str(entry["hash"]), [], None, code)

@@ -26,21 +26,47 @@ AREA = Area.__table__  # type: ignore[attr-defined]
 
 def _stage_labels(regime: Regime, state: str) -> dict[str, Any]:
     stage = regime.stages.get(State(state))
-    return {"state": state, "label_vi": stage.label_vi if stage else state, "label_en": stage.label_en if stage else state}
+    return {
+        "state": state,
+        "label_vi": stage.label_vi if stage else state,
+        "label_en": stage.label_en if stage else state,
+    }
 
 
 def available_steps(regime: Regime, state: str, track: str) -> list[dict[str, Any]]:
     steps = regime.steps_from(State(state), Track(track))
-    return [{"event": s.event.value, "trigger": s.trigger, "when": list(s.when) if s.when else None,
-             "label_vi": s.label_vi, "label_en": s.label_en, "actors": [a.value for a in s.actors],
-             "produces": s.produces.value if s.produces else None, "fields": {k: v.__name__ for k, v in s.fields.items()},
-             "basis": s.basis} for s in steps]
+    return [
+        {
+            "event": s.event.value,
+            "trigger": s.trigger,
+            "when": list(s.when) if s.when else None,
+            "label_vi": s.label_vi,
+            "label_en": s.label_en,
+            "actors": [a.value for a in s.actors],
+            "produces": s.produces.value if s.produces else None,
+            "fields": {k: v.__name__ for k, v in s.fields.items()},
+            "basis": s.basis,
+        }
+        for s in steps
+    ]
 
 
-def deadline_rows(db: Engine, today: date, *, dossier_id: int | None = None, agency_id: str | None = None,
-                  overdue_only: bool = False, limit: int = 500) -> list[dict[str, Any]]:
-    query = (select(DEADLINE, DOSSIER.c.code, DOSSIER.c.regime).join(DOSSIER, DOSSIER.c.id == DEADLINE.c.dossier_id)
-             .where(DEADLINE.c.closed_at.is_(None)).order_by(DEADLINE.c.due_on).limit(limit))
+def deadline_rows(
+    db: Engine,
+    today: date,
+    *,
+    dossier_id: int | None = None,
+    agency_id: str | None = None,
+    overdue_only: bool = False,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    query = (
+        select(DEADLINE, DOSSIER.c.code, DOSSIER.c.regime)
+        .join(DOSSIER, DOSSIER.c.id == DEADLINE.c.dossier_id)
+        .where(DEADLINE.c.closed_at.is_(None))
+        .order_by(DEADLINE.c.due_on)
+        .limit(limit)
+    )
     if dossier_id is not None:
         query = query.where(DEADLINE.c.dossier_id == dossier_id)
     if agency_id is not None:
@@ -49,14 +75,30 @@ def deadline_rows(db: Engine, today: date, *, dossier_id: int | None = None, age
         query = query.where(DEADLINE.c.due_on < today)
     with db.connect() as conn:
         rows = conn.execute(query).all()
-    return [{"id": r.id, "dossier_id": r.dossier_id, "dossier_code": r.code, "regime": r.regime, "stage": r.stage,
-             "key": r.key, "rule_id": r.rule_id, "agency_id": r.agency_id, "starts_on": r.starts_on.isoformat(),
-             "due_on": r.due_on.isoformat(), "days_left": (r.due_on - today).days, "status_mark": r.status_mark,
-             "basis": r.basis, "paused": r.paused_at is not None} for r in rows]
+    return [
+        {
+            "id": r.id,
+            "dossier_id": r.dossier_id,
+            "dossier_code": r.code,
+            "regime": r.regime,
+            "stage": r.stage,
+            "key": r.key,
+            "rule_id": r.rule_id,
+            "agency_id": r.agency_id,
+            "starts_on": r.starts_on.isoformat(),
+            "due_on": r.due_on.isoformat(),
+            "days_left": (r.due_on - today).days,
+            "status_mark": r.status_mark,
+            "basis": r.basis,
+            "paused": r.paused_at is not None,
+        }
+        for r in rows
+    ]
 
 
-def dossier_view(db: Engine, regimes: Mapping[str, Regime], dossier_id: int, today: date, *,
-                 with_person: bool = False) -> dict[str, Any] | None:
+def dossier_view(
+    db: Engine, regimes: Mapping[str, Regime], dossier_id: int, today: date, *, with_person: bool = False
+) -> dict[str, Any] | None:
     with db.connect() as conn:
         row = conn.execute(select(DOSSIER).where(DOSSIER.c.id == dossier_id)).first()
         if row is None:
@@ -67,19 +109,34 @@ def dossier_view(db: Engine, regimes: Mapping[str, Regime], dossier_id: int, tod
     regime = regimes[row.regime]
     data = dict(row.data)
     documents = data.pop("documents", {})
-    view = {"id": row.id, "code": row.code, "regime": {"id": regime.id, "label_vi": regime.label_vi,
-            "label_en": regime.label_en}, "track": row.track, **_stage_labels(regime, row.state),
-            "version": row.version, "commune": {"code": row.commune_code, "name": commune},
-            "agency": {"id": row.agency_id, "name": agency}, "closing_reason": row.closing_reason,
-            "facts": {k: v for k, v in data.items() if k != "birth_date"}, "documents": documents,
-            "opened_at": row.opened_at.isoformat(), "updated_at": row.updated_at.isoformat(),
-            "log_entries": row.last_seq, "previous_dossier_id": row.previous_dossier_id,
-            "deadlines": deadline_rows(db, today, dossier_id=row.id),
-            "available_steps": available_steps(regime, row.state, row.track)}
+    view = {
+        "id": row.id,
+        "code": row.code,
+        "regime": {"id": regime.id, "label_vi": regime.label_vi, "label_en": regime.label_en},
+        "track": row.track,
+        **_stage_labels(regime, row.state),
+        "version": row.version,
+        "commune": {"code": row.commune_code, "name": commune},
+        "agency": {"id": row.agency_id, "name": agency},
+        "closing_reason": row.closing_reason,
+        "facts": {k: v for k, v in data.items() if k != "birth_date"},
+        "documents": documents,
+        "opened_at": row.opened_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+        "log_entries": row.last_seq,
+        "previous_dossier_id": row.previous_dossier_id,
+        "deadlines": deadline_rows(db, today, dossier_id=row.id),
+        "available_steps": available_steps(regime, row.state, row.track),
+    }
     if person is not None:
-        view["person"] = {"full_name": person.full_name, "id_number": person.id_number,
-                          "birth_date": person.birth_date.isoformat(), "sex": person.sex,
-                          "nationality": person.nationality, "address": person.address}
+        view["person"] = {
+            "full_name": person.full_name,
+            "id_number": person.id_number,
+            "birth_date": person.birth_date.isoformat(),
+            "sex": person.sex,
+            "nationality": person.nationality,
+            "address": person.address,
+        }
     return view
 
 
@@ -89,11 +146,32 @@ def history(db: Engine, dossier_id: int) -> list[dict[str, Any]]:
     return [{**r._asdict(), "at": r.at.isoformat()} for r in rows]
 
 
-def list_dossiers(db: Engine, *, agency_id: str | None = None, state: str | None = None, commune: str | None = None,
-                  limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
-    query = select(DOSSIER.c.id, DOSSIER.c.code, DOSSIER.c.regime, DOSSIER.c.track, DOSSIER.c.state,
-                   DOSSIER.c.commune_code, DOSSIER.c.agency_id, DOSSIER.c.version, DOSSIER.c.updated_at,
-                   DOSSIER.c.closing_reason).order_by(DOSSIER.c.id.desc()).limit(limit).offset(offset)
+def list_dossiers(
+    db: Engine,
+    *,
+    agency_id: str | None = None,
+    state: str | None = None,
+    commune: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    query = (
+        select(
+            DOSSIER.c.id,
+            DOSSIER.c.code,
+            DOSSIER.c.regime,
+            DOSSIER.c.track,
+            DOSSIER.c.state,
+            DOSSIER.c.commune_code,
+            DOSSIER.c.agency_id,
+            DOSSIER.c.version,
+            DOSSIER.c.updated_at,
+            DOSSIER.c.closing_reason,
+        )
+        .order_by(DOSSIER.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     if agency_id:
         query = query.where(DOSSIER.c.agency_id == agency_id)
     if state:
@@ -110,10 +188,20 @@ def inbox(db: Engine, agency_id: str, today: date, *, unread_only: bool = True) 
     if unread_only:
         query = query.where(INBOX.c.read_at.is_(None))
     with db.connect() as conn:
-        messages = [{**r._asdict(), "created_at": r.created_at.isoformat(),
-                     "read_at": r.read_at.isoformat() if r.read_at else None} for r in conn.execute(query)]
-    return {"agency_id": agency_id, "dossiers": list_dossiers(db, agency_id=agency_id),
-            "deadlines": deadline_rows(db, today, agency_id=agency_id), "messages": messages}
+        messages = [
+            {
+                **r._asdict(),
+                "created_at": r.created_at.isoformat(),
+                "read_at": r.read_at.isoformat() if r.read_at else None,
+            }
+            for r in conn.execute(query)
+        ]
+    return {
+        "agency_id": agency_id,
+        "dossiers": list_dossiers(db, agency_id=agency_id),
+        "deadlines": deadline_rows(db, today, agency_id=agency_id),
+        "messages": messages,
+    }
 
 
 def counts_by_state(db: Engine) -> dict[str, int]:

@@ -56,8 +56,9 @@ class Runtime:
     _engine: DossierEngine | None = None
 
     @classmethod
-    def build(cls, settings: Settings, *, clock: Callable[[], datetime] | None = None,
-              migrate_db: bool = False) -> Runtime:
+    def build(
+        cls, settings: Settings, *, clock: Callable[[], datetime] | None = None, migrate_db: bool = False
+    ) -> Runtime:
         db = make_engine(settings.database_url)
         if migrate_db:
             migrate(db)
@@ -74,8 +75,9 @@ class Runtime:
     @property
     def engine(self) -> DossierEngine:
         if self._engine is None:
-            self._engine = DossierEngine(self.db, self.regimes, self.policy, clock=lambda: self.clock(),
-                                         id_salt=self.settings.id_number_salt)
+            self._engine = DossierEngine(
+                self.db, self.regimes, self.policy, clock=lambda: self.clock(), id_salt=self.settings.id_number_salt
+            )
         return self._engine
 
     def now(self) -> datetime:

@@ -13,8 +13,13 @@ from workflow.scheduler import build_scheduler, run_cycle
 def cycle(rt: Runtime, now: datetime | None = None) -> int:
     from notifications.worker import deliver_pending
 
-    return run_cycle(rt.db, rt.calendar, rt.settings, now=now or rt.now(),
-                     deliver=lambda moment: deliver_pending(rt.db, rt.settings, moment))
+    return run_cycle(
+        rt.db,
+        rt.calendar,
+        rt.settings,
+        now=now or rt.now(),
+        deliver=lambda moment: deliver_pending(rt.db, rt.settings, moment),
+    )
 
 
 def scheduler_for(rt: Runtime, *, background: bool) -> BaseScheduler:

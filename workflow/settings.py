@@ -48,9 +48,7 @@ class RegimeBoundary(Strict):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="REHAB_", env_nested_delimiter="__", extra="forbid", toml_file=None
-    )
+    model_config = SettingsConfigDict(env_prefix="REHAB_", env_nested_delimiter="__", extra="forbid", toml_file=None)
 
     database_url: str = "sqlite:///var/rehab.db"
     host: str = "127.0.0.1"

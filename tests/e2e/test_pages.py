@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -48,9 +49,17 @@ def page(chromium_path: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=chromium_path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield browser.new_page()
         browser.close()
 
@@ -84,3 +93,26 @@ def base_path():  # type: ignore[no-untyped-def]
     out = Path(__file__).resolve().parents[2] / "var" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+def test_an_administrator_hands_an_abolished_offices_open_work_to_its_successor(server, page) -> None:  # type: ignore[no-untyped-def]
+    base, journey = server
+    court = "dien-bien.tuan-giao.district_court"
+    page.goto(f"{base}/inbox/{court}")
+    assert page.locator(f"a[href='/dossiers/{journey.dossier_id}']").count() == 1
+
+    page.fill("input[name=user]", "admin")
+    page.fill("input[name=basis]", "Nghị quyết 81/2025/UBTVQH15")
+    page.click("text=Chuyển toàn bộ việc đang mở cho cơ quan kế thừa")
+    assert "còn hoạt động" in page.inner_text("body") or "still in office" in page.inner_text("body")
+
+    journey.clock.now = datetime(2025, 7, 2, 2, tzinfo=UTC)  # the district court no longer exists
+    page.fill("input[name=user]", "admin")
+    page.fill("input[name=basis]", "Nghị quyết 81/2025/UBTVQH15")
+    page.click("text=Chuyển toàn bộ việc đang mở cho cơ quan kế thừa")
+
+    assert "Đã chuyển cho" in page.inner_text("body")
+    assert page.locator(f"a[href='/dossiers/{journey.dossier_id}']").count() == 0
+    page.goto(f"{base}/dossiers/{journey.dossier_id}")
+    assert "reassign_agency" in page.inner_text("body")
+    assert page.request.get(f"{base}/api/audit/verify").json()["ok"] is True

@@ -36,25 +36,34 @@ def test_show_prints_the_regime_and_state_without_personal_data(database: tuple[
 
 
 def test_a_refused_step_exits_3_and_prints_every_reason_with_its_basis(database: tuple[str, int]) -> None:
-    result = runner.invoke(app, ["fire", str(database[1]), "record_determination", "--payload",
-                                 '{"determination_outcome": "addicted"}'])
+    result = runner.invoke(
+        app, ["fire", str(database[1]), "record_determination", "--payload", '{"determination_outcome": "addicted"}']
+    )
 
     assert result.exit_code == 3
     assert "refused [documents.missing]" in result.output
     assert "Thông tư 18/2021/TT-BYT" in result.output
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["fire", "1", "record_determination", "--payload", "{oops"], 2, "--payload is not valid JSON"),
-    (["fire", "999", "record_determination"], 1, "dossier 999 not found"),
-    (["show", "999"], 1, "dossier 999 not found"),
-    (["fire", "1", "record_determination", "--payload", '{"determination_outcome": "maybe"}'], 1,
-     "determination_outcome: must be one of"),
-    (["sweep", "--now", "yesterday"], 2, "is not an ISO date-time"),
-    (["deadlines", "--agency", "nowhere"], 1, "unknown agency 'nowhere'"),
-], ids=["bad-json", "unknown-dossier-fire", "unknown-dossier-show", "bad-outcome", "bad-time", "bad-agency"])
-def test_bad_input_gets_a_one_line_error_and_a_non_zero_exit(database: tuple[str, int], args: list[str], code: int,
-                                                             message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["fire", "1", "record_determination", "--payload", "{oops"], 2, "--payload is not valid JSON"),
+        (["fire", "999", "record_determination"], 1, "dossier 999 not found"),
+        (["show", "999"], 1, "dossier 999 not found"),
+        (
+            ["fire", "1", "record_determination", "--payload", '{"determination_outcome": "maybe"}'],
+            1,
+            "determination_outcome: must be one of",
+        ),
+        (["sweep", "--now", "yesterday"], 2, "is not an ISO date-time"),
+        (["deadlines", "--agency", "nowhere"], 1, "unknown agency 'nowhere'"),
+    ],
+    ids=["bad-json", "unknown-dossier-fire", "unknown-dossier-show", "bad-outcome", "bad-time", "bad-agency"],
+)
+def test_bad_input_gets_a_one_line_error_and_a_non_zero_exit(
+    database: tuple[str, int], args: list[str], code: int, message: str
+) -> None:
     result = runner.invoke(app, args)
 
     assert result.exit_code == code

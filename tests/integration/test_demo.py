@@ -39,8 +39,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
 
 
 def dossiers(runtime: Runtime) -> list[tuple[int, str, str, str | None, int | None, int]]:
-    columns = (DOSSIER.c.id, DOSSIER.c.regime, DOSSIER.c.state, DOSSIER.c.closing_reason,
-               DOSSIER.c.previous_dossier_id, DOSSIER.c.person_id)
+    columns = (
+        DOSSIER.c.id,
+        DOSSIER.c.regime,
+        DOSSIER.c.state,
+        DOSSIER.c.closing_reason,
+        DOSSIER.c.previous_dossier_id,
+        DOSSIER.c.person_id,
+    )
     with runtime.db.connect() as conn:
         return [tuple(r) for r in conn.execute(select(*columns).order_by(DOSSIER.c.id))]
 
@@ -87,8 +93,11 @@ class TestTheDemo:
     def test_gives_dossiers_to_every_regime_in_force_since_2021(self, demo: Built) -> None:
         runtime, report = demo
 
-        in_force = {r.id for r in runtime.regimes.values()
-                    if r.in_force_from <= TODAY and (r.in_force_to is None or r.in_force_to >= date(2021, 1, 1))}
+        in_force = {
+            r.id
+            for r in runtime.regimes.values()
+            if r.in_force_from <= TODAY and (r.in_force_to is None or r.in_force_to >= date(2021, 1, 1))
+        }
 
         assert set(report.by_regime) == in_force
 
@@ -96,8 +105,11 @@ class TestTheDemo:
         runtime, report = demo
 
         with runtime.db.connect() as conn:
-            overdue = conn.execute(select(func.count(DEADLINE.c.dossier_id.distinct())).where(
-                DEADLINE.c.closed_at.is_(None), DEADLINE.c.paused_at.is_(None), DEADLINE.c.due_on < TODAY))
+            overdue = conn.execute(
+                select(func.count(DEADLINE.c.dossier_id.distinct())).where(
+                    DEADLINE.c.closed_at.is_(None), DEADLINE.c.paused_at.is_(None), DEADLINE.c.due_on < TODAY
+                )
+            )
             count = overdue.scalar_one()
 
         assert count >= 1
@@ -181,8 +193,11 @@ class TestPasswords:
     def test_the_same_password_gets_a_different_salt_each_time(self) -> None:
         assert hash_password("demo", iterations=1_000) != hash_password("demo", iterations=1_000)
 
-    @pytest.mark.parametrize("stored", ["", "demo", "md5$1$ab$cd", "pbkdf2_sha256$x$ab$cd", "pbkdf2_sha256$10$zz$cd"],
-                             ids=["empty", "plain", "other-algorithm", "bad-count", "bad-hex"])
+    @pytest.mark.parametrize(
+        "stored",
+        ["", "demo", "md5$1$ab$cd", "pbkdf2_sha256$x$ab$cd", "pbkdf2_sha256$10$zz$cd"],
+        ids=["empty", "plain", "other-algorithm", "bad-count", "bad-hex"],
+    )
     def test_a_malformed_hash_never_verifies(self, stored: str) -> None:
         assert not verify_password("demo", stored)
 

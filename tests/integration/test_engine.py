@@ -35,7 +35,8 @@ def _open(rt, clock, **kw) -> Journey:  # type: ignore[no-untyped-def]
 
 class TestJourneys:
     def test_an_adult_dossier_goes_through_every_stage_to_closure_after_two_years_of_supervision(
-            self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        self, journey_runtime
+    ) -> None:  # type: ignore[no-untyped-def]
         rt, clock = journey_runtime
         journey = _open(rt, clock)
 
@@ -65,8 +66,12 @@ class TestJourneys:
         journey = _open(rt, clock)
         journey.step("request_determination", "commune_police")
         journey.step("record_determination", "health_facility", {"determination_outcome": "addicted"}, days=2)
-        journey.step("notify_person", "commune_committee",
-                     {"grounds": "no_voluntary_rehab", "attachments": attachments(clock.today)}, days=1)
+        journey.step(
+            "notify_person",
+            "commune_committee",
+            {"grounds": "no_voluntary_rehab", "attachments": attachments(clock.today)},
+            days=1,
+        )
         journey.step("send_to_labour", "commune_committee", days=7)
 
         journey.step("return_for_supplementation", "labour_office", {"reasons": "Thiếu xác nhận cư trú"}, days=1)
@@ -78,8 +83,7 @@ class TestJourneys:
 
 
 class TestRefusals:
-    def test_a_refused_step_changes_nothing_but_the_log_and_says_every_unmet_condition(
-            self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+    def test_a_refused_step_changes_nothing_but_the_log_and_says_every_unmet_condition(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
         rt, clock = journey_runtime
         journey = _open(rt, clock)
         journey.step("request_determination", "commune_police")
@@ -115,8 +119,12 @@ class TestRefusals:
         journey = _open(rt, clock)
 
         with pytest.raises(InvalidInput) as err:
-            rt.engine.fire(journey.dossier_id, "request_determination", actor("commune_police"),
-                           {"document": {"number": "1/CV", "date": "2099-01-01"}})
+            rt.engine.fire(
+                journey.dossier_id,
+                "request_determination",
+                actor("commune_police"),
+                {"document": {"number": "1/CV", "date": "2099-01-01"}},
+            )
 
         assert err.value.field == "document.date"
         assert "future" in err.value.reason
@@ -125,9 +133,12 @@ class TestRefusals:
         rt, clock = journey_runtime
 
         with pytest.raises(StepRefused) as err:
-            rt.engine.open_dossier(person={"full_name": "A", "birth_date": "2012-03-02", "nationality": "LA"},
-                                   commune_code=journey_commune(), violation=doc("1/BB", clock.today),
-                                   actor=actor("commune_police"))
+            rt.engine.open_dossier(
+                person={"full_name": "A", "birth_date": "2012-03-02", "nationality": "LA"},
+                commune_code=journey_commune(),
+                violation=doc("1/BB", clock.today),
+                actor=actor("commune_police"),
+            )
 
         assert {r["code"] for r in err.value.result.refusals} == {"eligibility.under_12", "eligibility.foreigner"}
         assert _count(rt, DOSSIER) == 0
@@ -145,8 +156,13 @@ class TestConcurrencyAndIdempotency:
         def attempt(i: int) -> None:
             barrier.wait()
             try:
-                rt.engine.fire(journey.dossier_id, "request_determination", actor("commune_police"),
-                               {"document": doc(f"{i}/CV", clock.today)}, expected_version=version)
+                rt.engine.fire(
+                    journey.dossier_id,
+                    "request_determination",
+                    actor("commune_police"),
+                    {"document": doc(f"{i}/CV", clock.today)},
+                    expected_version=version,
+                )
                 outcomes.append("applied")
             except (VersionConflict, StepNotAvailable) as err:
                 outcomes.append(type(err).__name__)
@@ -167,12 +183,14 @@ class TestConcurrencyAndIdempotency:
         rt, clock = journey_runtime
         journey = _open(rt, clock)
         payload = {"document": doc("5/CV", clock.today)}
-        first = rt.engine.fire(journey.dossier_id, "request_determination", actor("commune_police"), payload,
-                               idempotency_key="req-1")
+        first = rt.engine.fire(
+            journey.dossier_id, "request_determination", actor("commune_police"), payload, idempotency_key="req-1"
+        )
         log_count, outbox_count = _count(rt, LOG), _count(rt, OUTBOX)
 
-        again = rt.engine.fire(journey.dossier_id, "request_determination", actor("commune_police"), payload,
-                               idempotency_key="req-1")
+        again = rt.engine.fire(
+            journey.dossier_id, "request_determination", actor("commune_police"), payload, idempotency_key="req-1"
+        )
 
         assert again.replayed and not first.replayed
         assert (again.to_state, again.version, again.hash) == (first.to_state, first.version, first.hash)
@@ -182,13 +200,15 @@ class TestConcurrencyAndIdempotency:
         rt, clock = journey_runtime
         journey = _open(rt, clock)
         with pytest.raises(StepRefused):
-            rt.engine.fire(journey.dossier_id, "request_determination", actor("commune_police"), {},
-                           idempotency_key="k")
+            rt.engine.fire(
+                journey.dossier_id, "request_determination", actor("commune_police"), {}, idempotency_key="k"
+            )
         count = _count(rt, LOG)
 
         with pytest.raises(StepRefused) as again:
-            rt.engine.fire(journey.dossier_id, "request_determination", actor("commune_police"), {},
-                           idempotency_key="k")
+            rt.engine.fire(
+                journey.dossier_id, "request_determination", actor("commune_police"), {}, idempotency_key="k"
+            )
 
         assert again.value.result.replayed
         assert _count(rt, LOG) == count
@@ -242,8 +262,9 @@ def _dossier(rt, dossier_id: int):  # type: ignore[no-untyped-def]
 
 def _open_deadlines(rt, dossier_id: int):  # type: ignore[no-untyped-def]
     with rt.db.connect() as conn:
-        return conn.execute(select(DEADLINE).where(DEADLINE.c.dossier_id == dossier_id,
-                                                   DEADLINE.c.closed_at.is_(None))).all()
+        return conn.execute(
+            select(DEADLINE).where(DEADLINE.c.dossier_id == dossier_id, DEADLINE.c.closed_at.is_(None))
+        ).all()
 
 
 def test_dates_are_dates(journey_runtime) -> None:  # type: ignore[no-untyped-def]

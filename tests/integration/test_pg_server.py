@@ -15,9 +15,7 @@ def test_fresh_database_is_real_postgres_and_isolated(fresh_postgres_url, postgr
     try:
         with first.begin() as conn:
             assert "PostgreSQL" in conn.execute(text("select version()")).scalar_one()
-            assert (
-                conn.execute(text("select current_database()")).scalar_one() != "rehab_t_other_for_isolation"
-            )
+            assert conn.execute(text("select current_database()")).scalar_one() != "rehab_t_other_for_isolation"
             conn.execute(text("create table only_in_first (id integer primary key)"))
         assert inspect(first).has_table("only_in_first")
         assert not inspect(second).has_table("only_in_first")

@@ -47,15 +47,18 @@ def world(tmp_path: Path) -> Iterator[tuple[Runtime, Clock, list[Case]]]:
 
 def snapshot(rt: Runtime) -> dict[str, Any]:
     with rt.db.connect() as conn:
-        return {"log": conn.execute(select(func.count()).select_from(LOG)).scalar_one(),
-                "dossiers": conn.execute(select(DOSSIER.c.id, DOSSIER.c.agency_id, DOSSIER.c.version)).all(),
-                "deadlines": conn.execute(select(DEADLINE.c.id, DEADLINE.c.agency_id)).all(),
-                "inbox": conn.execute(select(INBOX.c.id, INBOX.c.agency_id)).all()}
+        return {
+            "log": conn.execute(select(func.count()).select_from(LOG)).scalar_one(),
+            "dossiers": conn.execute(select(DOSSIER.c.id, DOSSIER.c.agency_id, DOSSIER.c.version)).all(),
+            "deadlines": conn.execute(select(DEADLINE.c.id, DEADLINE.c.agency_id)).all(),
+            "inbox": conn.execute(select(INBOX.c.id, INBOX.c.agency_id)).all(),
+        }
 
 
 class TestReassign:
     def test_moves_every_open_item_to_the_successor_and_logs_each_dossier_once(
-            self, world: tuple[Runtime, Clock, list[Case]]) -> None:
+        self, world: tuple[Runtime, Clock, list[Case]]
+    ) -> None:
         rt, clock, cases = world
         before = queries.inbox(rt.db, COURT, clock.today)
 
@@ -73,7 +76,8 @@ class TestReassign:
         for case in cases:
             entries = [e for e in queries.history(rt.db, case.id) if e["kind"] == "admin"]
             assert [(e["event"], e["actor"], e["payload"]) for e in entries] == [
-                ("reassign_agency", "admin.tinh", {"from_agency": COURT, "to_agency": REGIONAL_COURT, "basis": BASIS})]
+                ("reassign_agency", "admin.tinh", {"from_agency": COURT, "to_agency": REGIONAL_COURT, "basis": BASIS})
+            ]
         assert verify_chain(rt.db).ok
 
     def test_running_it_again_changes_nothing(self, world: tuple[Runtime, Clock, list[Case]]) -> None:
@@ -94,17 +98,28 @@ class TestReassign:
 
         assert cases[0].row.state == "complaint_period" and verify_chain(rt.db).ok
 
-    @pytest.mark.parametrize(("agency", "successor", "message"), [
-        ("no.such.agency", None, r"^unknown agency 'no.such.agency'$"),
-        (f"{D}.quai-cang.commune_police", None, r"is still in office \(with no end date\)"),
-        (f"{D}.justice_office", None, r"has no successor: name one"),
-        (f"{D}.justice_office", f"{P}.provincial_court", r"is a provincial_court; the work of a justice_office"),
-        (COURT, f"{P}.provincial_court", r"has successor '.*regional_court.*', not"),
-        (f"{D}.justice_office", "no.such.heir", r"^unknown successor agency 'no.such.heir'$"),
-    ], ids=["unknown-agency", "still-in-office", "no-successor", "wrong-type", "not-the-successor",
-            "unknown-successor"])
+    @pytest.mark.parametrize(
+        ("agency", "successor", "message"),
+        [
+            ("no.such.agency", None, r"^unknown agency 'no.such.agency'$"),
+            (f"{D}.quai-cang.commune_police", None, r"is still in office \(with no end date\)"),
+            (f"{D}.justice_office", None, r"has no successor: name one"),
+            (f"{D}.justice_office", f"{P}.provincial_court", r"is a provincial_court; the work of a justice_office"),
+            (COURT, f"{P}.provincial_court", r"has successor '.*regional_court.*', not"),
+            (f"{D}.justice_office", "no.such.heir", r"^unknown successor agency 'no.such.heir'$"),
+        ],
+        ids=[
+            "unknown-agency",
+            "still-in-office",
+            "no-successor",
+            "wrong-type",
+            "not-the-successor",
+            "unknown-successor",
+        ],
+    )
     def test_refuses_bad_input_in_one_line_and_changes_nothing(
-            self, world: tuple[Runtime, Clock, list[Case]], agency: str, successor: str | None, message: str) -> None:
+        self, world: tuple[Runtime, Clock, list[Case]], agency: str, successor: str | None, message: str
+    ) -> None:
         rt, clock, _ = world
         before = snapshot(rt)
 
@@ -119,10 +134,17 @@ class TestReassign:
             reassign(rt.db, COURT, actor="admin.tinh", basis=" ", now=clock.now)
 
     def test_names_a_successor_for_an_agency_without_one_and_records_it(
-            self, world: tuple[Runtime, Clock, list[Case]]) -> None:
+        self, world: tuple[Runtime, Clock, list[Case]]
+    ) -> None:
         rt, clock, _ = world
-        report = reassign(rt.db, f"{D}.justice_office", actor="admin.tinh", basis="Nghị định 120/2025/NĐ-CP",
-                          now=clock.now, successor_id=f"{D}.quai-cang.commune_committee")
+        report = reassign(
+            rt.db,
+            f"{D}.justice_office",
+            actor="admin.tinh",
+            basis="Nghị định 120/2025/NĐ-CP",
+            now=clock.now,
+            successor_id=f"{D}.quai-cang.commune_committee",
+        )
 
         assert report.moved == 0
         rt.engine.reload_directory()
@@ -131,7 +153,8 @@ class TestReassign:
 
 class TestCommand:
     def test_rehab_agencies_reassign_reports_and_fails_in_one_line(
-            self, world: tuple[Runtime, Clock, list[Case]], monkeypatch: pytest.MonkeyPatch) -> None:
+        self, world: tuple[Runtime, Clock, list[Case]], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         from workflow.cli import app
 
         rt, _, cases = world

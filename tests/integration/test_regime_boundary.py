@@ -37,13 +37,24 @@ def world(tmp_path: Path) -> Iterator[tuple[Runtime, Clock]]:
 
 
 class TestTheSamePersonOnEitherSideOfTheNewLaw:
-    @pytest.mark.parametrize(("violation_on", "regime", "term", "wrong_term", "term_rule", "status"), [
-        (date(2026, 6, 30), "vn-2025", 18, 30, "decision.term_out_of_range", "to_verify"),
-        (date(2026, 7, 1), "vn-2026", 24, 18, "decision.term_not_per_history", "unconfirmed"),
-    ], ids=["30-june-2026", "1-july-2026"])
+    @pytest.mark.parametrize(
+        ("violation_on", "regime", "term", "wrong_term", "term_rule", "status"),
+        [
+            (date(2026, 6, 30), "vn-2025", 18, 30, "decision.term_out_of_range", "to_verify"),
+            (date(2026, 7, 1), "vn-2026", 24, 18, "decision.term_not_per_history", "unconfirmed"),
+        ],
+        ids=["30-june-2026", "1-july-2026"],
+    )
     def test_gets_the_regime_agencies_term_and_deadlines_of_the_violation_date(
-            self, world: tuple[Runtime, Clock], violation_on: date, regime: str, term: int, wrong_term: int,
-            term_rule: str, status: str) -> None:
+        self,
+        world: tuple[Runtime, Clock],
+        violation_on: date,
+        regime: str,
+        term: int,
+        wrong_term: int,
+        term_rule: str,
+        status: str,
+    ) -> None:
         rt, clock = world
         case = open_case(rt, clock, violation_on)
         to_session(case)
@@ -63,14 +74,19 @@ class TestTheSamePersonOnEitherSideOfTheNewLaw:
         assert verify_chain(rt.db).ok
 
     def test_an_old_dossier_keeps_its_regime_and_successors_act_for_abolished_offices(
-            self, world: tuple[Runtime, Clock]) -> None:
+        self, world: tuple[Runtime, Clock]
+    ) -> None:
         rt, clock = world
         clock.now = datetime(2025, 2, 10, 2, tzinfo=UTC)
         case = open_case(rt, clock, date(2025, 2, 10))
         case.step("request_determination", "commune_police")
         case.step("record_determination", "health_facility", {"determination_outcome": "addicted"}, days=2)
-        case.step("notify_person", "commune_committee", {"grounds": "no_voluntary_rehab",
-                                                          "attachments": attachments(clock.today)}, days=1)
+        case.step(
+            "notify_person",
+            "commune_committee",
+            {"grounds": "no_voluntary_rehab", "attachments": attachments(clock.today)},
+            days=1,
+        )
         case.step("send_to_labour", "commune_committee", days=7)
         assert case.row.agency_id == f"{D}.labour_office"
 
@@ -124,7 +140,8 @@ class TestHistory:
 
 class TestTransitionalPostRehab:
     def test_a_vn_2025_person_in_the_facility_on_1_july_2026_gets_the_new_laws_supervision(
-            self, world: tuple[Runtime, Clock]) -> None:
+        self, world: tuple[Runtime, Clock]
+    ) -> None:
         rt, clock = world
         clock.now = datetime(2025, 9, 1, 2, tzinfo=UTC)
         case = open_case(rt, clock, date(2025, 9, 1))
@@ -140,12 +157,17 @@ class TestTransitionalPostRehab:
 
 
 class TestBadInput:
-    @pytest.mark.parametrize(("violation_on", "message"), [
-        (date(2010, 1, 1), r"^violation.date: no legal regime is configured for a violation on 01/01/2010"),
-        (date(2026, 7, 3), r"^violation.date: 03/07/2026 is in the future$"),
-    ], ids=["before-every-regime", "in-the-future"])
-    def test_opening_refuses_in_one_line_and_changes_nothing(self, world: tuple[Runtime, Clock], violation_on: date,
-                                                             message: str) -> None:
+    @pytest.mark.parametrize(
+        ("violation_on", "message"),
+        [
+            (date(2010, 1, 1), r"^violation.date: no legal regime is configured for a violation on 01/01/2010"),
+            (date(2026, 7, 3), r"^violation.date: 03/07/2026 is in the future$"),
+        ],
+        ids=["before-every-regime", "in-the-future"],
+    )
+    def test_opening_refuses_in_one_line_and_changes_nothing(
+        self, world: tuple[Runtime, Clock], violation_on: date, message: str
+    ) -> None:
         rt, clock = world
         with pytest.raises(InvalidInput, match=message) as raised:
             open_case(rt, clock, violation_on)

@@ -37,23 +37,54 @@ def shared_runtime(tmp_root: Path) -> tuple[Any, Clock]:
     return _SHARED["rt"], _SHARED["clock"]
 
 
-EVENTS = sorted({
-    "request_determination", "record_determination", "close_not_eligible", "notify_person", "send_to_labour",
-    "return_for_supplementation", "resubmit", "propose_to_court", "return_incomplete", "accept", "open_session",
-    "decide", "lodge_complaint", "end_complaint_period", "resolve_complaint", "record_escort", "postpone", "resume",
-    "exempt", "report_absconding", "record_found", "expire_limitation", "record_completion", "report_return",
-    "propose_post_rehab", "decide_post_rehab", "end_supervision", "report_relapse", "discontinue", "record_death",
-    "no_such_step"})
+EVENTS = sorted(
+    {
+        "request_determination",
+        "record_determination",
+        "close_not_eligible",
+        "notify_person",
+        "send_to_labour",
+        "return_for_supplementation",
+        "resubmit",
+        "propose_to_court",
+        "return_incomplete",
+        "accept",
+        "open_session",
+        "decide",
+        "lodge_complaint",
+        "end_complaint_period",
+        "resolve_complaint",
+        "record_escort",
+        "postpone",
+        "resume",
+        "exempt",
+        "report_absconding",
+        "record_found",
+        "expire_limitation",
+        "record_completion",
+        "report_return",
+        "propose_post_rehab",
+        "decide_post_rehab",
+        "end_supervision",
+        "report_relapse",
+        "discontinue",
+        "record_death",
+        "no_such_step",
+    }
+)
 
-payload_values = st.fixed_dictionaries({}, optional={
-    "determination_outcome": st.sampled_from(["addicted", "not_addicted", "maybe"]),
-    "outcome": st.sampled_from(["apply", "reject", "discontinue", "uphold", "amend", "annul", "x"]),
-    "term_months": st.integers(min_value=0, max_value=40),
-    "grounds": st.sampled_from(["no_voluntary_rehab", "relapse_in_post_rehab", "unknown"]),
-    "ground": st.sampled_from(["serious_illness", "pregnant", "incurable_illness", "boredom"]),
-    "reasons": st.text(min_size=1, max_size=10),
-    "facility_name": st.just("Cơ sở cai nghiện ma túy tỉnh Điện Biên"),
-})
+payload_values = st.fixed_dictionaries(
+    {},
+    optional={
+        "determination_outcome": st.sampled_from(["addicted", "not_addicted", "maybe"]),
+        "outcome": st.sampled_from(["apply", "reject", "discontinue", "uphold", "amend", "annul", "x"]),
+        "term_months": st.integers(min_value=0, max_value=40),
+        "grounds": st.sampled_from(["no_voluntary_rehab", "relapse_in_post_rehab", "unknown"]),
+        "ground": st.sampled_from(["serious_illness", "pregnant", "incurable_illness", "boredom"]),
+        "reasons": st.text(min_size=1, max_size=10),
+        "facility_name": st.just("Cơ sở cai nghiện ma túy tỉnh Điện Biên"),
+    },
+)
 
 
 class ProcessWalk(RuleBasedStateMachine):
@@ -64,14 +95,22 @@ class ProcessWalk(RuleBasedStateMachine):
         self.dossier_id = open_adult(self.rt, self.clock, id_number=None).dossier_id
         self.attempts = 1  # the opening entry
 
-    @rule(event=st.sampled_from(EVENTS), agency=st.sampled_from(sorted(AGENCY_OF)), values=payload_values,
-          with_document=st.booleans(), with_attachments=st.booleans(), days=st.integers(0, 30))
-    def random_fire(self, event: str, agency: str, values: dict[str, Any], with_document: bool, with_attachments: bool,
-             days: int) -> None:
+    @rule(
+        event=st.sampled_from(EVENTS),
+        agency=st.sampled_from(sorted(AGENCY_OF)),
+        values=payload_values,
+        with_document=st.booleans(),
+        with_attachments=st.booleans(),
+        days=st.integers(0, 30),
+    )
+    def random_fire(
+        self, event: str, agency: str, values: dict[str, Any], with_document: bool, with_attachments: bool, days: int
+    ) -> None:
         self.fire(event, agency, values, with_document, with_attachments, days)
 
-    def fire(self, event: str, agency: str, values: dict[str, Any], with_document: bool, with_attachments: bool,
-             days: int) -> None:
+    def fire(
+        self, event: str, agency: str, values: dict[str, Any], with_document: bool, with_attachments: bool, days: int
+    ) -> None:
         self.clock.advance(days=days)
         payload = dict(values)
         if with_document:
@@ -109,8 +148,14 @@ class ProcessWalk(RuleBasedStateMachine):
             if kind is int and name not in payload:
                 payload[name] = data.draw(st.integers(0, 30))
         payload = {k: v for k, v in payload.items() if k in step.fields}
-        self.fire(step.event.value, data.draw(st.sampled_from(agencies)), payload, True,
-                  step.event.value == "notify_person", days)
+        self.fire(
+            step.event.value,
+            data.draw(st.sampled_from(agencies)),
+            payload,
+            True,
+            step.event.value == "notify_person",
+            days,
+        )
 
     @rule(data=st.data(), days=st.integers(0, 12))
     def advance_again(self, data: st.DataObject, days: int) -> None:
@@ -127,8 +172,16 @@ class ProcessWalk(RuleBasedStateMachine):
             cp = clean(steps[0], payload, self.clock.today)
         except InvalidInput:
             return []
-        facts = DossierFacts(regime, Track(row.track), row.state, self.rt.calendar, row.data,
-                             _documents(row.data, cp), cp.facts, cp.document)
+        facts = DossierFacts(
+            regime,
+            Track(row.track),
+            row.state,
+            self.rt.calendar,
+            row.data,
+            _documents(row.data, cp),
+            cp.facts,
+            cp.document,
+        )
         return [v.code for g in steps[0].guards if isinstance(v := g(facts, self.clock.today), Refused)]
 
     def _row(self) -> Any:
@@ -159,8 +212,13 @@ def _runtime(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
 
 
 TestProcessWalk = ProcessWalk.TestCase
-TestProcessWalk.settings = settings(max_examples=40, derandomize=True, stateful_step_count=50, deadline=None,
-                                    suppress_health_check=[HealthCheck.too_slow])
+TestProcessWalk.settings = settings(
+    max_examples=40,
+    derandomize=True,
+    stateful_step_count=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def test_the_walks_reach_deep_into_the_process() -> None:

@@ -31,17 +31,25 @@ def world(tmp_path: Path) -> Iterator[tuple[Runtime, Clock]]:
 
 
 def start_management(rt: Runtime, clock: Clock, decided: date, tested: str = "2026-08-03") -> Case:
-    result = rt.engine.open_dossier(person=PERSON, commune_code=COMMUNE, actor=actor("commune_police"),
-                                    violation={**doc("5/QĐ-CAX", decided), "type": "user_management_decision"},
-                                    facts={"positive_test_on": tested}, start_state="drug_user_management")
+    result = rt.engine.open_dossier(
+        person=PERSON,
+        commune_code=COMMUNE,
+        actor=actor("commune_police"),
+        violation={**doc("5/QĐ-CAX", decided), "type": "user_management_decision"},
+        facts={"positive_test_on": tested},
+        start_state="drug_user_management",
+    )
     assert result.dossier_id is not None
     return Case(rt, clock, result.dossier_id)
 
 
 def open_deadlines(rt: Runtime, case: Case) -> set[str]:
     with rt.db.connect() as conn:
-        return set(conn.execute(select(DEADLINE.c.key).where(DEADLINE.c.dossier_id == case.id,
-                                                             DEADLINE.c.closed_at.is_(None))).scalars())
+        return set(
+            conn.execute(
+                select(DEADLINE.c.key).where(DEADLINE.c.dossier_id == case.id, DEADLINE.c.closed_at.is_(None))
+            ).scalars()
+        )
 
 
 class TestDrugUserManagement:
@@ -58,7 +66,8 @@ class TestDrugUserManagement:
         assert (case.row.state, case.row.closing_reason) == ("closed", "management_completed")
 
     def test_refuses_a_decision_later_than_24_hours_after_the_test_and_opens_nothing(
-            self, world: tuple[Runtime, Clock]) -> None:
+        self, world: tuple[Runtime, Clock]
+    ) -> None:
         rt, clock = world
         with pytest.raises(StepRefused, match="management.decided_out_of_time"):
             start_management(rt, clock, date(2026, 8, 4), tested="2026-08-01")
@@ -73,8 +82,7 @@ class TestDrugUserManagement:
     def test_a_move_opens_the_24_hour_notice_which_the_notice_closes(self, world: tuple[Runtime, Clock]) -> None:
         rt, clock = world
         case = start_management(rt, clock, date(2026, 8, 4))
-        case.step("record_move", "commune_police", {"moved_on": "2026-09-01", "new_commune": "Xã Chiềng Sinh"},
-                  days=28)
+        case.step("record_move", "commune_police", {"moved_on": "2026-09-01", "new_commune": "Xã Chiềng Sinh"}, days=28)
         notice = case.deadline("move_notice")
 
         assert notice.due_at.replace(tzinfo=UTC) == clock.now + timedelta(hours=24)
@@ -83,7 +91,8 @@ class TestDrugUserManagement:
         assert open_deadlines(rt, case) == {"user_management_end"}
 
     def test_a_violation_record_moves_the_dossier_into_the_compulsory_procedure(
-            self, world: tuple[Runtime, Clock]) -> None:
+        self, world: tuple[Runtime, Clock]
+    ) -> None:
         rt, clock = world
         case = start_management(rt, clock, date(2026, 8, 4))
         case.step("record_violation", "commune_police", days=20)
@@ -153,7 +162,6 @@ class TestMinors:
             case.step("transfer_to_adult_facility", "facility", {"facility_name": "Cơ sở số 1"})
 
 
-
 class TestUnconfirmedAlerts:
     def test_an_alert_on_a_reused_limit_says_the_value_is_unconfirmed(self, world: tuple[Runtime, Clock]) -> None:
         rt, clock = world
@@ -163,8 +171,11 @@ class TestUnconfirmedAlerts:
         clock.now = datetime.combine(due_on + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(hours=5)
         sweep(rt.db, rt.calendar, rt.settings, clock.now)
         with rt.db.connect() as conn:
-            contexts = conn.execute(select(OUTBOX.c.context).where(OUTBOX.c.kind == "overdue",
-                                                                   OUTBOX.c.dossier_id == case.id)).scalars().all()
+            contexts = (
+                conn.execute(select(OUTBOX.c.context).where(OUTBOX.c.kind == "overdue", OUTBOX.c.dossier_id == case.id))
+                .scalars()
+                .all()
+            )
 
         overdue = [c for c in contexts if c["rule_id"] == "court.session"]
         assert overdue and overdue[0]["status_mark"] == "unconfirmed"

@@ -178,9 +178,7 @@ def test_the_next_working_day_skips_the_whole_break(day: date, expected: date) -
         "zero-is-the-start-itself",
     ],
 )
-def test_adding_working_days_counts_from_the_day_after_and_skips_days_off(
-    start: date, n: int, expected: date
-) -> None:
+def test_adding_working_days_counts_from_the_day_after_and_skips_days_off(start: date, n: int, expected: date) -> None:
     assert CAL.add_working_days(start, n) == expected
 
 
@@ -344,9 +342,7 @@ def test_an_unknown_config_key_is_rejected() -> None:
 
 def test_a_config_cannot_make_a_day_both_off_and_working() -> None:
     with pytest.raises(ValueError, match="2026-01-02"):
-        CalendarConfig(
-            extra_days_off=frozenset({D(2026, 1, 2)}), extra_working_days=frozenset({D(2026, 1, 2)})
-        )
+        CalendarConfig(extra_days_off=frozenset({D(2026, 1, 2)}), extra_working_days=frozenset({D(2026, 1, 2)}))
 
 
 # --- properties -------------------------------------------------------------------------------------
@@ -377,9 +373,7 @@ def test_working_days_between_a_day_and_n_working_days_later_is_n(start: date, n
 
 @settings(deadline=None)
 @given(start=DAYS, length=st.integers(min_value=0, max_value=400), unit=st.sampled_from(DAY_BASED_UNITS))
-def test_a_period_always_ends_on_a_working_day_not_before_its_start(
-    start: date, length: int, unit: Unit
-) -> None:
+def test_a_period_always_ends_on_a_working_day_not_before_its_start(start: date, length: int, unit: Unit) -> None:
     end = CAL.period_end(start, length, unit)
     assert CAL.is_working_day(end)
     assert end >= start

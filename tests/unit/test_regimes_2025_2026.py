@@ -32,8 +32,14 @@ CALENDAR = WorkingCalendar(DEFAULT_CALENDAR_CONFIG)
 COURT_STAGES = (State.COURT_RECEIVED, State.COURT_ACCEPTED, State.SESSION_SCHEDULED, State.COMPLAINT_PERIOD)
 
 
-def facts(regime: Regime = VN_2026, track: Track = Track.ADULT, *, docs: dict[str, date] | None = None,
-          incoming: tuple[str, date] | None = None, **data: Any) -> DossierFacts:
+def facts(
+    regime: Regime = VN_2026,
+    track: Track = Track.ADULT,
+    *,
+    docs: dict[str, date] | None = None,
+    incoming: tuple[str, date] | None = None,
+    **data: Any,
+) -> DossierFacts:
     documents = {t: DocumentRef(t, "1/X", d) for t, d in (docs or {}).items()}
     new = DocumentRef(incoming[0], "2/X", incoming[1]) if incoming else None
     payload = data.pop("payload", {})
@@ -43,17 +49,42 @@ def facts(regime: Regime = VN_2026, track: Track = Track.ADULT, *, docs: dict[st
 def reference_directory() -> Directory:
     base = {"valid_from": date(2000, 1, 1), "valid_to": None, "successor_id": None}
     rows = [{**base, **a} for a in agencies()]
-    return Directory({r["id"]: AgencyRow(r["id"], r["type"], r["name_vi"], r["area_code"], tuple(r["covers"]),
-                                         r["valid_from"], r["valid_to"], r["successor_id"]) for r in rows},
-                     {a["code"]: a["parent_code"] for a in areas()})
+    return Directory(
+        {
+            r["id"]: AgencyRow(
+                r["id"],
+                r["type"],
+                r["name_vi"],
+                r["area_code"],
+                tuple(r["covers"]),
+                r["valid_from"],
+                r["valid_to"],
+                r["successor_id"],
+            )
+            for r in rows
+        },
+        {a["code"]: a["parent_code"] for a in areas()},
+    )
 
 
 class TestChoosingTheRegime:
-    @pytest.mark.parametrize(("violation_on", "expected"), [
-        (date(2025, 2, 28), "vn-2021"), (date(2025, 3, 1), "vn-2025"),
-        (date(2026, 6, 30), "vn-2025"), (date(2026, 7, 1), "vn-2026"), (date(2030, 1, 1), "vn-2026"),
-    ], ids=["last-day-of-district-police", "first-day-police-compile", "day-before-new-law",
-            "first-day-of-new-law", "years-later"])
+    @pytest.mark.parametrize(
+        ("violation_on", "expected"),
+        [
+            (date(2025, 2, 28), "vn-2021"),
+            (date(2025, 3, 1), "vn-2025"),
+            (date(2026, 6, 30), "vn-2025"),
+            (date(2026, 7, 1), "vn-2026"),
+            (date(2030, 1, 1), "vn-2026"),
+        ],
+        ids=[
+            "last-day-of-district-police",
+            "first-day-police-compile",
+            "day-before-new-law",
+            "first-day-of-new-law",
+            "years-later",
+        ],
+    )
     def test_takes_the_regime_in_force_on_the_violation_date(self, violation_on: date, expected: str) -> None:
         assert regime_for(violation_on, REGIMES).id == expected
 
@@ -102,10 +133,14 @@ class TestUnconfirmedActors:
         assert next(s for s in regime.steps if s.name == "propose_to_court").actors == (AgencyType.COMMUNE_POLICE,)
         assert "giá trị cấu hình" in regime.notes[-1]
 
-    @pytest.mark.parametrize(("values", "message"), [
-        ({"actor.labour_reviw": "commune_police"}, r"unknown unconfirmed entry 'actor.labour_reviw'"),
-        ({"actor.labour_review": "regional_court"}, r"'regional_court' is not one of provincial_police"),
-    ], ids=["unknown-key", "wrong-agency-type"])
+    @pytest.mark.parametrize(
+        ("values", "message"),
+        [
+            ({"actor.labour_reviw": "commune_police"}, r"unknown unconfirmed entry 'actor.labour_reviw'"),
+            ({"actor.labour_review": "regional_court"}, r"'regional_court' is not one of provincial_police"),
+        ],
+        ids=["unknown-key", "wrong-agency-type"],
+    )
     def test_refuses_a_bad_entry_in_one_line(self, values: dict[str, str], message: str) -> None:
         with pytest.raises(ValueError, match=message):
             configured_regimes(Settings(unconfirmed={"vn-2025": values}))
@@ -120,7 +155,11 @@ class TestVn2026Definition:
     def test_a_dossier_may_start_with_drug_user_management(self) -> None:
         assert VN_2026.initial_states == (State.VIOLATION_RECORDED, State.DRUG_USER_MANAGEMENT)
         assert {s.trigger for s in VN_2026.steps_from(State.DRUG_USER_MANAGEMENT)} >= {
-            "record_violation", "end_user_management", "record_move", "notify_move"}
+            "record_violation",
+            "end_user_management",
+            "record_move",
+            "notify_move",
+        }
 
     def test_steps_and_limits_reused_from_vn_2025_are_marked_unconfirmed(self) -> None:
         assert VN_2026.rules["court.decide"].status is Status.UNCONFIRMED
@@ -134,10 +173,16 @@ class TestVn2026Definition:
 
 
 class TestTermFollowsHistory:
-    @pytest.mark.parametrize(("history", "term"), [
-        ({}, 24), ({"prior_episodes": 1}, 36), ({"prior_voluntary_episodes": 1}, 36),
-        ({"prior_episodes": 2, "prior_voluntary_episodes": 1}, 36),
-    ], ids=["first-time", "second-compulsory", "after-voluntary", "fourth-time"])
+    @pytest.mark.parametrize(
+        ("history", "term"),
+        [
+            ({}, 24),
+            ({"prior_episodes": 1}, 36),
+            ({"prior_voluntary_episodes": 1}, 36),
+            ({"prior_episodes": 2, "prior_voluntary_episodes": 1}, 36),
+        ],
+        ids=["first-time", "second-compulsory", "after-voluntary", "fourth-time"],
+    )
     def test_allows_the_term_the_history_sets(self, history: dict[str, int], term: int) -> None:
         assert term_follows_history(facts(**history, payload={"term_months": term}), date(2026, 9, 1))
 
@@ -167,12 +212,15 @@ class TestAnUnconfirmedRuleStillWorks:
 
 
 class TestVn2026Guards:
-    @pytest.mark.parametrize(("decided", "ok"), [(date(2026, 8, 3), True), (date(2026, 8, 4), True),
-                                                 (date(2026, 8, 5), False), (date(2026, 8, 2), False)],
-                             ids=["same-day", "next-day", "two-days-later", "before-the-test"])
+    @pytest.mark.parametrize(
+        ("decided", "ok"),
+        [(date(2026, 8, 3), True), (date(2026, 8, 4), True), (date(2026, 8, 5), False), (date(2026, 8, 2), False)],
+        ids=["same-day", "next-day", "two-days-later", "before-the-test"],
+    )
     def test_management_is_decided_within_24_hours_of_the_positive_test(self, decided: date, ok: bool) -> None:
         verdict = management_decided_in_time(
-            facts(positive_test_on="2026-08-03", docs={"user_management_decision": decided}), date(2026, 8, 10))
+            facts(positive_test_on="2026-08-03", docs={"user_management_decision": decided}), date(2026, 8, 10)
+        )
 
         assert bool(verdict) is ok
 
@@ -180,21 +228,38 @@ class TestVn2026Guards:
     def test_monitoring_lasts_one_to_two_years(self, months: int, ok: bool) -> None:
         assert bool(monitoring_length_allowed(facts(payload={"monitoring_months": months}), date(2027, 1, 1))) is ok
 
-    @pytest.mark.parametrize(("track", "kind", "ok"), [
-        (Track.MINOR, "reform_school", True), (Track.MINOR, "rehab_facility", False),
-        (Track.ADULT, "reform_school", False), (Track.ADULT, None, True)])
-    def test_minors_go_to_a_reform_school_or_qualifying_public_facility(self, track: Track, kind: str | None,
-                                                                       ok: bool) -> None:
+    @pytest.mark.parametrize(
+        ("track", "kind", "ok"),
+        [
+            (Track.MINOR, "reform_school", True),
+            (Track.MINOR, "rehab_facility", False),
+            (Track.ADULT, "reform_school", False),
+            (Track.ADULT, None, True),
+        ],
+    )
+    def test_minors_go_to_a_reform_school_or_qualifying_public_facility(
+        self, track: Track, kind: str | None, ok: bool
+    ) -> None:
         payload = {"facility_kind": kind} if kind else {}
         assert bool(placement_fits_age(facts(track=track, payload=payload), date(2027, 1, 1))) is ok
 
-    @pytest.mark.parametrize(("on", "code"), [
-        (date(2027, 3, 9), "transfer.not_yet_18"), (date(2027, 3, 10), None),
-        (date(2028, 5, 2), "transfer.too_little_time_left")],
-        ids=["day-before-18th-birthday", "18th-birthday", "two-months-left"])
+    @pytest.mark.parametrize(
+        ("on", "code"),
+        [
+            (date(2027, 3, 9), "transfer.not_yet_18"),
+            (date(2027, 3, 10), None),
+            (date(2028, 5, 2), "transfer.too_little_time_left"),
+        ],
+        ids=["day-before-18th-birthday", "18th-birthday", "two-months-left"],
+    )
     def test_transfer_to_an_adult_facility_at_18_with_three_months_left(self, on: date, code: str | None) -> None:
-        person = facts(track=Track.MINOR, birth_date="2009-03-10", admitted_on="2026-07-01", term_months=24,
-                       incoming=("transfer_decision", on))
+        person = facts(
+            track=Track.MINOR,
+            birth_date="2009-03-10",
+            admitted_on="2026-07-01",
+            term_months=24,
+            incoming=("transfer_decision", on),
+        )
         verdict = turned_18_with_time_left(person, on)
 
         assert (verdict.code if isinstance(verdict, Refused) else None) == code
@@ -220,8 +285,10 @@ class TestTransitionalPostRehab:
 class TestReferenceAgenciesResolve:
     """Every agency a vn-2025 / vn-2026 dossier needs exists for every Tuần Giáo commune in the regime's period."""
 
-    DAYS = {"vn-2025": (date(2025, 3, 1), date(2025, 6, 30), date(2025, 7, 1), date(2026, 6, 30)),
-            "vn-2026": (date(2026, 7, 1), date(2027, 7, 1))}
+    DAYS = {
+        "vn-2025": (date(2025, 3, 1), date(2025, 6, 30), date(2025, 7, 1), date(2026, 6, 30)),
+        "vn-2026": (date(2026, 7, 1), date(2027, 7, 1)),
+    }
 
     @pytest.mark.parametrize("regime_id", ["vn-2025", "vn-2026"])
     def test_every_stage_deadline_and_escalation_agency_resolves(self, regime_id: str) -> None:
@@ -229,8 +296,14 @@ class TestReferenceAgenciesResolve:
         types = {st.agency for st in regime.stages.values() if st.agency}
         types |= {a for st in regime.stages.values() for spec in st.deadlines for a in (spec.agency, *spec.escalate_to)}
         communes = [code for code, parent in directory.parents.items() if parent == DISTRICT[0]]
-        missing = [(t, c, d) for t in types if t for c in communes for d in self.DAYS[regime_id]
-                   if directory.resolve(t.value, c, d) is None]
+        missing = [
+            (t, c, d)
+            for t in types
+            if t
+            for c in communes
+            for d in self.DAYS[regime_id]
+            if directory.resolve(t.value, c, d) is None
+        ]
 
         assert len(communes) == 17 and missing == []
 
@@ -248,4 +321,3 @@ class TestReferenceAgenciesResolve:
 
         assert {"labour_office", "district_police"} <= directory.acts_for(police, date(2025, 3, 1))
         assert directory.acts_for(police, date(2025, 2, 28)) == {"provincial_police"}
-
