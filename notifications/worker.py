@@ -155,7 +155,7 @@ def _fan_out_one(conn: Connection, settings: Settings, row: Row, now: datetime) 
         ]
         conn.execute(_insert_ignoring_duplicates(conn), values)
     conn.execute(update(_OUTBOX).where(_OUTBOX.c.id == row.id).values(status=FANNED_OUT))
-    log.info("outbox.fanned_out", outbox_id=row.id, channels=sorted(targets))
+    log.debug("outbox.fanned_out", outbox_id=row.id, channels=sorted(targets))
 
 
 def _insert_ignoring_duplicates(conn: Connection) -> postgresql.Insert | sqlite.Insert:
@@ -236,7 +236,7 @@ def _mark_sent(conn: Connection, job: Job, now: datetime, lease_until: datetime)
     if result.rowcount != 1:
         log.warning("delivery.lease_lost", delivery_id=job.delivery_id, channel=job.channel)
         return LEASE_LOST
-    log.info("delivery.sent", delivery_id=job.delivery_id, outbox_id=job.outbox_id, channel=job.channel)
+    log.debug("delivery.sent", delivery_id=job.delivery_id, outbox_id=job.outbox_id, channel=job.channel)
     return SENT
 
 
