@@ -238,6 +238,15 @@ def _api(app: FastAPI, rt: Runtime) -> None:
     def reassign_agency(agency_id: str, body: ReassignRequest) -> dict[str, Any]:
         return _reassign(rt, agency_id, body.user, body.basis, body.successor_id)
 
+    @app.get("/api/deliveries/dead")
+    def dead_deliveries() -> list[dict[str, Any]]:
+        """Deliveries that failed every retry: for administrators to fix the address and retry."""
+        from dataclasses import asdict
+
+        from notifications.worker import dead_letters
+
+        return [asdict(d) for d in dead_letters(rt.db)]
+
     @app.get("/api/audit/verify")
     def audit() -> dict[str, Any]:
         report = verify_chain(rt.db)

@@ -261,3 +261,30 @@ def agencies_reassign(
     with runtime() as rt:
         report = reassign(rt.db, agency_id, actor=user, basis=basis, now=rt.now(), successor_id=to, tz=rt.tz)
         typer.echo(report.describe())
+
+
+deliveries_app = typer.Typer(help="Gửi thông báo (message deliveries)", no_args_is_help=True)
+app.add_typer(deliveries_app, name="deliveries")
+
+
+@deliveries_app.command("dead")
+def deliveries_dead() -> None:
+    """Deliveries that failed every retry (dead letters)."""
+    from notifications.worker import dead_letters
+
+    with runtime() as rt:
+        for d in dead_letters(rt.db):
+            typer.echo(f"{d.delivery_id}\t{d.channel}\t{d.kind}\t{d.agency_id}\tattempts={d.attempts}\t{d.last_error}")
+
+
+@deliveries_app.command("retry")
+def deliveries_retry(delivery_id: int) -> None:
+    """Put a dead letter back in the queue (after fixing the address or endpoint)."""
+    from notifications.worker import DeadLetterNotFound, retry_dead
+
+    with runtime() as rt:
+        try:
+            retry_dead(rt.db, delivery_id, rt.now())
+        except DeadLetterNotFound as err:
+            fail(str(err))
+        typer.echo(f"delivery {delivery_id} queued again")

@@ -11,16 +11,23 @@ from workflow.runtime import Runtime
 from workflow.scheduler import build_scheduler, run_cycle
 
 
-def cycle(rt: Runtime, now: datetime | None = None) -> int:
+def deliver_all(rt: Runtime, moment: datetime, *, max_seconds: float = 30.0) -> int:
+    """Deliver in batches until nothing is left (or the time is up: the next cycle goes on)."""
     from notifications.worker import deliver_pending
 
-    return run_cycle(
-        rt.db,
-        rt.calendar,
-        rt.settings,
-        now=now or rt.now(),
-        deliver=lambda moment: deliver_pending(rt.db, rt.settings, moment),
-    )
+    started, done = time.monotonic(), 0
+    while time.monotonic() - started < max_seconds:
+        stats = deliver_pending(rt.db, rt.settings, moment)
+        handled = stats.fanned_out + stats.sent + stats.failed + stats.dead
+        done += handled
+        if handled == 0:
+            break
+    return done
+
+
+def cycle(rt: Runtime, now: datetime | None = None) -> int:
+    """One scheduler cycle: the deadline sweep, then delivery of everything queued."""
+    return run_cycle(rt.db, rt.calendar, rt.settings, now=now or rt.now(), deliver=lambda m: deliver_all(rt, m))
 
 
 def scheduler_for(rt: Runtime, *, background: bool) -> BaseScheduler:
