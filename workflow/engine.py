@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine
 
 from handlers.facts import DocumentRef, DossierFacts
 from handlers.labels import doc_label_en, doc_label_vi
@@ -28,37 +28,9 @@ from workflow.errors import DossierNotFound, InvalidInput, StepNotAvailable, Ste
 from workflow.machine import machine_for
 from workflow.payload import CleanPayload, clean
 from workflow.stage_changes import DeadlineWriter
-from workflow.tables import Dossier, IdempotencyKey, Outbox, TransitionLog
+from workflow.store import DossierRow, Store
 
 log = structlog.get_logger(__name__)
-
-DOSSIER = Dossier.__table__  # type: ignore[attr-defined]
-LOG = TransitionLog.__table__  # type: ignore[attr-defined]
-OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
-IDEM = IdempotencyKey.__table__  # type: ignore[attr-defined]
-
-# Statements are built once: building and cache-keying a statement costs more than running it.
-LOAD = select(DOSSIER).where(DOSSIER.c.id == bindparam("b_id"))
-LOAD_LOCKED = LOAD.with_for_update()
-PRIOR = select(IDEM.c.result).where(IDEM.c.key == bindparam("b_key"))
-REMEMBER = insert(IDEM)
-APPEND = insert(LOG)
-MOVE_TIP = (
-    update(DOSSIER)
-    .where(DOSSIER.c.id == bindparam("b_id"))
-    .values(last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
-)
-APPLY = (
-    update(DOSSIER)
-    .where(DOSSIER.c.id == bindparam("b_id"), DOSSIER.c.version == bindparam("b_version"))
-    .values(
-        {
-            c: bindparam(c)
-            for c in ("state", "version", "agency_id", "data", "updated_at", "last_seq", "last_hash", "closing_reason")
-        }
-    )
-)
-QUEUE = insert(OUTBOX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,14 +122,20 @@ class DossierEngine:
         expected_version: int | None = None,
     ) -> FireResult:
         now, today = self._now()
+        self.directory()  # loaded before the write transaction starts
         with self.db.begin() as conn:
-            row = self._load(conn, dossier_id)
-            prior = self._prior(conn, idempotency_key)
+            store = Store(conn)
+            row = store.load(dossier_id)
+            if row is None:
+                raise DossierNotFound(dossier_id)
+            prior = store.prior(idempotency_key) if idempotency_key else None
             if prior is not None:
                 outcome = _replay(prior)
             else:
-                outcome = self._attempt(conn, row, event, actor, dict(payload or {}), expected_version, now, today)
-                self._remember(conn, idempotency_key, dossier_id, outcome, now)
+                outcome = self._attempt(store, row, event, actor, dict(payload or {}), expected_version, now, today)
+                self._remember(store, idempotency_key, dossier_id, outcome, now)
+            if store.flush() == 0:  # the row lock makes this impossible; a guard against a changed setup
+                raise VersionConflict(dossier_id, row.version, -1)
         (log.debug if outcome.error is None else log.info)(
             "dossier.fire",
             dossier_id=dossier_id,
@@ -170,31 +148,17 @@ class DossierEngine:
             raise outcome.error
         return outcome.result
 
-    def _load(self, conn: Connection, dossier_id: int) -> Any:
-        query = LOAD_LOCKED if conn.dialect.name == "postgresql" else LOAD
-        row = conn.execute(query, {"b_id": dossier_id}).first()
-        if row is None:
-            raise DossierNotFound(dossier_id)
-        return row
-
-    def _prior(self, conn: Connection, key: str | None) -> dict[str, Any] | None:
-        if not key:
-            return None
-        found = conn.execute(PRIOR, {"b_key": key}).first()
-        return dict(found.result) if found else None
-
     def _remember(
-        self, conn: Connection, key: str | None, dossier_id: int | None, outcome: _Outcome, now: datetime
+        self, store: Store, key: str | None, dossier_id: int | None, outcome: _Outcome, now: datetime
     ) -> None:
         if not key:
             return
-        stored = {**outcome.result.as_dict(), "error": _error_record(outcome.error)}
-        conn.execute(REMEMBER, {"key": key, "dossier_id": dossier_id, "result": stored, "created_at": now})
+        store.remember(key, dossier_id, {**outcome.result.as_dict(), "error": _error_record(outcome.error)}, now)
 
     def _attempt(
         self,
-        conn: Connection,
-        row: Any,
+        store: Store,
+        row: DossierRow,
         event: str,
         actor: Actor,
         payload: dict[str, Any],
@@ -207,7 +171,7 @@ class DossierEngine:
         if expected_version is not None and expected_version != row.version:
             err = VersionConflict(row.id, expected_version, row.version)
             return self._refuse(
-                conn,
+                store,
                 row,
                 event,
                 actor,
@@ -224,13 +188,13 @@ class DossierEngine:
             reason = _refusal(
                 code, "Bước không hợp lệ hoặc dữ liệu sai: " + str(err), str(err), field=getattr(err, "field", None)
             )
-            return self._refuse(conn, row, event, actor, now, {"fields": sorted(payload)}, [reason], err)
-        refusals = self._check(conn, regime, track, row, step, cp, actor, today)
+            return self._refuse(store, row, event, actor, now, {"fields": sorted(payload)}, [reason], err)
+        refusals = self._check(regime, track, row, step, cp, actor, today)
         if refusals:
-            outcome = self._refuse(conn, row, event, actor, now, cp.logged, refusals, None)
+            outcome = self._refuse(store, row, event, actor, now, cp.logged, refusals, None)
             outcome.error = StepRefused(outcome.result)
             return outcome
-        return self._apply(conn, regime, track, row, step, cp, actor, now, today)
+        return self._apply(store, regime, track, row, step, cp, actor, now, today)
 
     def _choose(self, regime: Regime, track: Track, state: str, event: str, payload: Mapping[str, Any]) -> Step:
         candidates = [s for s in regime.candidates(State(state), event) if track in s.tracks]
@@ -246,17 +210,16 @@ class DossierEngine:
 
     def _check(
         self,
-        conn: Connection,
         regime: Regime,
         track: Track,
-        row: Any,
+        row: DossierRow,
         step: Step,
         cp: CleanPayload,
         actor: Actor,
         today: date,
     ) -> list[dict[str, Any]]:
         """Every unmet condition: who acts, the step's own document, then every guard of the step."""
-        refusals = self._authorise(conn, step, actor, row.commune_code, today)
+        refusals = self._authorise(step, actor, row.commune_code, today)
         if step.produces is not None and cp.document is None:
             refusals.append(
                 _refusal(
@@ -283,8 +246,8 @@ class DossierEngine:
                 refusals.append(verdict.as_dict())
         return refusals
 
-    def _authorise(self, conn: Connection, step: Step, actor: Actor, commune: str, on: date) -> list[dict[str, Any]]:
-        directory = self.directory(conn)
+    def _authorise(self, step: Step, actor: Actor, commune: str, on: date) -> list[dict[str, Any]]:
+        directory = self.directory()
         kind = "person" if actor.role == "person" else directory.type_of(actor.agency_id)
         acting = {"person"} if actor.role == "person" else directory.acts_for(actor.agency_id, on)
         allowed = [a.value for a in step.actors]
@@ -313,17 +276,17 @@ class DossierEngine:
 
     # ------------------------------------------------------------------ writing
 
-    def _append(self, conn: Connection, row: Any, entry: dict[str, Any]) -> str:
+    def _append(self, store: Store, row: DossierRow, entry: dict[str, Any]) -> str:
         entry["seq"] = row.last_seq + 1
         entry["prev_hash"] = row.last_hash or GENESIS
         entry["hash"] = entry_hash(entry)
-        conn.execute(APPEND, entry)
+        store.append(entry)
         return str(entry["hash"])
 
     def _refuse(
         self,
-        conn: Connection,
-        row: Any,
+        store: Store,
+        row: DossierRow,
         event: str,
         actor: Actor,
         now: datetime,
@@ -344,8 +307,8 @@ class DossierEngine:
             "payload": dict(logged),
             "reasons": refusals,
         }
-        digest = self._append(conn, row, entry)
-        conn.execute(MOVE_TIP, {"b_id": row.id, "last_seq": row.last_seq + 1, "last_hash": digest})
+        digest = self._append(store, row, entry)
+        store.move_tip(row.id, row.last_seq + 1, digest)
         result = FireResult(
             row.id, event, False, row.state, row.state, row.version, row.last_seq + 1, digest, refusals, None, row.code
         )
@@ -355,10 +318,10 @@ class DossierEngine:
 
     def _apply(
         self,
-        conn: Connection,
+        store: Store,
         regime: Regime,
         track: Track,
-        row: Any,
+        row: DossierRow,
         step: Step,
         cp: CleanPayload,
         actor: Actor,
@@ -369,7 +332,7 @@ class DossierEngine:
         legal_date = cp.document.date if cp.document else (cp.on or today)
         data = _merge(row.data, cp, step, legal_date)
         stage = regime.stages[State(new_state)]
-        directory = self.directory(conn)
+        directory = self.directory()
         agency_id = directory.resolve(stage.agency.value, row.commune_code, today) if stage.agency else None
         entry = {
             "dossier_id": row.id,
@@ -384,27 +347,21 @@ class DossierEngine:
             "payload": cp.logged,
             "reasons": [],
         }
-        digest = self._append(conn, row, entry)
-        changed = conn.execute(
-            APPLY,
-            {
-                "b_id": row.id,
-                "b_version": row.version,
-                "state": new_state,
-                "version": row.version + 1,
-                "agency_id": agency_id,
-                "data": data,
-                "updated_at": now,
-                "last_seq": row.last_seq + 1,
-                "last_hash": digest,
-                "closing_reason": step.closing_reason.value if step.closing_reason else row.closing_reason,
-            },
+        digest = self._append(store, row, entry)
+        closing = step.closing_reason.value if step.closing_reason else row.closing_reason
+        store.apply(
+            row,
+            state=new_state,
+            agency_id=agency_id,
+            data=data,
+            now=now,
+            seq=row.last_seq + 1,
+            digest=digest,
+            closing_reason=closing,
         )
-        if changed.rowcount != 1:  # only without a row lock (cannot happen on PostgreSQL or SQLite here)
-            raise VersionConflict(row.id, row.version, -1)
-        writer = DeadlineWriter(conn, self.policy, directory, regime, track)
+        writer = DeadlineWriter(store, self.policy, directory, regime, track)
         due = writer.transition(row.id, row.commune_code, stage, step, data, legal_date, now, today)
-        self._notify(conn, row, regime, stage, agency_id, step, due, now)
+        self._notify(store, row, regime, stage, agency_id, step, due, now)
         result = FireResult(
             row.id,
             step.trigger,
@@ -422,8 +379,8 @@ class DossierEngine:
 
     def _notify(
         self,
-        conn: Connection,
-        row: Any,
+        store: Store,
+        row: DossierRow,
         regime: Regime,
         stage: Any,
         agency_id: str | None,
@@ -443,8 +400,7 @@ class DossierEngine:
             "due_on": due.isoformat() if due else None,
             "basis": step.basis,
         }
-        conn.execute(
-            QUEUE,
+        store.queue(
             {
                 "created_at": now,
                 "kind": "stage_entered",

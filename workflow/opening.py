@@ -19,6 +19,7 @@ from workflow.chain import GENESIS, entry_hash
 from workflow.errors import InvalidInput, StepRefused
 from workflow.payload import parse_date, parse_document
 from workflow.stage_changes import DeadlineWriter
+from workflow.store import Store
 from workflow.tables import Dossier, IdempotencyKey, Outbox, Person, TransitionLog
 
 if TYPE_CHECKING:
@@ -295,8 +296,10 @@ def _insert(
     conn.execute(
         update(DOSSIER).where(DOSSIER.c.id == dossier_id).values(code=code, last_seq=1, last_hash=entry["hash"])
     )
-    writer = DeadlineWriter(conn, engine.policy, directory, regime, track)
+    store = Store(conn)
+    writer = DeadlineWriter(store, engine.policy, directory, regime, track)
     due = writer.transition(dossier_id, commune, stage, None, data, record_date, now, today)
+    store.flush()
     if agency_id:
         conn.execute(
             insert(OUTBOX).values(

@@ -1,0 +1,321 @@
+"""The engine's hot path in plain SQL on the driver's cursor, inside SQLAlchemy's transaction.
+
+Building, cache-keying and type-processing a SQLAlchemy statement costs several times what the
+database spends running it; one step runs about eight statements. Here each statement is a fixed
+SQL string, parameters are converted once per dialect, and rows come back as small tuples.
+Column types must match `workflow.tables` (what SQLAlchemy stores): on SQLite, UTC times as
+'YYYY-MM-DD HH:MM:SS.ffffff', dates as ISO text, JSON as text; on PostgreSQL, native types.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+OPEN_SUBQUERY = (
+    ", (SELECT json_agg(json_build_array(id, key, spans, paused_at, due_on, due_at, remind_on)) "
+    "FROM deadline WHERE deadline.dossier_id = dossier.id AND closed_at IS NULL)"
+)
+DOSSIER_COLUMNS = (
+    "id, code, regime, track, state, version, commune_code, agency_id, closing_reason, data, last_seq, last_hash"
+)
+LOG_COLUMNS = (
+    "dossier_id",
+    "seq",
+    "at",
+    "kind",
+    "actor",
+    "actor_agency",
+    "event",
+    "from_state",
+    "to_state",
+    "applied",
+    "payload",
+    "reasons",
+    "prev_hash",
+    "hash",
+)
+DEADLINE_COLUMNS = (
+    "dossier_id",
+    "stage",
+    "key",
+    "rule_id",
+    "agency_id",
+    "agency_type",
+    "starts_on",
+    "due_on",
+    "due_at",
+    "remind_on",
+    "escalate_to",
+    "basis",
+    "status_mark",
+    "spans",
+    "opened_at",
+    "closed_at",
+    "paused_at",
+)
+OUTBOX_COLUMNS = ("created_at", "kind", "dossier_id", "agency_id", "context", "status", "dedupe_key")
+JSON_COLUMNS = {"payload", "reasons", "escalate_to", "spans", "context", "data", "result"}
+TIME_COLUMNS = {"at", "due_at", "opened_at", "closed_at", "paused_at", "created_at", "updated_at"}
+DATE_COLUMNS = {"starts_on", "due_on", "remind_on"}
+
+
+@dataclass(frozen=True, slots=True)
+class DossierRow:
+    id: int
+    code: str
+    regime: str
+    track: str
+    state: str
+    version: int
+    commune_code: str
+    agency_id: str | None
+    closing_reason: str | None
+    data: dict[str, Any]
+    last_seq: int
+    last_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDeadline:
+    id: int
+    key: str
+    spans: list[str]
+    paused_at: datetime | None
+    due_on: date
+    due_at: datetime
+    remind_on: date
+
+
+def _insert_sql(table: str, columns: Sequence[str], mark: str) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+
+
+class Store:
+    """Reads run at once; writes are buffered and sent by `flush()`: one statement on PostgreSQL
+    (data-modifying CTEs), one statement each on SQLite (in-process, no round trips to save)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.pg = conn.dialect.name == "postgresql"
+        self.pending: list[tuple[str, tuple[Any, ...]]] = []
+        self._open: dict[int, list[OpenDeadline]] = {}
+        self.raw = conn.connection.driver_connection
+        mark = "%s" if self.pg else "?"
+        self.mark = mark
+        self.sql = {
+            "load": f"SELECT {DOSSIER_COLUMNS}{OPEN_SUBQUERY if self.pg else ''} FROM dossier WHERE id = {mark}"
+            + (" FOR UPDATE OF dossier" if self.pg else ""),
+            "prior": f"SELECT result FROM idempotency_key WHERE key = {mark}",
+            "remember": _insert_sql("idempotency_key", ("key", "dossier_id", "result", "created_at"), mark),
+            "append": _insert_sql("transition_log", LOG_COLUMNS, mark),
+            "tip": f"UPDATE dossier SET last_seq = {mark}, last_hash = {mark} WHERE id = {mark}",
+            "apply": f"UPDATE dossier SET state = {mark}, version = {mark}, agency_id = {mark}, data = {mark}, "
+            f"updated_at = {mark}, last_seq = {mark}, last_hash = {mark}, closing_reason = {mark} "
+            f"WHERE id = {mark} AND version = {mark}",
+            "open_of": "SELECT id, key, spans, paused_at, due_on, due_at, remind_on FROM deadline "
+            f"WHERE dossier_id = {mark} AND closed_at IS NULL",
+            "close": f"UPDATE deadline SET closed_at = {mark} WHERE id = {mark}",
+            "pause": f"UPDATE deadline SET paused_at = {mark} WHERE id = {mark}",
+            "close_all": "UPDATE deadline SET closed_at = %s WHERE id = ANY(%s)",
+            "pause_all": "UPDATE deadline SET paused_at = %s WHERE id = ANY(%s)",
+            "shift": f"UPDATE deadline SET paused_at = NULL, due_on = {mark}, due_at = {mark}, remind_on = {mark} "
+            f"WHERE id = {mark}",
+            "deadline": _insert_sql("deadline", DEADLINE_COLUMNS, mark),
+            "queue": _insert_sql("outbox", OUTBOX_COLUMNS, mark),
+        }
+
+    # ------------------------------------------------------------------ conversions
+
+    def _json(self, value: Any) -> Any:
+        if self.pg:
+            from psycopg.types.json import Json
+
+            return Json(value, dumps=_dumps)
+        return _dumps(value)
+
+    def _time(self, value: datetime | None) -> Any:
+        if value is None or self.pg:
+            return value
+        return value.astimezone(UTC).strftime(SQLITE_TIME)
+
+    def _param(self, column: str, value: Any) -> Any:
+        if column in JSON_COLUMNS:
+            return self._json(value)
+        if column in TIME_COLUMNS:
+            return self._time(value)
+        if column in DATE_COLUMNS and not self.pg and value is not None:
+            return value.isoformat()
+        if isinstance(value, bool) and not self.pg:
+            return int(value)
+        return value
+
+    def _row(self, columns: Sequence[str], values: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(self._param(c, values.get(c)) for c in columns)
+
+    def _read_json(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str | bytes) else value
+
+    def _read_time(self, value: Any) -> datetime | None:
+        if value is None or isinstance(value, datetime):
+            return value.astimezone(UTC) if isinstance(value, datetime) and value.tzinfo else value
+        if "T" in value:  # PostgreSQL's JSON rendering of timestamptz
+            return datetime.fromisoformat(value).astimezone(UTC)
+        return datetime.strptime(value, SQLITE_TIME).replace(tzinfo=UTC)
+
+    def _read_date(self, value: Any) -> date:
+        return value if isinstance(value, date) else date.fromisoformat(value)
+
+    # ------------------------------------------------------------------ statements
+
+    def _run(self, name: str, params: Sequence[Any]) -> Any:
+        return self._run_sql(self.sql[name], params)
+
+    def _run_sql(self, sql: str, params: Sequence[Any]) -> Any:
+        cursor = self.raw.cursor()
+        cursor.execute(sql, params)
+        return cursor
+
+    # ------------------------------------------------------------------ reads (at once)
+
+    def load(self, dossier_id: int) -> DossierRow | None:
+        """The dossier row, locked on PostgreSQL (with its open deadlines, in the same round trip)."""
+        found = self._run("load", (dossier_id,)).fetchone()
+        if found is None:
+            return None
+        values = list(found)
+        values[9] = self._read_json(values[9])
+        if self.pg:
+            self._open[dossier_id] = [self._deadline(r) for r in (self._read_json(values[12]) or [])]
+        return DossierRow(*values[:12])
+
+    def prior(self, key: str) -> dict[str, Any] | None:
+        found = self._run("prior", (key,)).fetchone()
+        return dict(self._read_json(found[0])) if found else None
+
+    def open_deadlines(self, dossier_id: int) -> list[OpenDeadline]:
+        if dossier_id in self._open:
+            return self._open[dossier_id]
+        return [self._deadline(r) for r in self._run("open_of", (dossier_id,)).fetchall()]
+
+    def _deadline(self, r: Sequence[Any]) -> OpenDeadline:
+        return OpenDeadline(
+            r[0],
+            r[1],
+            self._read_json(r[2]),
+            self._read_time(r[3]),
+            self._read_date(r[4]),
+            self._read_time(r[5]) or datetime.min,
+            self._read_date(r[6]),
+        )
+
+    # ------------------------------------------------------------------ writes (buffered)
+
+    def remember(self, key: str, dossier_id: int | None, result: Mapping[str, Any], now: datetime) -> None:
+        self.pending.append(("remember", (key, dossier_id, self._json(dict(result)), self._time(now))))
+
+    def append(self, entry: Mapping[str, Any]) -> None:
+        self.pending.append(("append", self._row(LOG_COLUMNS, entry)))
+
+    def move_tip(self, dossier_id: int, seq: int, digest: str) -> None:
+        self.pending.append(("tip", (seq, digest, dossier_id)))
+
+    def apply(
+        self,
+        row: DossierRow,
+        *,
+        state: str,
+        agency_id: str | None,
+        data: dict[str, Any],
+        now: datetime,
+        seq: int,
+        digest: str,
+        closing_reason: str | None,
+    ) -> None:
+        """The new state, if the version is still the one loaded (`flush` says how many rows changed)."""
+        self.pending.append(
+            (
+                "apply",
+                (
+                    state,
+                    row.version + 1,
+                    agency_id,
+                    self._json(data),
+                    self._time(now),
+                    seq,
+                    digest,
+                    closing_reason,
+                    row.id,
+                    row.version,
+                ),
+            )
+        )
+
+    def close_deadlines(self, ids: Iterable[int], now: datetime) -> None:
+        self._each_id("close", list(ids), now)
+
+    def pause_deadlines(self, ids: Iterable[int], now: datetime) -> None:
+        self._each_id("pause", list(ids), now)
+
+    def _each_id(self, name: str, ids: list[int], now: datetime) -> None:
+        if not ids:
+            return
+        if self.pg:
+            self.pending.append((f"{name}_all", (now, ids)))
+        else:
+            self.pending.extend((name, (self._time(now), i)) for i in ids)
+
+    def shift_deadline(self, deadline: OpenDeadline, due_on: date, due_at: datetime, remind_on: date) -> None:
+        self.pending.append(
+            (
+                "shift",
+                (self._param("due_on", due_on), self._time(due_at), self._param("remind_on", remind_on), deadline.id),
+            )
+        )
+
+    def insert_deadlines(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.pending.extend(("deadline", self._row(DEADLINE_COLUMNS, r)) for r in rows)
+
+    def queue(self, message: Mapping[str, Any]) -> None:
+        self.pending.append(("queue", self._row(OUTBOX_COLUMNS, message)))
+
+    def flush(self) -> int | None:
+        """Send the buffered writes; returns how many dossier rows `apply` changed (None without an apply)."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return None
+        if self.pg:
+            return self._flush_as_one_statement(pending)
+        changed = None
+        for name, params in pending:
+            cursor = self._run(name, params)
+            if name == "apply":
+                changed = int(cursor.rowcount)
+        return changed
+
+    def _flush_as_one_statement(self, pending: list[tuple[str, tuple[Any, ...]]]) -> int | None:
+        """All writes of a step in one round trip: PostgreSQL runs every data-modifying CTE."""
+        parts: list[str] = []
+        params: list[Any] = []
+        for i, (name, values) in enumerate(pending):
+            parts.append(f"w{i} AS ({self.sql[name]} RETURNING 1)")
+            params.extend(values)
+        index = next((i for i, (name, _) in enumerate(pending) if name == "apply"), None)
+        tail = f"SELECT count(*) FROM w{index}" if index is not None else "SELECT 1"
+        found = self._run_sql("WITH " + ", ".join(parts) + " " + tail, params).fetchone()
+        return int(found[0]) if index is not None else None
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+def _default(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
