@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from workflow.chain import HASHED_FIELDS
+
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 OPEN_SUBQUERY = (
     ", (SELECT json_agg(json_build_array(id, key, spans, paused_at, due_on, due_at, remind_on)) "
@@ -25,22 +27,7 @@ OPEN_SUBQUERY = (
 DOSSIER_COLUMNS = (
     "id, code, regime, track, state, version, commune_code, agency_id, closing_reason, data, last_seq, last_hash"
 )
-LOG_COLUMNS = (
-    "dossier_id",
-    "seq",
-    "at",
-    "kind",
-    "actor",
-    "actor_agency",
-    "event",
-    "from_state",
-    "to_state",
-    "applied",
-    "payload",
-    "reasons",
-    "prev_hash",
-    "hash",
-)
+LOG_COLUMNS = (*HASHED_FIELDS, "hash")  # the hashed fields, then the hash
 DEADLINE_COLUMNS = (
     "dossier_id",
     "stage",
