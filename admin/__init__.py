@@ -1,0 +1,17 @@
+"""The web app: Vietnamese pages and a JSON API over `workflow`, behind a login.
+
+Modules:
+    app.py     composition root: `create_app(runtime)`, errors → HTTP statuses
+    auth.py    signed session cookie, HTTP Basic for /api/, users and roles, /login and /logout
+    access.py  who reads personal data; which steps a user is offered
+    forms.py   step forms built from `available_steps`, read back into an engine payload
+    pages.py   HTML pages; api.py the JSON API; render.py the Jinja2 environment
+
+Roles (from the `app_user` row; the acting `Actor` is always the logged-in user):
+    staff, supervisor  their agency's inbox first; take steps (the engine decides and says why not)
+    procurator         reads every dossier and log, verifies the chains, exports the log; never acts
+    admin              reassigns abolished agencies' work, sees dead letters; never sees personal data
+
+Every route but /login, /logout and /healthz needs a session (pages redirect to /login, the API
+answers 401). Personal data is shown only on a dossier's page and detail (see `access.py`).
+"""

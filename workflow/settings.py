@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     agencies: dict[str, AgencyContact] = Field(default_factory=dict)
     id_number_salt: str = "rehab-demo-salt"
+    session_secret: str = "dev-only-change-me"  # signs the web session cookie; set REHAB_SESSION_SECRET
+    session_hours: int = 12  # a web session lasts this long after login
 
     @classmethod
     def settings_customise_sources(
@@ -93,4 +95,5 @@ class Settings(BaseSettings):
         if data["webhook"].get("secret"):
             data["webhook"]["secret"] = "***"
         data["id_number_salt"] = "***"
+        data["session_secret"] = "***"
         return data

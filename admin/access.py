@@ -1,0 +1,64 @@
+"""Who may see what: the personal-data rule of the dossier page and the steps a user is offered.
+
+Personal data (name, ID number, address, birth date) is read only for a user who needs it for the
+dossier in front of them: the procurator (supervises legality), staff of the agency now responsible,
+staff of the dossier's commune police and commune committee (they compile and keep it), and court
+staff serving the dossier's area (they decide). Administrators run the system and never see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from admin.auth import CurrentUser
+from workflow import queries
+from workflow.directory import Directory
+from workflow.errors import DossierNotFound
+from workflow.runtime import Runtime
+
+COMMUNE_AGENCIES = frozenset({"commune_police", "commune_committee"})
+COURTS = frozenset({"district_court", "regional_court", "provincial_court"})
+
+
+def may_see_person(user: CurrentUser, view: Mapping[str, Any], directory: Directory) -> bool:
+    """Whether `user` may read the personal data of the dossier shown by `view` (a `dossier_view`)."""
+    if user.role == "procurator":
+        return True
+    if user.role not in ("staff", "supervisor") or not user.agency_id:
+        return False
+    if user.agency_id == view["agency"]["id"]:
+        return True
+    agency = directory.agencies.get(user.agency_id)
+    if agency is None or agency.type not in COMMUNE_AGENCIES | COURTS:
+        return False
+    return agency.serves(directory.lineage(view["commune"]["code"]))
+
+
+def steps_for(user: CurrentUser, view: Mapping[str, Any], directory: Directory, today: date) -> list[dict[str, Any]]:
+    """The dossier's available steps offered to the user: their agency serves the dossier's commune and is
+    among the step's actors (as itself or as the successor of an abolished agency).
+
+    Offering a step is not permission: the engine decides, and refuses with every reason.
+    """
+    agency = directory.agencies.get(user.agency_id or "")
+    if not user.may_fire or agency is None or not agency.serves(directory.lineage(view["commune"]["code"])):
+        return []
+    acting = directory.acts_for(user.agency_id, today)
+    return [s for s in view["available_steps"] if acting & set(s["actors"])]
+
+
+def dossier_for(rt: Runtime, user: CurrentUser, dossier_id: int) -> dict[str, Any]:
+    """The dossier view, with "person" only when `user` may read it (decided on the view it is added to)."""
+    today = rt.today()
+    view = queries.dossier_view(rt.db, rt.regimes, dossier_id, today)
+    if view is None:
+        raise DossierNotFound(dossier_id)
+    directory = rt.engine.directory()
+    if not may_see_person(user, view, directory):
+        return view
+    full = queries.dossier_view(rt.db, rt.regimes, dossier_id, today, with_person=True)
+    if full is None or not may_see_person(user, full, directory):  # moved on meanwhile
+        return view
+    return full

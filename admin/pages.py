@@ -1,0 +1,208 @@
+"""The HTML pages: home (the user's inbox first), agency inboxes, the dossier with its step forms, audit.
+
+Every page needs a session (`current_user`); what a page offers follows the user's role, and the engine
+still decides every step. Personal data reaches only the dossier page, and only through `dossier_for`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import structlog
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from admin.access import dossier_for, steps_for
+from admin.auth import CurrentUser, Forbidden, SignedIn
+from admin.forms import payload_from_form, step_forms
+from admin.render import TEMPLATES
+from workflow import queries
+from workflow.agencies import ReassignError, reassign
+from workflow.audit import verify_chain
+from workflow.errors import InvalidInput, StepNotAvailable, StepRefused, VersionConflict
+from workflow.runtime import Runtime
+
+log = structlog.get_logger(__name__)
+
+CONFLICT = "Hồ sơ đã được người khác cập nhật, hãy tải lại trang"
+NOT_AVAILABLE = "Bước này không thực hiện được ở giai đoạn hiện tại của hồ sơ; hãy tải lại trang."
+
+
+async def posted_form(request: Request) -> dict[str, str]:
+    """The posted form's text fields (read here so the route itself can run in the thread pool)."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+Posted = Annotated[dict[str, str], Depends(posted_form)]
+
+
+def reassign_for(rt: Runtime, agency_id: str, user: str, basis: str, successor_id: str | None) -> dict[str, Any]:
+    """Hand everything open of an abolished agency to its successor (logged on each dossier's chain)."""
+    report = reassign(rt.db, agency_id, actor=user, basis=basis, now=rt.now(), successor_id=successor_id)
+    rt.engine.reload_directory()
+    return asdict(report)
+
+
+def stage_labeller(rt: Runtime) -> Callable[[str, str], str]:
+    """`stage_label(regime id, state)` for the templates: the stage's Vietnamese label, else the state."""
+
+    def label(regime_id: str, state: str) -> str:
+        regime = rt.regimes.get(regime_id)
+        stage = next((s for k, s in regime.stages.items() if k.value == state), None) if regime else None
+        return stage.label_vi if stage else state
+
+    return label
+
+
+def page_routes(app: FastAPI, rt: Runtime) -> None:
+    render = TEMPLATES.TemplateResponse
+
+    @app.get("/", response_class=HTMLResponse)
+    def home(request: Request, user: SignedIn) -> HTMLResponse:
+        today = rt.today()
+        directory = rt.engine.directory()
+        agencies = sorted(directory.agencies.values(), key=lambda a: a.id)
+        context: dict[str, Any] = {
+            "user": user,
+            "today": today,
+            "own": queries.inbox(rt.db, user.agency_id, today) if user.agency_id else None,
+            "own_name": directory.name(user.agency_id),
+            "counts": queries.counts_by_state(rt.db),
+            "overdue": queries.deadline_rows(rt.db, today, overdue_only=True, limit=50),
+            "agencies": agencies,
+            "stage_label": stage_labeller(rt),
+        }
+        if user.is_admin:
+            from notifications.worker import dead_letters
+
+            context["dead"] = dead_letters(rt.db)
+            context["abolished"] = [a for a in agencies if a.valid_to]
+        return render(request, "home.html", context)
+
+    def inbox_page(request: Request, user: CurrentUser, agency_id: str, status: int = 200, **extra: Any) -> Response:
+        directory = rt.engine.directory()
+        context = {
+            "user": user,
+            "box": queries.inbox(rt.db, agency_id, rt.today()),
+            "agency_name": directory.name(agency_id),
+            "agency": directory.agencies.get(agency_id),
+            "stage_label": stage_labeller(rt),
+            **extra,
+        }
+        return render(request, "inbox.html", context, status_code=status)
+
+    @app.get("/inbox/{agency_id}", response_class=HTMLResponse)
+    def inbox(request: Request, agency_id: str, user: SignedIn) -> Response:
+        return inbox_page(request, user, agency_id)
+
+    @app.post("/inbox/{agency_id}/reassign", response_class=HTMLResponse)
+    def reassign_page(
+        request: Request,
+        agency_id: str,
+        form: Posted,
+        user: SignedIn,
+    ) -> Response:
+        if not user.is_admin:
+            raise Forbidden("reassign an agency's work")
+        try:
+            report = reassign_for(rt, agency_id, user.username, form.get("basis", "").strip(), None)
+        except ReassignError as err:
+            return inbox_page(request, user, agency_id, 422, error=str(err))
+        return inbox_page(request, user, agency_id, report=report)
+
+    def dossier_page(
+        request: Request, user: CurrentUser, dossier_id: int, status: int = 200, **extra: Any
+    ) -> HTMLResponse:
+        view = dossier_for(rt, user, dossier_id)
+        regime = rt.regimes[view["regime"]["id"]]
+        forms = step_forms(steps_for(user, view, rt.engine.directory(), rt.today()), regime.grounds)
+        context = {
+            "user": user,
+            "d": view,
+            "person": view.get("person"),
+            "log": queries.history(rt.db, dossier_id),
+            "regime_notes": regime.notes,
+            "forms": forms,
+            "keys": {f.event: str(uuid.uuid4()) for f in forms},  # a double submit replays, never re-applies
+            "today": rt.today().isoformat(),
+            "posted": {},
+            **extra,
+        }
+        return render(request, "dossier.html", context, status_code=status)
+
+    @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
+    def dossier(request: Request, dossier_id: int, user: SignedIn, done: str | None = None) -> HTMLResponse:
+        notice = None
+        if done:
+            view = dossier_for(rt, user, dossier_id)
+            labels = {s.trigger: s.label_vi for s in rt.regimes[view["regime"]["id"]].steps}
+            notice = f"Đã thực hiện: {labels[done]}." if done in labels else None
+        return dossier_page(request, user, dossier_id, notice=notice)
+
+    @app.post("/dossiers/{dossier_id}/fire", response_class=HTMLResponse)
+    def fire(
+        request: Request,
+        dossier_id: int,
+        form: Posted,
+        user: SignedIn,
+    ) -> Response:
+        if not user.may_fire:
+            raise Forbidden("take steps")
+        view = dossier_for(rt, user, dossier_id)
+        event = form.get("event", "")
+        payload = payload_from_form(form, view["available_steps"], event)
+
+        def again(status: int, **extra: Any) -> HTMLResponse:
+            posted = {"event": event, "values": form}
+            return dossier_page(request, user, dossier_id, status, posted=posted, **extra)
+
+        try:
+            result = rt.engine.fire(
+                dossier_id,
+                event,
+                user.actor,
+                payload,
+                idempotency_key=form.get("idempotency_key") or None,
+                expected_version=_int(form.get("expected_version")),
+            )
+        except (StepRefused, InvalidInput) as err:
+            return again(422, refusals=_refusals(err))
+        except VersionConflict:
+            return again(409, error=CONFLICT)
+        except StepNotAvailable:
+            return again(409, error=NOT_AVAILABLE)
+        return RedirectResponse(f"/dossiers/{dossier_id}?done={result.event}", status_code=303)
+
+    @app.get("/audit", response_class=HTMLResponse)
+    def audit(request: Request, user: SignedIn, verify: bool = False, dossier: str = "") -> HTMLResponse:
+        if not user.may_audit:
+            raise Forbidden("verify the transition log")
+        only = _int(dossier.strip())  # the form sends an empty box as "": every dossier
+        report = verify_chain(rt.db, only) if verify else None
+        context = {"user": user, "report": report, "dossier": only}
+        if report is not None:
+            log.info("audit.verified", user=user.username, ok=report.ok, entries=report.entries)
+        return render(request, "audit.html", context)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _refusals(err: StepRefused | InvalidInput) -> list[Mapping[str, Any]]:
+    result = getattr(err, "result", None)
+    if result is not None and result.refusals:
+        return list(result.refusals)
+    field = getattr(err, "field", "")
+    return [
+        {"code": "payload.invalid", "reason_vi": f"Dữ liệu không hợp lệ ({field}): {err}", "basis": "", "field": field}
+    ]
+
+
+__all__ = ["page_routes", "posted_form", "reassign_for"]

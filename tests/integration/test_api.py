@@ -1,0 +1,308 @@
+"""The JSON API behind a login: who may read and act, what each answer says, and where personal data goes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import insert
+
+from admin.app import create_app
+from admin.auth import COOKIE, SessionSigner, safe_next
+from admin.forms import EXEMPTION_GROUNDS, POSTPONEMENT_GROUNDS
+from handlers import periods
+from tests.journeys import AGENCY_OF, Journey, doc, make_runtime, open_adult
+from workflow.passwords import hash_password
+from workflow.tables import User
+
+with warnings.catch_warnings():  # starlette 1.x asks for httpx2, which is not a dependency here
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+PASSWORD = "pw"
+USERS = {
+    "cax": (AGENCY_OF["commune_police"], "staff"),
+    "ubndx": (AGENCY_OF["commune_committee"], "staff"),
+    "yte": (AGENCY_OF["health_facility"], "staff"),
+    "ldtbxh": (AGENCY_OF["labour_office"], "staff"),
+    "toa": (AGENCY_OF["district_court"], "staff"),
+    "vks": (AGENCY_OF["procuracy"], "procurator"),
+    "admin": (None, "admin"),
+}
+NAME, ID_NUMBER = "Lò Văn Minh", "011090001234"  # tests.journeys.open_adult's person
+
+
+@contextmanager
+def client_for(tmp_path: Path) -> Iterator[tuple[TestClient, Journey]]:
+    """A fresh SQLite database with one dossier at violation_recorded (the commune police act) and users."""
+    rt, clock = make_runtime(f"sqlite:///{tmp_path}/api.db")
+    hashed = hash_password(PASSWORD, iterations=1000)
+    rows = [{"username": u, "agency_id": a, "role": r, "password_hash": hashed} for u, (a, r) in USERS.items()]
+    with rt.db.begin() as conn:
+        conn.execute(insert(User.__table__), rows)  # type: ignore[attr-defined]
+    journey = Journey(rt, clock, open_adult(rt, clock).dossier_id)
+    try:
+        with TestClient(create_app(rt)) as client:
+            yield client, journey
+    finally:
+        rt.db.dispose()
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[tuple[TestClient, Journey]]:
+    with client_for(tmp_path) as pair:
+        yield pair
+
+
+def as_(user: str) -> tuple[str, str]:
+    return (user, PASSWORD)
+
+
+def request_determination(journey: Journey, **overrides: Any) -> dict[str, Any]:
+    body = {"event": "request_determination", "payload": {"document": doc("3/CV-CA", journey.clock.today)}}
+    return {**body, **overrides}
+
+
+# ----------------------------------------------------------------------------- authentication
+
+
+def test_every_route_but_login_and_health_needs_a_session(api) -> None:  # type: ignore[no-untyped-def]
+    client, _ = api
+    public = {"/login", "/healthz", "/logout"}  # /logout only clears the cookie and goes to /login
+    checked = 0
+
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        if not isinstance(route, APIRoute) or route.path in public:
+            continue
+        path = route.path.replace("{dossier_id}", "1").replace("{agency_id}", AGENCY_OF["commune_police"])
+        for method in route.methods:
+            response = client.request(method, path, follow_redirects=False)
+
+            if path.startswith("/api/"):
+                assert (response.status_code, response.json()) == (401, {"error": "not_authenticated"}), path
+                assert response.headers["www-authenticate"].startswith("Basic")
+            else:
+                assert response.status_code == 303, path
+                assert response.headers["location"].startswith("/login"), path
+            checked += 1
+    assert checked >= 15
+
+
+def test_health_answers_without_a_session(api) -> None:  # type: ignore[no-untyped-def]
+    client, _ = api
+
+    assert client.get("/healthz").text == "ok"
+
+
+def test_a_wrong_password_or_an_unknown_user_gets_the_same_401_that_names_neither(api) -> None:  # type: ignore[no-untyped-def]
+    client, _ = api
+
+    wrong_password = client.post("/login", data={"username": "cax", "password": "nope"})
+    unknown_user = client.post("/login", data={"username": "nobody", "password": PASSWORD})
+
+    for response in (wrong_password, unknown_user):
+        assert response.status_code == 401
+        assert "Sai tên đăng nhập hoặc mật khẩu" in response.text
+        assert COOKIE not in response.headers.get("set-cookie", "")
+    assert client.get("/api/dossiers", auth=("cax", "nope")).status_code == 401
+
+
+def test_login_sets_an_httponly_lax_signed_cookie_and_follows_only_local_next(api) -> None:  # type: ignore[no-untyped-def]
+    client, _ = api
+
+    response = client.post(
+        "/login", data={"username": "cax", "password": PASSWORD, "next": "//evil.example/x"}, follow_redirects=False
+    )
+
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    assert client.get("/api/dossiers").status_code == 200
+    assert client.post("/logout", follow_redirects=False).headers["location"] == "/login"
+    assert client.get("/api/dossiers").status_code == 401
+
+
+def test_a_tampered_or_expired_session_is_no_session(api) -> None:  # type: ignore[no-untyped-def]
+    client, _ = api
+    now = [1_000_000.0]
+    signer = SessionSigner("s3cret", hours=12, clock=lambda: now[0])
+    value = signer.sign("cax")
+    body, mac = value.split(".")
+    forged = base64.urlsafe_b64encode(b'{"u":"admin","exp":9999999999}').rstrip(b"=").decode() + "." + mac
+
+    assert signer.unsign(value) == "cax"
+    assert signer.unsign(forged) is None
+    assert SessionSigner("other", hours=12, clock=lambda: now[0]).unsign(value) is None
+    now[0] += 12 * 3600
+    assert signer.unsign(value) is None
+    client.cookies.set(COOKIE, forged)
+    assert client.get("/api/dossiers").status_code == 401
+
+
+def test_next_after_login_must_be_a_local_path() -> None:
+    assert [safe_next(t) for t in ("/dossiers/3", "//evil", "https://evil", "/\\evil", None)] == [
+        "/dossiers/3",
+        "/",
+        "/",
+        "/",
+        "/",
+    ]
+
+
+# ----------------------------------------------------------------------------- acting
+
+
+def test_a_staff_member_acts_as_themselves_whatever_the_body_says(api) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+
+    response = client.post(
+        f"/api/dossiers/{journey.dossier_id}/fire", json=request_determination(journey), auth=as_("cax")
+    )
+    spoofed = client.post(
+        f"/api/dossiers/{journey.dossier_id}/fire", json={"event": "x", "user": "admin"}, auth=as_("cax")
+    )
+
+    assert response.status_code == 200 and response.json()["to_state"] == "determination_requested"
+    last = client.get(f"/api/dossiers/{journey.dossier_id}/history", auth=as_("cax")).json()[-1]
+    assert (last["actor"], last["actor_agency"]) == ("cax", AGENCY_OF["commune_police"])
+    assert spoofed.status_code == 422  # the body cannot name a user
+
+
+def test_the_procurator_may_not_fire_and_nothing_is_logged(api) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+    before = len(client.get(f"/api/dossiers/{journey.dossier_id}/history", auth=as_("vks")).json())
+
+    response = client.post(
+        f"/api/dossiers/{journey.dossier_id}/fire", json=request_determination(journey), auth=as_("vks")
+    )
+
+    assert response.status_code == 403 and response.json()["error"] == "forbidden"
+    assert len(client.get(f"/api/dossiers/{journey.dossier_id}/history", auth=as_("vks")).json()) == before
+
+
+def test_a_document_dated_in_the_future_is_422_naming_the_field_and_the_reason(api) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+    tomorrow = journey.clock.today + timedelta(days=1)
+    body = request_determination(journey, payload={"document": doc("3/CV-CA", tomorrow)})
+
+    response = client.post(f"/api/dossiers/{journey.dossier_id}/fire", json=body, auth=as_("cax"))
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "document.date"
+    assert "future" in response.json()["reason"]
+
+
+def test_a_refused_step_is_422_with_every_reason_and_its_basis(api) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+
+    response = client.post(
+        f"/api/dossiers/{journey.dossier_id}/fire", json={"event": "request_determination"}, auth=as_("cax")
+    )
+
+    assert response.status_code == 422
+    refusals = response.json()["refusals"]
+    assert [r["code"] for r in refusals] == ["documents.missing"]
+    assert all(r["reason_vi"] and r["basis"] for r in refusals)
+
+
+def test_a_stale_expected_version_is_409(api) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+    version = client.get(f"/api/dossiers/{journey.dossier_id}", auth=as_("cax")).json()["version"]
+
+    response = client.post(
+        f"/api/dossiers/{journey.dossier_id}/fire",
+        json=request_determination(journey, expected_version=version - 1),
+        auth=as_("cax"),
+    )
+
+    assert response.status_code == 409 and response.json()["error"] == "version_conflict"
+
+
+def test_a_double_submit_with_one_idempotency_key_applies_once(api) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+    body = request_determination(journey, idempotency_key="k-1")
+    url = f"/api/dossiers/{journey.dossier_id}/fire"
+
+    first, second = (client.post(url, json=body, auth=as_("cax")).json() for _ in range(2))
+
+    assert first["applied"] and second["replayed"] and second["version"] == first["version"]
+
+
+def test_only_an_administrator_reassigns_or_sees_dead_letters(api) -> None:  # type: ignore[no-untyped-def]
+    client, _ = api
+    url = f"/api/agencies/{AGENCY_OF['district_court']}/reassign"
+
+    assert client.post(url, json={"basis": "NQ 81/2025"}, auth=as_("toa")).status_code == 403
+    assert client.post(url, json={"basis": "NQ 81/2025"}, auth=as_("admin")).status_code == 422  # still in office
+    assert client.get("/api/deliveries/dead", auth=as_("cax")).status_code == 403
+    assert client.get("/api/deliveries/dead", auth=as_("admin")).json() == []
+
+
+def test_the_procurator_verifies_and_exports_the_log_as_json_lines(api) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+
+    verified = client.get("/api/audit/verify", auth=as_("vks")).json()
+    export = client.get(f"/api/audit/export?dossier={journey.dossier_id}", auth=as_("vks"))
+
+    assert verified["ok"] is True
+    lines = [json.loads(line) for line in export.text.splitlines()]
+    assert export.headers["content-type"].startswith("application/x-ndjson")
+    assert [e["seq"] for e in lines] == [1] and lines[0]["hash"]
+    assert client.get("/api/audit/export", auth=as_("cax")).status_code == 403
+
+
+# ----------------------------------------------------------------------------- personal data
+
+
+def test_the_dossier_list_and_inbox_never_carry_personal_data(api) -> None:  # type: ignore[no-untyped-def]
+    client, _ = api
+
+    for user in ("cax", "vks"):
+        listed = client.get("/api/dossiers", auth=as_(user))
+        inbox = client.get(f"/api/inbox/{AGENCY_OF['commune_police']}", auth=as_(user))
+        for response in (listed, inbox):
+            assert response.status_code == 200
+            assert NAME not in response.text and ID_NUMBER not in response.text and "1990-05-01" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("user", "sees"),
+    [
+        ("cax", True),  # commune police: responsible now
+        ("ubndx", True),  # the dossier's commune committee
+        ("toa", True),  # the court serving the area
+        ("vks", True),  # the procurator supervises
+        ("yte", False),  # the health centre is not responsible yet
+        ("ldtbxh", False),
+        ("admin", False),  # runs the system, never reads people
+    ],
+)
+def test_the_detail_carries_the_person_only_for_roles_that_need_it(api, user: str, sees: bool) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+
+    view = client.get(f"/api/dossiers/{journey.dossier_id}", auth=as_(user)).json()
+
+    assert ("person" in view) is sees
+    assert (NAME in json.dumps(view, ensure_ascii=False)) is sees
+
+
+def test_the_agency_that_becomes_responsible_then_reads_the_person(api) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+    client.post(f"/api/dossiers/{journey.dossier_id}/fire", json=request_determination(journey), auth=as_("cax"))
+
+    view = client.get(f"/api/dossiers/{journey.dossier_id}", auth=as_("yte")).json()
+
+    assert view["person"]["full_name"] == NAME
+
+
+def test_the_form_choices_are_the_grounds_the_engine_accepts() -> None:
+    assert set(POSTPONEMENT_GROUNDS) == periods.POSTPONEMENT_GROUNDS
+    assert set(EXEMPTION_GROUNDS) == periods.EXEMPTION_GROUNDS

@@ -1,0 +1,116 @@
+"""The dossier page's step forms, posted as a browser would: statuses, messages and what gets applied."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.test_api import PASSWORD, TestClient, as_, client_for
+from tests.journeys import Journey
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[TestClient, Journey]]:
+    with client_for(tmp_path) as (client, journey):
+        client.post("/login", data={"username": "cax", "password": PASSWORD})
+        yield client, journey
+
+
+def form(journey: Journey, **overrides: str) -> dict[str, Any]:
+    fields = {
+        "event": "request_determination",
+        "expected_version": "1",
+        "idempotency_key": "key-1",
+        "document.number": "3/CV-CA",
+        "document.date": journey.clock.today.isoformat(),
+    }
+    return {**fields, **overrides}
+
+
+def steps_logged(client: TestClient, journey: Journey) -> list[str]:
+    history = client.get(f"/api/dossiers/{journey.dossier_id}/history", auth=as_("cax")).json()
+    return [e["event"] for e in history if e["kind"] == "step"]
+
+
+def test_an_applied_step_redirects_to_the_dossier_with_a_success_note(site) -> None:  # type: ignore[no-untyped-def]
+    client, journey = site
+
+    response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(journey), follow_redirects=False)
+
+    assert response.status_code == 303
+    page = client.get(response.headers["location"]).text
+    assert "Đã thực hiện: Đề nghị xác định tình trạng nghiện." in page
+
+
+def test_a_double_submit_applies_the_step_once(site) -> None:  # type: ignore[no-untyped-def]
+    client, journey = site
+
+    for _ in range(2):
+        client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(journey), follow_redirects=False)
+
+    assert steps_logged(client, journey) == ["request_determination"]
+
+
+def test_a_stale_page_is_409_asking_to_reload(site) -> None:  # type: ignore[no-untyped-def]
+    client, journey = site
+    client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(journey), follow_redirects=False)
+
+    response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(journey, idempotency_key="key-2"))
+
+    assert response.status_code == 409
+    assert "Hồ sơ đã được người khác cập nhật, hãy tải lại trang" in response.text
+
+
+def test_a_missing_document_number_is_422_naming_the_field(site) -> None:  # type: ignore[no-untyped-def]
+    client, journey = site
+
+    response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(journey, **{"document.number": ""}))
+
+    assert response.status_code == 422
+    assert "document.number" in response.text
+    assert steps_logged(client, journey) == []
+
+
+def test_a_refusal_is_422_listing_each_reason_with_its_code_and_basis(site) -> None:  # type: ignore[no-untyped-def]
+    client, journey = site
+    empty = form(journey, **{"document.number": "", "document.date": ""})
+
+    response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=empty)
+
+    assert response.status_code == 422
+    assert "documents.missing" in response.text and "Luật PCMT 73/2021/QH14, Điều 27" in response.text
+
+
+def test_the_procurator_gets_403_from_the_page_form_too(site) -> None:  # type: ignore[no-untyped-def]
+    client, journey = site
+    client.post("/logout")
+    client.post("/login", data={"username": "vks", "password": PASSWORD})
+
+    response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(journey))
+
+    assert response.status_code == 403
+    assert steps_logged(client, journey) == []
+
+
+def test_an_unknown_dossier_is_404_as_a_page_and_as_json(site) -> None:  # type: ignore[no-untyped-def]
+    client, _ = site
+
+    assert client.get("/dossiers/999").status_code == 404
+    assert client.get("/api/dossiers/999", auth=as_("cax")).json()["error"] == "dossier_not_found"
+
+
+def test_a_page_asked_for_before_login_is_shown_after_it(site) -> None:  # type: ignore[no-untyped-def]
+    client, journey = site
+    client.post("/logout")
+
+    login_url = client.get(f"/dossiers/{journey.dossier_id}", follow_redirects=False).headers["location"]
+    target = client.get(login_url).text
+    after = client.post(
+        "/login", data={"username": "cax", "password": PASSWORD, "next": f"/dossiers/{journey.dossier_id}"}
+    )
+
+    assert f'value="/dossiers/{journey.dossier_id}"' in target
+    assert after.url.path == f"/dossiers/{journey.dossier_id}"
