@@ -1,23 +1,52 @@
-"""Demo data: built only through the engine, spread over the process, some of it overdue, every chain intact."""
+"""Demo data: built only through the engine, every chain intact, and looking like a district's books on `today`.
+
+A past regime's dossiers are closed or in the long stages (facility, supervision, postponement, a search); the
+short stages hold recent dossiers; about one open dossier in ten is overdue, mostly by days or weeks.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from states.model import ClosingReason, State
 from workflow.audit import verify_chain
 from workflow.chain import GENESIS, entry_hash
+from workflow.deadlines import local_date
 from workflow.demo import DemoReport, build_demo
 from workflow.passwords import hash_password, needs_rehash, verify_password
+from workflow.reference import COMMUNES, commune_code
 from workflow.runtime import Runtime
 from workflow.settings import Settings
 from workflow.tables import Deadline, Dossier, Person, TransitionLog, User
 
 TODAY = date(2026, 11, 20)
+COUNT = 120  # enough for the random part to outweigh the coverage part, as in the full demo of 220
+CURRENT = "vn-2026"  # in force from 1/7/2026
+# By TODAY no first term under vn-2026 (24 months; at least 6 for a minor) has ended, nor any one-year management.
+NOT_YET_IN_VN_2026 = {"completion_certified", "return_reported", "post_rehab_proposed", "post_rehab_supervision"}
+NOT_YET_CLOSED_FOR = {ClosingReason.MANAGEMENT_COMPLETED.value}
+ONLY_IN_HISTORY = {State.LEGAL_CHECK.value}  # vn-2014 only: no 2021 dossier still waits for a legality check
+SHORT_STAGES = {  # before the facility, days or weeks each: only a recent dossier of an ended regime is in one
+    "violation_recorded",
+    "determination_requested",
+    "dossier_compiling",
+    "person_reading",
+    "legal_check",
+    "labour_review",
+    "supplementing",
+    "court_received",
+    "court_accepted",
+    "session_scheduled",
+    "complaint_period",
+    "complaint_review",
+    "awaiting_escort",
+}
+RECENT = timedelta(days=180)
 DOSSIER = Dossier.__table__  # type: ignore[attr-defined]
 DEADLINE = Deadline.__table__  # type: ignore[attr-defined]
 LOG = TransitionLog.__table__  # type: ignore[attr-defined]
@@ -32,9 +61,9 @@ def fresh_runtime(path: Path) -> Runtime:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    """One demo of 60 dossiers on a fresh SQLite database, shared by the read-only tests below."""
+    """One demo of COUNT dossiers on a fresh SQLite database, shared by the read-only tests below."""
     runtime = fresh_runtime(tmp_path_factory.mktemp("demo") / "demo.db")
-    yield runtime, build_demo(runtime, count=60, today=TODAY)
+    yield runtime, build_demo(runtime, count=COUNT, today=TODAY)
     runtime.db.dispose()
 
 
@@ -64,12 +93,30 @@ def broken_links(runtime: Runtime) -> list[str]:
     return problems
 
 
+def open_dossiers(runtime: Runtime) -> list[tuple[str, str, date]]:
+    """Regime, state and the local date it was opened (its violation record), of every dossier not closed."""
+    with runtime.db.connect() as conn:
+        rows = conn.execute(select(DOSSIER.c.regime, DOSSIER.c.state, DOSSIER.c.opened_at))
+        return [(r, s, local_date(opened, runtime.tz)) for r, s, opened in rows if s != "closed"]
+
+
+def days_overdue(runtime: Runtime) -> list[int]:
+    """For each overdue dossier: days since the due day of its oldest open, running deadline."""
+    query = (
+        select(func.min(DEADLINE.c.due_on))
+        .where(DEADLINE.c.closed_at.is_(None), DEADLINE.c.paused_at.is_(None), DEADLINE.c.due_on < TODAY)
+        .group_by(DEADLINE.c.dossier_id)
+    )
+    with runtime.db.connect() as conn:
+        return sorted((TODAY - due).days for due in conn.execute(query).scalars())
+
+
 class TestTheDemo:
     def test_builds_the_dossiers_it_was_asked_for_without_a_refused_step(self, demo: Built) -> None:
         runtime, report = demo
 
-        assert report.dossiers == 60 == len(dossiers(runtime))
-        assert (report.refused, report.failed) == (0, 0)
+        assert report.dossiers == COUNT == len(dossiers(runtime))
+        assert (report.refused, report.failed, report.unplanned) == (0, 0, 0)
         with runtime.db.connect() as conn:
             refusals = conn.execute(select(func.count()).select_from(LOG).where(LOG.c.applied.is_(False)))
             assert refusals.scalar_one() == 0
@@ -80,15 +127,28 @@ class TestTheDemo:
         for _id, regime, state, *_ in dossiers(runtime):
             assert state in {s.value for s in runtime.regimes[regime].states}, (regime, state)
 
-    def test_spreads_the_dossiers_over_the_process(self, demo: Built) -> None:
+    def test_shows_every_state_of_the_regime_in_force_that_can_be_reached_by_today(self, demo: Built) -> None:
         runtime, report = demo
 
-        states = {state for _id, _regime, state, *_ in dossiers(runtime)}
+        reachable = {s.value for s in runtime.regimes[CURRENT].states} - NOT_YET_IN_VN_2026
 
-        assert len(states) >= 12
-        assert {"closed", "in_facility", "post_rehab_supervision"} <= states
-        assert sum(report.by_state.values()) == 60
-        assert len(report.closing_reasons) >= 3
+        assert set(report.by_regime_state[CURRENT]) == reachable
+
+    def test_shows_every_stage_in_some_regime_and_the_legality_check_only_in_the_history(self, demo: Built) -> None:
+        runtime, report = demo
+
+        every_state = {s.value for r in runtime.regimes.values() for s in r.states}
+        with runtime.db.connect() as conn:
+            passed = set(conn.execute(select(LOG.c.to_state).distinct()).scalars())
+
+        assert set(report.by_state) == every_state - ONLY_IN_HISTORY
+        assert ONLY_IN_HISTORY <= passed
+
+    def test_closes_dossiers_for_every_reason_there_can_be_by_today(self, demo: Built) -> None:
+        _, report = demo
+
+        assert set(report.closing_reasons) == {r.value for r in ClosingReason} - NOT_YET_CLOSED_FOR
+        assert report.uncovered == [*ONLY_IN_HISTORY, *(f"closed:{r}" for r in NOT_YET_CLOSED_FOR)]
 
     def test_gives_dossiers_to_every_regime_in_force_since_2021(self, demo: Built) -> None:
         runtime, report = demo
@@ -101,19 +161,41 @@ class TestTheDemo:
 
         assert set(report.by_regime) == in_force
 
-    def test_leaves_some_dossiers_past_an_open_deadline_for_the_sweep(self, demo: Built) -> None:
+    def test_closes_every_dossier_of_a_regime_that_ended_years_ago(self, demo: Built) -> None:
+        _, report = demo
+
+        assert set(report.by_regime_state["vn-2014"]) == {"closed"}
+
+    def test_keeps_the_short_stages_of_ended_regimes_for_recent_dossiers(self, demo: Built) -> None:
+        runtime, _ = demo
+
+        stale = [
+            (regime, state, opened)
+            for regime, state, opened in open_dossiers(runtime)
+            if regime != CURRENT and state in SHORT_STAGES and TODAY - opened > RECENT
+        ]
+
+        assert stale == []
+
+    def test_leaves_about_one_open_dossier_in_ten_overdue(self, demo: Built) -> None:
         runtime, report = demo
 
-        with runtime.db.connect() as conn:
-            overdue = conn.execute(
-                select(func.count(DEADLINE.c.dossier_id.distinct())).where(
-                    DEADLINE.c.closed_at.is_(None), DEADLINE.c.paused_at.is_(None), DEADLINE.c.due_on < TODAY
-                )
-            )
-            count = overdue.scalar_one()
+        late = days_overdue(runtime)
 
-        assert count >= 1
-        assert report.overdue == count
+        assert report.open == len(open_dossiers(runtime))
+        assert report.overdue == len(late)
+        # 8-15 % in the full demo of 220; a smaller one has more of the coverage's deliberately late dossiers
+        assert 0.06 <= len(late) / report.open <= 0.18, (len(late), report.open)
+
+    def test_leaves_dossiers_overdue_mostly_by_days_or_weeks(self, demo: Built) -> None:
+        runtime, report = demo
+
+        late = days_overdue(runtime)
+
+        assert sum(days <= 30 for days in late) >= len(late) / 2, late
+        assert sum(days > 90 for days in late) <= 2, late
+        assert report.most_overdue == max(late) <= 180
+        assert sum(report.overdue_days.values()) == len(late)
 
     def test_never_dates_a_step_after_today(self, demo: Built) -> None:
         runtime, _ = demo
@@ -129,7 +211,7 @@ class TestTheDemo:
         audit = verify_chain(runtime.db)
 
         assert audit.ok, audit.first_break and audit.first_break.describe()
-        assert audit.dossiers == 60
+        assert audit.dossiers == COUNT
         assert broken_links(runtime) == []
 
     def test_links_a_relapse_to_the_same_persons_closed_dossier(self, demo: Built) -> None:
@@ -138,11 +220,32 @@ class TestTheDemo:
         rows = {r[0]: r for r in dossiers(runtime)}
         follow_ups = [r for r in rows.values() if r[4] is not None]
 
+        assert report.relapses >= 1
         assert len(follow_ups) == report.relapses
         for _id, _regime, _state, _reason, previous, person in follow_ups:
             assert previous is not None
             assert rows[previous][3] == "relapsed"
             assert rows[previous][5] == person
+
+    def test_includes_minors_and_women(self, demo: Built) -> None:
+        runtime, _ = demo
+
+        with runtime.db.connect() as conn:
+            tracks = set(conn.execute(select(DOSSIER.c.track)).scalars())
+            sexes = set(conn.execute(select(PERSON.c.sex)).scalars())
+
+        assert tracks == {"adult", "minor"}
+        assert sexes == {"male", "female"}
+
+    def test_draws_more_dossiers_from_communes_with_bigger_quotas(self, demo: Built) -> None:
+        runtime, _ = demo
+
+        with runtime.db.connect() as conn:
+            rows = conn.execute(select(DOSSIER.c.commune_code, func.count()).group_by(DOSSIER.c.commune_code))
+            per_commune: dict[str, int] = {code: n for code, n in rows}
+        by_quota = {q: [per_commune.get(commune_code(n), 0) for n, quota in COMMUNES if quota == q] for q in (1, 3)}
+
+        assert sum(by_quota[3]) / len(by_quota[3]) > 1.5 * sum(by_quota[1]) / len(by_quota[1]), by_quota
 
     def test_gives_each_agency_a_demo_user_with_the_demo_password(self, demo: Built) -> None:
         runtime, _ = demo
