@@ -141,7 +141,7 @@ STAGES: dict[S, Stage] = {
             "Bỏ trốn trước khi vào cơ sở, truy tìm",
             "Absconded before admission",
             A.DISTRICT_POLICE,
-            DL("search_decision", "search.decision"),
+            DL("search_review", "search.review", Doc.SEARCH_DECISION),
         ),
         _stage(
             S.IN_FACILITY,
@@ -162,7 +162,7 @@ STAGES: dict[S, Stage] = {
             "Bỏ trốn khỏi cơ sở, truy tìm",
             "Absconded from the facility",
             A.FACILITY,
-            DL("search_decision", "search.decision"),
+            DL("search_review", "search.review", Doc.SEARCH_DECISION),
         ),
         _stage(
             S.COMPLETION_CERTIFIED,
