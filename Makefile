@@ -9,7 +9,7 @@ REHAB := $(UV) run --frozen rehab
 # `pip install --user uv` puts uv here.
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: ensure-uv install run demo-db test lint format bench docs
+.PHONY: ensure-uv install run demo-db test lint typecheck check format bench docs
 
 ensure-uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv \
@@ -33,6 +33,13 @@ test: install
 
 lint: install
 	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: install
+	$(UV) run --frozen mypy
+
+# What CI runs: style, types, then the whole suite.
+check: lint typecheck test
 
 format: install
 	$(UV) run --frozen ruff format .

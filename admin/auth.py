@@ -30,7 +30,7 @@ from workflow.tables import User
 
 log = structlog.get_logger(__name__)
 
-USER = User.__table__  # type: ignore[attr-defined]
+USER = User.__table__
 COOKIE = "rehab_session"
 DEV_SECRET = "dev-only-change-me"
 

@@ -119,7 +119,7 @@ OWN_RULES = {
 }
 
 COMPILERS = vn_2021.COMPILERS
-STEPS = (
+STEPS: tuple[Step, ...] = (
     Step(
         E.SEND_TO_LEGAL_CHECK,
         (S.PERSON_READING,),

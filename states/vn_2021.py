@@ -684,6 +684,6 @@ REGIME = Regime(
     rules=RULES,
 )
 
-__all__ = ["REGIME", "STAGES", "STEPS", "Track"]
+__all__ = ["REGIME", "RULES", "STAGES", "STEPS", "Track"]
 
 STEPS_BY_NAME = {s.name: s for s in STEPS}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,7 @@ class AuditReport:
         return self.first_break is None
 
 
-def _rows(conn: Connection, dossier_id: int | None) -> Iterator[Any]:
+def _rows(conn: Connection, dossier_id: int | None) -> Generator[Any, None, None]:
     query = select(LOG).order_by(LOG.c.dossier_id, LOG.c.seq)
     if dossier_id is not None:
         query = query.where(LOG.c.dossier_id == dossier_id)

@@ -40,6 +40,11 @@ def _remind_on(policy: DeadlinePolicy, regime: Regime, spec: DeadlineSpec, track
     return policy.calendar.subtract_working_days(due_on, policy.remind_before_working_days)
 
 
+def _agency_type(spec: DeadlineSpec, stage: Stage) -> str:
+    agency = spec.agency or stage.agency
+    return agency.value if agency is not None else ""
+
+
 def plan_deadline(
     policy: DeadlinePolicy,
     regime: Regime,
@@ -75,7 +80,7 @@ def plan_deadline(
         "stage": stage.state.value,
         "key": spec.key,
         "rule_id": rule.id,
-        "agency_type": (spec.agency or stage.agency).value if (spec.agency or stage.agency) else "",
+        "agency_type": _agency_type(spec, stage),
         "starts_on": start,
         "due_on": due_on,
         "due_at": due_at,

@@ -83,7 +83,9 @@ def _clean_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
             raise InvalidInput(f"facts.{key}", f"unknown fact (accepted: {', '.join(OPEN_FACTS)})")
         if kind is date:
             out[key] = parse_date(f"facts.{key}", value).isoformat()
-        elif isinstance(value, kind) and (kind is not int or (not isinstance(value, bool) and value >= 0)):
+        elif isinstance(value, kind) and (
+            kind is not int or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
+        ):
             out[key] = value
         else:
             raise InvalidInput(f"facts.{key}", f"must be {'a whole number >= 0' if kind is int else kind.__name__}")

@@ -60,7 +60,7 @@ def commune_code(name: str) -> str:
 
 
 def areas() -> list[dict[str, Any]]:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"code": PROVINCE[0], "name": PROVINCE[1], "level": "province", "parent_code": None},
         {
             "code": DISTRICT[0],

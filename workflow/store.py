@@ -92,7 +92,9 @@ class Store:
         self.pg = conn.dialect.name == "postgresql"
         self.pending: list[tuple[str, tuple[Any, ...]]] = []
         self._open: dict[int, list[OpenDeadline]] = {}
-        self.raw = conn.connection.driver_connection
+        raw = conn.connection.driver_connection
+        assert raw is not None, "a live DBAPI connection"
+        self.raw: Any = raw
         mark = "%s" if self.pg else "?"
         self.mark = mark
         self.sql = {
