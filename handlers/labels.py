@@ -45,6 +45,8 @@ DOC_LABELS: dict[str, tuple[str, str]] = {
     ),
     "relapse_record": ("Biên bản tái nghiện", "relapse record"),
     "discontinuation_decision": ("Quyết định đình chỉ", "discontinuation decision"),
+    "suspension_decision": ("Quyết định tạm đình chỉ việc xem xét", "decision to suspend the case"),
+    "resumption_decision": ("Quyết định tiếp tục việc xem xét", "decision to resume the case"),
     "death_record": ("Giấy báo tử / trích lục khai tử", "death record"),
     "criminal_transfer": ("Văn bản chuyển cơ quan tiến hành tố tụng", "transfer to criminal proceedings"),
 }

@@ -49,6 +49,7 @@ class State(StrEnum):
     COURT_RECEIVED = "court_received"
     COURT_ACCEPTED = "court_accepted"
     SESSION_SCHEDULED = "session_scheduled"
+    COURT_SUSPENDED = "court_suspended"
     COMPLAINT_PERIOD = "complaint_period"
     COMPLAINT_REVIEW = "complaint_review"
     AWAITING_ESCORT = "awaiting_escort"
@@ -82,6 +83,7 @@ class Event(StrEnum):
     ACCEPT = "accept"
     OPEN_SESSION = "open_session"
     DECIDE = "decide"
+    RESUME_CASE = "resume_case"
     LODGE_COMPLAINT = "lodge_complaint"
     END_COMPLAINT_PERIOD = "end_complaint_period"
     RESOLVE_COMPLAINT = "resolve_complaint"
@@ -142,6 +144,8 @@ class Doc(StrEnum):
     ACCEPTANCE_NOTICE = "acceptance_notice"
     SESSION_DECISION = "session_decision"
     COURT_DECISION = "court_decision"
+    SUSPENSION_DECISION = "suspension_decision"
+    RESUMPTION_DECISION = "resumption_decision"
     COMPLAINT = "complaint"
     COMPLAINT_DECISION = "complaint_decision"
     POSTPONEMENT_DECISION = "postponement_decision"
@@ -231,6 +235,7 @@ class DeadlineSpec:
     remind_before_rule: str | None = None  # the reminder's lead time, when the law sets one
     escalate_to: tuple[AgencyType, ...] = (AgencyType.DISTRICT_COMMITTEE, AgencyType.PROCURACY)
     spans: tuple[State, ...] = ()  # further states in which this deadline stays open (limitation periods)
+    rule_if: tuple[str, str] | None = None  # (fact, rule): a longer limit when the fact holds (complicated case)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,14 @@ COMPILERS = (A.COMMUNE_COMMITTEE, A.COMMUNE_POLICE, A.DISTRICT_POLICE, A.PROVINC
 DOSSIER_DOCUMENTS = docs.documents_present(
     Doc.VIOLATION_RECORD, Doc.CV, Doc.DETERMINATION_RESULT, Doc.STATEMENT, Doc.COMPILER_PROPOSAL
 )
+# The time to decide runs from acceptance through the session, and stops while the case is suspended.
+DECIDE_IN_TIME = DL(
+    "decide",
+    "court.decide",
+    Doc.ACCEPTANCE_NOTICE,
+    spans=(S.SESSION_SCHEDULED, S.COURT_SUSPENDED),
+    rule_if=("complicated", "court.decide_complicated"),
+)
 ENFORCEMENT_SPAN = (S.AWAITING_ESCORT, S.POSTPONED, S.ABSCONDED_BEFORE_ADMISSION)
 
 
@@ -96,7 +104,7 @@ STAGES: dict[S, Stage] = {
             "Tòa án đã thụ lý",
             "Court accepted the dossier",
             A.DISTRICT_COURT,
-            DL("decide", "court.decide", Doc.ACCEPTANCE_NOTICE),
+            DECIDE_IN_TIME,
         ),
         _stage(
             S.SESSION_SCHEDULED,
@@ -104,7 +112,15 @@ STAGES: dict[S, Stage] = {
             "Session scheduled",
             A.DISTRICT_COURT,
             DL("session", "court.session", Doc.SESSION_DECISION),
-            DL("decide", "court.decide", Doc.ACCEPTANCE_NOTICE),
+            DECIDE_IN_TIME,
+        ),
+        _stage(
+            S.COURT_SUSPENDED,
+            "Tòa án tạm đình chỉ việc xem xét",
+            "Case suspended by the court",
+            A.DISTRICT_COURT,
+            reason="Tạm đình chỉ đến khi lý do không còn; thời hạn ra quyết định tạm dừng (◻ Pháp lệnh 03/2022)",
+            paused=True,
         ),
         _stage(
             S.COMPLAINT_PERIOD,
@@ -205,7 +221,7 @@ def _step(
     return Step(event, src, dest, act, vi, en, **kw)  # type: ignore[arg-type]
 
 
-BEFORE_EFFECT = (
+BEFORE_EFFECT: tuple[S, ...] = (
     S.VIOLATION_RECORDED,
     S.DETERMINATION_REQUESTED,
     S.DOSSIER_COMPILING,
@@ -215,6 +231,7 @@ BEFORE_EFFECT = (
     S.COURT_RECEIVED,
     S.COURT_ACCEPTED,
     S.SESSION_SCHEDULED,
+    S.COURT_SUSPENDED,
 )
 NOT_FINAL = tuple(s for s in STAGES if s is not S.CLOSED)
 COURTS = (A.DISTRICT_COURT,)
@@ -401,6 +418,28 @@ STEPS: tuple[Step, ...] = (
         fields={"outcome": str, "reason": str},
         closing_reason=R.DISCONTINUED,
         basis="Pháp lệnh 03/2022/UBTVQH15, Điều 13",
+    ),
+    _step(
+        E.DECIDE,
+        (S.COURT_ACCEPTED, S.SESSION_SCHEDULED),
+        S.COURT_SUSPENDED,
+        COURTS,
+        "Tạm đình chỉ việc xem xét",
+        "Suspend the case",
+        produces=Doc.SUSPENSION_DECISION,
+        when=("outcome", "suspend"),
+        fields={"outcome": str, "reason": str},
+        basis="Pháp lệnh 03/2022/UBTVQH15 (tạm đình chỉ; ◻ điều khoản cần đối chiếu)",
+    ),
+    _step(
+        E.RESUME_CASE,
+        S.COURT_SUSPENDED,
+        S.COURT_ACCEPTED,
+        COURTS,
+        "Tiếp tục xem xét khi lý do tạm đình chỉ không còn",
+        "Resume the case",
+        produces=Doc.RESUMPTION_DECISION,
+        basis="Pháp lệnh 03/2022/UBTVQH15 (tiếp tục xem xét; ◻ điều khoản cần đối chiếu)",
     ),
     _step(
         E.LODGE_COMPLAINT,

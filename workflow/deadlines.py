@@ -58,7 +58,8 @@ def plan_deadline(
 ) -> dict[str, Any]:
     """The row for one deadline: due date from the starting document's date and the rule."""
     documents = data.get("documents", {})
-    rule = regime.rule(spec.rule, track, {k: date.fromisoformat(v["date"]) for k, v in documents.items()})
+    rule_id = spec.rule_if[1] if spec.rule_if and data.get(spec.rule_if[0]) else spec.rule
+    rule = regime.rule(rule_id, track, {k: date.fromisoformat(v["date"]) for k, v in documents.items()})
     start = legal_date
     if spec.counted_from is not None and spec.counted_from.value in documents:
         start = date.fromisoformat(documents[spec.counted_from.value]["date"])
