@@ -22,18 +22,19 @@ COMMUNE_AGENCIES = frozenset({"commune_police", "commune_committee"})
 COURTS = frozenset({"district_court", "regional_court", "provincial_court"})
 
 
-def may_see_person(user: CurrentUser, view: Mapping[str, Any], directory: Directory) -> bool:
+def may_see_person(user: CurrentUser, view: Mapping[str, Any], directory: Directory, today: date | None = None) -> bool:
     """Whether `user` may read the personal data of the dossier shown by `view` (a `dossier_view`)."""
-    if user.role == "procurator":
-        return True
-    if user.role not in ("staff", "supervisor") or not user.agency_id:
+    if user.role not in ("staff", "supervisor", "procurator") or not user.agency_id:
         return False
-    if user.agency_id == view["agency"]["id"]:
-        return True
     agency = directory.agencies.get(user.agency_id)
-    if agency is None or agency.type not in COMMUNE_AGENCIES | COURTS:
-        return False
-    return agency.serves(directory.lineage(view["commune"]["code"]))
+    if agency is None or not agency.valid_on(today or date.today()):
+        return False  # an abolished agency's staff no longer read anyone's file
+    if user.role == "staff" or user.role == "supervisor":
+        if user.agency_id == view["agency"]["id"]:
+            return True
+        if agency.type not in COMMUNE_AGENCIES | COURTS:
+            return False
+    return agency.serves(directory.lineage(view["commune"]["code"]))  # procurators: in their own area
 
 
 def steps_for(user: CurrentUser, view: Mapping[str, Any], directory: Directory, today: date) -> list[dict[str, Any]]:
@@ -49,6 +50,11 @@ def steps_for(user: CurrentUser, view: Mapping[str, Any], directory: Directory, 
     return [s for s in view["available_steps"] if acting & set(s["actors"])]
 
 
+def may_read_log(user: CurrentUser, view: Mapping[str, Any]) -> bool:
+    """The transition log: the procuracy and administrators, and staff who may read the dossier's file."""
+    return user.role in ("procurator", "admin") or "person" in view
+
+
 def dossier_for(rt: Runtime, user: CurrentUser, dossier_id: int) -> dict[str, Any]:
     """The dossier view, with "person" only when `user` may read it (decided on the view it is added to)."""
     today = rt.today()
@@ -56,9 +62,9 @@ def dossier_for(rt: Runtime, user: CurrentUser, dossier_id: int) -> dict[str, An
     if view is None:
         raise DossierNotFound(dossier_id)
     directory = rt.engine.directory()
-    if not may_see_person(user, view, directory):
+    if not may_see_person(user, view, directory, today):
         return view
     full = queries.dossier_view(rt.db, rt.regimes, dossier_id, today, with_person=True)
-    if full is None or not may_see_person(user, full, directory):  # moved on meanwhile
+    if full is None or not may_see_person(user, full, directory, today):  # moved on meanwhile
         return view
     return full

@@ -14,7 +14,7 @@ from fastapi import FastAPI, Query
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin.access import dossier_for
+from admin.access import dossier_for, may_read_log
 from admin.auth import Forbidden, SignedIn
 from admin.pages import reassign_for
 from workflow import queries
@@ -59,7 +59,9 @@ def api_routes(app: FastAPI, rt: Runtime) -> None:
         return dossier_for(rt, user, dossier_id)
 
     @app.get("/api/dossiers/{dossier_id}/history")
-    def get_history(dossier_id: int, _: SignedIn) -> list[dict[str, Any]]:
+    def get_history(dossier_id: int, user: SignedIn) -> list[dict[str, Any]]:
+        if not may_read_log(user, dossier_for(rt, user, dossier_id)):
+            raise Forbidden("read this dossier's transition log")
         rows = queries.history(rt.db, dossier_id)
         if not rows:
             raise DossierNotFound(dossier_id)

@@ -24,6 +24,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, select
 
+from workflow.db import reading
 from workflow.engine import Actor
 from workflow.passwords import hash_password, verify_password
 from workflow.tables import User
@@ -111,7 +112,7 @@ class SessionSigner:
         """The username in a valid, unexpired cookie; None for anything else."""
         body_text, _, mac = (value or "").partition(".")
         body = body_text.encode("ascii", "ignore")
-        if not body or not hmac.compare_digest(self._mac(body), mac):
+        if not body or not mac.isascii() or not hmac.compare_digest(self._mac(body), mac):
             return None
         try:
             data = json.loads(base64.urlsafe_b64decode(body + b"=" * (-len(body) % 4)))
@@ -128,7 +129,7 @@ class Users:
         self.db = db
 
     def get(self, username: str) -> CurrentUser | None:
-        with self.db.connect() as conn:
+        with reading(self.db) as conn:
             row = conn.execute(select(USER).where(USER.c.username == username)).first()
         if row is None:
             return None
@@ -136,7 +137,7 @@ class Users:
 
     def authenticate(self, username: str, password: str) -> CurrentUser | None:
         """The user if the password matches; None otherwise, without saying which part was wrong."""
-        with self.db.connect() as conn:
+        with reading(self.db) as conn:
             row = conn.execute(select(USER).where(USER.c.username == username.strip())).first()
         stored = row.password_hash if row is not None else _dummy_hash()
         if not verify_password(password, stored) or row is None:

@@ -25,7 +25,7 @@ FIELD_LABELS = {
     "term_months": "Thời hạn (tháng)",
     "outcome": "Kết quả",
     "determination_outcome": "Kết quả xác định",
-    "complainant": "Người khiếu nại, kiến nghị",
+    "complainant": "Người khiếu nại, kiến nghị (person, representative, procuracy, compiler, labour_office)",
     "complicated": "Vụ việc phức tạp",
     "days_absconded": "Số ngày bỏ trốn",
     "days_held_pending": "Số ngày bị tạm giữ chờ lập hồ sơ",

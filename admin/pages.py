@@ -15,7 +15,7 @@ import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from admin.access import dossier_for, steps_for
+from admin.access import dossier_for, may_read_log, steps_for
 from admin.auth import CurrentUser, Forbidden, SignedIn
 from admin.forms import payload_from_form, step_forms
 from admin.render import TEMPLATES
@@ -123,7 +123,7 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
             "user": user,
             "d": view,
             "person": view.get("person"),
-            "log": queries.history(rt.db, dossier_id),
+            "log": queries.history(rt.db, dossier_id) if may_read_log(user, view) else None,
             "regime_notes": regime.notes,
             "forms": forms,
             "keys": {f.event: str(uuid.uuid4()) for f in forms},  # a double submit replays, never re-applies

@@ -30,6 +30,7 @@ from notifications.channels import (
     webhook_payload,
 )
 from notifications.messages import LANGUAGES, Message, render
+from workflow.db import reading
 from workflow.settings import Settings
 from workflow.tables import Delivery, Outbox
 
@@ -282,7 +283,7 @@ def dead_letters(db_engine: Engine) -> list[DeadLetter]:
         .where(_DELIVERY.c.status == DEAD)
         .order_by(_OUTBOX.c.created_at, _DELIVERY.c.id)
     )
-    with db_engine.connect() as conn:
+    with reading(db_engine) as conn:
         return [DeadLetter(**row._mapping) for row in conn.execute(query)]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from workflow.chain import GENESIS, entry_hash
+from workflow.db import reading
 from workflow.tables import Dossier, TransitionLog
 
 LOG = TransitionLog.__table__  # type: ignore[attr-defined]
@@ -60,34 +61,41 @@ def _check_entry(row: Any, expected_seq: int, prev_hash: str) -> str | None:
 
 
 def verify_chain(db: Engine, dossier_id: int | None = None) -> AuditReport:
-    """Recompute every chain; report the first broken entry (and chain tips that disagree)."""
-    with db.connect() as conn:
+    """Recompute every chain in one snapshot; report the first broken entry, a chain whose tip
+    disagrees with its last entry (entries removed), or a chain whose dossier row is gone."""
+    with reading(db) as conn:
         tips = {
             r.id: (r.last_seq, r.last_hash)
             for r in conn.execute(select(DOSSIER.c.id, DOSSIER.c.last_seq, DOSSIER.c.last_hash))
         }
-        entries, current, seq, prev = 0, None, 0, GENESIS
-        last: dict[int, tuple[int, str]] = {}
-        rows = _rows(conn, dossier_id)
-        for row in rows:
-            if row.dossier_id != current:
-                current, seq, prev = row.dossier_id, 0, GENESIS
-            seq += 1
-            entries += 1
-            problem = _check_entry(row, seq, prev)
-            if problem:
-                rows.close()
-                return AuditReport(entries, len(last) + 1, Break(row.dossier_id, row.seq, row.id, problem))
-            prev = row.hash
-            last[row.dossier_id] = (row.seq, row.hash)
-    for did, tip in tips.items():
-        if dossier_id is not None and did != dossier_id:
-            continue
+        entries, last, broken = _walk(_rows(conn, dossier_id))
+    if broken is not None:
+        return AuditReport(entries, len(last), broken)
+    wanted = tips if dossier_id is None else {k: v for k, v in tips.items() if k == dossier_id}
+    for did, tip in wanted.items():
         if last.get(did, (0, "")) != tip:
             seen = last.get(did, (0, ""))[0]
-            return AuditReport(
-                entries,
-                len(last),
-                Break(did, seen + 1, None, "entries missing: the dossier's chain tip is not the last log entry"),
-            )
+            problem = "entries missing: the dossier's chain tip is not the last log entry"
+            return AuditReport(entries, len(last), Break(did, seen + 1, None, problem))
+    for did, (seq, _) in last.items():
+        if did not in tips:
+            return AuditReport(entries, len(last), Break(did, seq, None, "the dossier row is missing"))
     return AuditReport(entries, len(last), None)
+
+
+def _walk(rows: Generator[Any, None, None]) -> tuple[int, dict[int, tuple[int, str]], Break | None]:
+    """Every entry in chain order: sequence, link and content; the first break stops the walk."""
+    entries, current, seq, prev = 0, None, 0, GENESIS
+    last: dict[int, tuple[int, str]] = {}
+    for row in rows:
+        if row.dossier_id != current:
+            current, seq, prev = row.dossier_id, 0, GENESIS
+        seq += 1
+        entries += 1
+        problem = _check_entry(row, seq, prev)
+        if problem:
+            rows.close()
+            return entries, last, Break(row.dossier_id, row.seq, row.id, problem)
+        prev = row.hash
+        last[row.dossier_id] = (row.seq, row.hash)
+    return entries, last, None

@@ -8,10 +8,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
+READ_ONLY = "rehab_read_only"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -24,8 +25,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # One writer at a time, taken at BEGIN: a read-then-write never meets a concurrent writer.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers take the one write lock at BEGIN, so a read-then-write never meets a concurrent writer.
+    # Readers (`reading(db)`) begin a deferred transaction: a consistent snapshot that blocks no one.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -52,3 +54,14 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def reading(db: Engine) -> Connection:
+    """A connection for reads: one consistent snapshot, without taking SQLite's write lock.
+
+    On PostgreSQL the transaction is REPEATABLE READ, so every statement sees the same snapshot.
+    """
+    options: dict[str, Any] = {READ_ONLY: True}
+    if is_postgres(db):
+        options["isolation_level"] = "REPEATABLE READ"
+    return db.connect().execution_options(**options)

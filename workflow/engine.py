@@ -22,6 +22,7 @@ from handlers.labels import doc_label_en, doc_label_vi
 from handlers.verdict import Refused
 from states.model import Regime, State, Step, Track
 from workflow.chain import GENESIS, entry_hash
+from workflow.db import reading
 from workflow.deadlines import DeadlinePolicy, local_date
 from workflow.directory import Directory
 from workflow.errors import DossierNotFound, InvalidInput, StepNotAvailable, StepRefused, VersionConflict
@@ -95,7 +96,7 @@ class DossierEngine:
             if conn is not None:
                 self._directory = Directory.load(conn)
             else:
-                with self.db.connect() as c:
+                with reading(self.db) as c:
                     self._directory = Directory.load(c)
         return self._directory
 
@@ -121,15 +122,16 @@ class DossierEngine:
         idempotency_key: str | None = None,
         expected_version: int | None = None,
     ) -> FireResult:
-        now, today = self._now()
         self.directory()  # loaded before the write transaction starts
         with self.db.begin() as conn:
             store = Store(conn)
             row = store.load(dossier_id)
             if row is None:
                 raise DossierNotFound(dossier_id)
+            now, today = self._now()  # after the lock: entries of one chain never go back in time
             prior = store.prior(idempotency_key) if idempotency_key else None
             if prior is not None:
+                _same_request(prior, dossier_id, event)
                 outcome = _replay(prior)
             else:
                 outcome = self._attempt(store, row, event, actor, dict(payload or {}), expected_version, now, today)
@@ -188,7 +190,16 @@ class DossierEngine:
             reason = _refusal(
                 code, "Bước không hợp lệ hoặc dữ liệu sai: " + str(err), str(err), field=getattr(err, "field", None)
             )
-            return self._refuse(store, row, event, actor, now, {"fields": sorted(payload)}, [reason], err)
+            return self._refuse(
+                store,
+                row,
+                event,
+                actor,
+                now,
+                {"fields": sorted(str(k).encode("utf-8", "replace").decode() for k in payload)},
+                [reason],
+                err,
+            )
         refusals = self._check(regime, track, row, step, cp, actor, today)
         if refusals:
             outcome = self._refuse(store, row, event, actor, now, cp.logged, refusals, None)
@@ -457,6 +468,12 @@ def _merge(data: Mapping[str, Any], cp: CleanPayload, step: Step, legal_date: da
     documents.update({d.type: d.as_json() for d in cp.documents})
     merged["documents"] = documents
     return merged
+
+
+def _same_request(prior: Mapping[str, Any], dossier_id: int, event: str) -> None:
+    """A key replays only the request it was first used for: same dossier, same step."""
+    if prior.get("dossier_id") != dossier_id or str(prior.get("event", "")).split("__")[0] != event:
+        raise InvalidInput("idempotency_key", "already used for another dossier or step")
 
 
 def _error_record(error: Exception | None) -> dict[str, Any] | None:

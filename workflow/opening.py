@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from handlers.eligibility import NOT_EXCLUDED, age_on
 from handlers.facts import DocumentRef, DossierFacts
@@ -16,6 +17,7 @@ from handlers.vn2026 import management_decided_in_time
 from states.model import Guard, Regime, State, Track
 from states.registry import NoRegimeForDate, regime_for
 from workflow.chain import GENESIS, entry_hash
+from workflow.db import reading
 from workflow.errors import InvalidInput, StepRefused
 from workflow.payload import parse_date, parse_document
 from workflow.stage_changes import DeadlineWriter
@@ -134,7 +136,6 @@ def open_dossier(
 ) -> FireResult:
     """Open a dossier from its first document (a violation record, or under vn-2026 a drug-user management
     decision with `start_state="drug_user_management"`): the regime in force on its date, kept for life."""
-    from workflow.engine import FireResult
 
     now, today = engine._now()
     who = _clean_person(person)
@@ -149,11 +150,59 @@ def open_dossier(
         "documents": {record.type: record.as_json()},
     }
     data["violation_on" if record.type == "violation_record" else "management_started_on"] = record.date.isoformat()
+    try:
+        return _open_once(
+            engine,
+            who,
+            regime,
+            initial,
+            track,
+            data,
+            commune_code,
+            actor,
+            now,
+            today,
+            idempotency_key,
+            previous_dossier_id,
+        )
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # The same key was used at the same moment by another request (PostgreSQL): its result stands.
+        with reading(engine.db) as conn:
+            prior = conn.execute(select(IDEM.c.result).where(IDEM.c.key == idempotency_key)).first()
+        if prior is None:
+            raise
+        return _replayed(prior.result)
+
+
+def _replayed(stored: Mapping[str, Any]) -> FireResult:
+    from workflow.engine import FireResult
+
+    return FireResult(**{**{k: v for k, v in stored.items() if k != "error"}, "replayed": True})
+
+
+def _open_once(
+    engine: DossierEngine,
+    who: dict[str, Any],
+    regime: Any,
+    initial: Any,
+    track: Track,
+    data: dict[str, Any],
+    commune_code: str,
+    actor: Actor,
+    now: Any,
+    today: date,
+    idempotency_key: str | None,
+    previous_dossier_id: int | None,
+) -> FireResult:
+    from workflow.engine import FireResult
+
     with engine.db.begin() as conn:
         if idempotency_key:
             prior = conn.execute(select(IDEM.c.result).where(IDEM.c.key == idempotency_key)).first()
             if prior is not None:
-                return FireResult(**{**{k: v for k, v in prior.result.items() if k != "error"}, "replayed": True})
+                return _replayed(prior.result)
         directory = engine.directory(conn)
         if commune_code not in directory.parents:
             raise InvalidInput("commune_code", f"unknown commune '{commune_code}'")

@@ -17,6 +17,10 @@ from workflow.errors import InvalidInput
 
 GENERIC_FIELDS = {"document", "attachments", "on", "note"}
 KNOWN_DOCS = {d.value for d in Doc}
+# Fields whose values are categories, never free text (a complainant's name would be personal data).
+CHOICES: dict[str, tuple[str, ...]] = {
+    "complainant": ("person", "representative", "procuracy", "compiler", "labour_office"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +43,16 @@ def parse_date(name: str, value: Any) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise InvalidInput(name, f"'{value}' is not a date (YYYY-MM-DD)") from None
+        raise InvalidInput(name, "is not a date (YYYY-MM-DD)") from None
 
 
 def parse_document(name: str, raw: Any, doc_type: str | None, today: date) -> DocumentRef:
     if not isinstance(raw, Mapping):
         raise InvalidInput(name, "must be an object with number, date, issuer, signer")
+    _valid_text(name, raw)
     kind = str(raw.get("type") or doc_type or "")
     if kind not in KNOWN_DOCS:
-        raise InvalidInput(f"{name}.type", f"unknown document type '{kind}'")
+        raise InvalidInput(f"{name}.type", "unknown document type")
     number = str(raw.get("number", "")).strip()
     if not number:
         raise InvalidInput(f"{name}.number", "the document number is required (e.g. 12/QĐ-TA)")
@@ -59,6 +64,23 @@ def parse_document(name: str, raw: Any, doc_type: str | None, today: date) -> Do
     return DocumentRef(kind, number, when, str(raw.get("issuer", "")), str(raw.get("signer", "")))
 
 
+def _valid_text(name: str, value: Any) -> Any:
+    """Strings must be real Unicode text (no lone surrogates): the log hashes them as UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput(name, "contains characters that are not valid text") from None
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _valid_text(f"{name}.{key}", key)
+            _valid_text(f"{name}.{key}", item)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _valid_text(f"{name}[{i}]", item)
+    return value
+
+
 def _coerce(name: str, kind: type, value: Any) -> Any:
     if kind is date:
         return parse_date(name, value).isoformat()
@@ -68,18 +90,22 @@ def _coerce(name: str, kind: type, value: Any) -> Any:
         return value
     if kind is str and isinstance(value, str) and value.strip():
         return value.strip()
-    raise InvalidInput(name, f"must be {kind.__name__}, got {value!r}")
+    raise InvalidInput(name, f"must be {kind.__name__}")  # the value is not echoed: it may be personal data
 
 
 def clean(step: Step, payload: Mapping[str, Any], today: date) -> CleanPayload:
     """Validate the payload against what the step accepts; unknown fields are errors."""
     if not isinstance(payload, Mapping):
         raise InvalidInput("payload", "must be a JSON object")
+    _valid_text("payload", payload)
     unknown = sorted(set(payload) - GENERIC_FIELDS - set(step.fields))
     if unknown:
         allowed = ", ".join(sorted(GENERIC_FIELDS | set(step.fields)))
         raise InvalidInput(unknown[0], f"not accepted by step '{step.event.value}' (accepted: {allowed})")
     facts = {k: _coerce(k, step.fields[k], v) for k, v in payload.items() if k in step.fields}
+    for name, value in facts.items():
+        if name in CHOICES and value not in CHOICES[name]:
+            raise InvalidInput(name, "must be one of: " + ", ".join(CHOICES[name]))
     document = None
     if step.produces is not None and "document" in payload:
         document = parse_document("document", payload["document"], step.produces.value, today)

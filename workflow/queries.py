@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from states.model import Regime, State, Track
+from workflow.db import reading
 from workflow.tables import Agency, Area, Deadline, Dossier, InboxItem, Person, TransitionLog
 
 DOSSIER = Dossier.__table__  # type: ignore[attr-defined]
@@ -73,7 +74,7 @@ def deadline_rows(
         query = query.where(DEADLINE.c.agency_id == agency_id)
     if overdue_only:
         query = query.where(DEADLINE.c.due_on < today)
-    with db.connect() as conn:
+    with reading(db) as conn:
         rows = conn.execute(query).all()
     return [
         {
@@ -99,7 +100,7 @@ def deadline_rows(
 def dossier_view(
     db: Engine, regimes: Mapping[str, Regime], dossier_id: int, today: date, *, with_person: bool = False
 ) -> dict[str, Any] | None:
-    with db.connect() as conn:
+    with reading(db) as conn:
         row = conn.execute(select(DOSSIER).where(DOSSIER.c.id == dossier_id)).first()
         if row is None:
             return None
@@ -141,7 +142,7 @@ def dossier_view(
 
 
 def history(db: Engine, dossier_id: int) -> list[dict[str, Any]]:
-    with db.connect() as conn:
+    with reading(db) as conn:
         rows = conn.execute(select(LOG).where(LOG.c.dossier_id == dossier_id).order_by(LOG.c.seq)).all()
     return [{**r._asdict(), "at": r.at.isoformat()} for r in rows]
 
@@ -178,7 +179,7 @@ def list_dossiers(
         query = query.where(DOSSIER.c.state == state)
     if commune:
         query = query.where(DOSSIER.c.commune_code == commune)
-    with db.connect() as conn:
+    with reading(db) as conn:
         return [{**r._asdict(), "updated_at": r.updated_at.isoformat()} for r in conn.execute(query)]
 
 
@@ -187,7 +188,7 @@ def inbox(db: Engine, agency_id: str, today: date, *, unread_only: bool = True) 
     query = select(INBOX).where(INBOX.c.agency_id == agency_id).order_by(INBOX.c.created_at.desc()).limit(200)
     if unread_only:
         query = query.where(INBOX.c.read_at.is_(None))
-    with db.connect() as conn:
+    with reading(db) as conn:
         messages = [
             {
                 **r._asdict(),
@@ -205,7 +206,7 @@ def inbox(db: Engine, agency_id: str, today: date, *, unread_only: bool = True) 
 
 
 def counts_by_state(db: Engine) -> dict[str, int]:
-    with db.connect() as conn:
+    with reading(db) as conn:
         rows = conn.execute(select(DOSSIER.c.state, func.count()).group_by(DOSSIER.c.state)).all()
     return {r[0]: int(r[1]) for r in rows}
 
@@ -217,5 +218,5 @@ def export_log(db: Engine, dossier_id: int | None = None) -> list[str]:
     query = select(LOG).order_by(LOG.c.dossier_id, LOG.c.seq)
     if dossier_id is not None:
         query = query.where(LOG.c.dossier_id == dossier_id)
-    with db.connect() as conn:
+    with reading(db) as conn:
         return [canonical({**r._asdict(), "at": r.at}).decode("utf-8") for r in conn.execute(query)]

@@ -11,13 +11,17 @@ from workflow.runtime import Runtime
 from workflow.scheduler import build_scheduler, run_cycle
 
 
-def deliver_all(rt: Runtime, moment: datetime, *, max_seconds: float = 30.0) -> int:
-    """Deliver in batches until nothing is left (or the time is up: the next cycle goes on)."""
+def deliver_all(rt: Runtime, moment: datetime | None = None, *, max_seconds: float = 30.0) -> int:
+    """Deliver in batches until nothing is left (or the time is up: the next cycle goes on).
+
+    Each batch reads the clock afresh (unless a fixed moment is given), so the leases it takes on
+    deliveries start when it claims them, not when the cycle began.
+    """
     from notifications.worker import deliver_pending
 
     started, done = time.monotonic(), 0
     while time.monotonic() - started < max_seconds:
-        stats = deliver_pending(rt.db, rt.settings, moment)
+        stats = deliver_pending(rt.db, rt.settings, moment or rt.now())
         handled = stats.fanned_out + stats.sent + stats.failed + stats.dead
         done += handled
         if handled == 0:
@@ -27,7 +31,7 @@ def deliver_all(rt: Runtime, moment: datetime, *, max_seconds: float = 30.0) -> 
 
 def cycle(rt: Runtime, now: datetime | None = None) -> int:
     """One scheduler cycle: the deadline sweep, then delivery of everything queued."""
-    return run_cycle(rt.db, rt.calendar, rt.settings, now=now or rt.now(), deliver=lambda m: deliver_all(rt, m))
+    return run_cycle(rt.db, rt.calendar, rt.settings, now=now or rt.now(), deliver=lambda m: deliver_all(rt, now and m))
 
 
 def scheduler_for(rt: Runtime, *, background: bool) -> BaseScheduler:

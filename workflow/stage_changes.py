@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from states.model import Regime, Stage, Step, Track
-from workflow.deadlines import DeadlinePolicy, plan_deadline
+from workflow.deadlines import DeadlinePolicy, end_of_day_utc, local_date, plan_deadline
 from workflow.directory import Directory
 from workflow.store import OpenDeadline, Store
 
@@ -72,5 +73,18 @@ class DeadlineWriter:
         for r in kept:
             if r.paused_at is None:
                 continue
-            shift = timedelta(days=(now.date() - r.paused_at.date()).days)
-            self.store.shift_deadline(r, r.due_on + shift, r.due_at + shift, r.remind_on + shift)
+            self._resume(r, now)
+
+    def _resume(self, r: OpenDeadline, now: datetime) -> None:
+        """The days paused (local calendar days) are added; a due day that falls off moves to the next working day."""
+        assert r.paused_at is not None
+        tz, calendar = self.policy.tz, self.policy.calendar
+        shift = timedelta(days=(local_date(now, tz) - local_date(r.paused_at, tz)).days)
+        due_on = calendar.next_working_day(r.due_on + shift)
+        due_at = r.due_at + shift if not _end_of_day(r, tz) else end_of_day_utc(due_on, tz)
+        self.store.shift_deadline(r, due_on, due_at, r.remind_on + shift)
+
+
+def _end_of_day(r: OpenDeadline, tz: ZoneInfo) -> bool:
+    """Day-counted deadlines end at the end of their due day; hour-counted ones at their hour."""
+    return r.due_at == end_of_day_utc(r.due_on, tz)

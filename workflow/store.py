@@ -20,10 +20,6 @@ from sqlalchemy import Connection
 from workflow.chain import HASHED_FIELDS
 
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
-OPEN_SUBQUERY = (
-    ", (SELECT json_agg(json_build_array(id, key, spans, paused_at, due_on, due_at, remind_on)) "
-    "FROM deadline WHERE deadline.dossier_id = dossier.id AND closed_at IS NULL)"
-)
 DOSSIER_COLUMNS = (
     "id, code, regime, track, state, version, commune_code, agency_id, closing_reason, data, last_seq, last_hash"
 )
@@ -91,15 +87,13 @@ class Store:
     def __init__(self, conn: Connection) -> None:
         self.pg = conn.dialect.name == "postgresql"
         self.pending: list[tuple[str, tuple[Any, ...]]] = []
-        self._open: dict[int, list[OpenDeadline]] = {}
         raw = conn.connection.driver_connection
         assert raw is not None, "a live DBAPI connection"
         self.raw: Any = raw
         mark = "%s" if self.pg else "?"
         self.mark = mark
         self.sql = {
-            "load": f"SELECT {DOSSIER_COLUMNS}{OPEN_SUBQUERY if self.pg else ''} FROM dossier WHERE id = {mark}"
-            + (" FOR UPDATE OF dossier" if self.pg else ""),
+            "load": f"SELECT {DOSSIER_COLUMNS} FROM dossier WHERE id = {mark}" + (" FOR UPDATE" if self.pg else ""),
             "prior": f"SELECT result FROM idempotency_key WHERE key = {mark}",
             "remember": _insert_sql("idempotency_key", ("key", "dossier_id", "result", "created_at"), mark),
             "append": _insert_sql("transition_log", LOG_COLUMNS, mark),
@@ -173,14 +167,12 @@ class Store:
     # ------------------------------------------------------------------ reads (at once)
 
     def load(self, dossier_id: int) -> DossierRow | None:
-        """The dossier row, locked on PostgreSQL (with its open deadlines, in the same round trip)."""
+        """The dossier row, locked on PostgreSQL until the transaction ends."""
         found = self._run("load", (dossier_id,)).fetchone()
         if found is None:
             return None
         values = list(found)
         values[9] = self._read_json(values[9])
-        if self.pg:
-            self._open[dossier_id] = [self._deadline(r) for r in (self._read_json(values[12]) or [])]
         return DossierRow(*values[:12])
 
     def prior(self, key: str) -> dict[str, Any] | None:
@@ -188,8 +180,8 @@ class Store:
         return dict(self._read_json(found[0])) if found else None
 
     def open_deadlines(self, dossier_id: int) -> list[OpenDeadline]:
-        if dossier_id in self._open:
-            return self._open[dossier_id]
+        # A separate statement after the row lock: under READ COMMITTED it sees what a step that
+        # held the lock before us committed (a subquery of the locking SELECT would not).
         return [self._deadline(r) for r in self._run("open_of", (dossier_id,)).fetchall()]
 
     def _deadline(self, r: Sequence[Any]) -> OpenDeadline:

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, Row, Select, Table, and_, exists, or_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from handlers.calendar import WorkingCalendar
-from workflow.db import is_postgres
+from workflow.db import is_postgres, reading
 from workflow.directory import Directory
 from workflow.settings import Settings
 from workflow.tables import Alert, Deadline, Dossier, Outbox
@@ -272,7 +272,7 @@ def open_deadlines(
         query = query.where(D.c.agency_id == agency_id)
     if overdue_only:
         query = query.where(and_(D.c.due_at < moment, D.c.paused_at.is_(None)))
-    with db_engine.connect() as conn:
+    with reading(db_engine) as conn:
         return [_view(row, today) for row in conn.execute(query).all()]
 
 

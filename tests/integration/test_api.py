@@ -306,3 +306,48 @@ def test_the_agency_that_becomes_responsible_then_reads_the_person(api) -> None:
 def test_the_form_choices_are_the_grounds_the_engine_accepts() -> None:
     assert set(POSTPONEMENT_GROUNDS) == periods.POSTPONEMENT_GROUNDS
     assert set(EXEMPTION_GROUNDS) == periods.EXEMPTION_GROUNDS
+
+
+# ----------------------------------------------------------------------------- review findings
+
+
+def test_the_transition_log_is_not_open_to_staff_of_an_uninvolved_agency(api) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+
+    health = client.get(f"/api/dossiers/{journey.dossier_id}/history", auth=as_("yte"))
+    procuracy = client.get(f"/api/dossiers/{journey.dossier_id}/history", auth=as_("vks"))
+
+    assert health.status_code == 403
+    assert procuracy.status_code == 200 and procuracy.json()[0]["event"] == "open_dossier"
+
+
+def test_a_forged_cookie_with_non_ascii_text_is_simply_not_a_session() -> None:
+    signer = SessionSigner("secret", hours=1)
+
+    assert signer.unsign("eyJ1IjoiYSJ9.é") is None
+    assert signer.unsign(signer.sign("cax")) == "cax"
+
+
+def test_staff_of_an_abolished_court_no_longer_read_personal_data(api) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    client, journey = api
+    before = client.get(f"/api/dossiers/{journey.dossier_id}", auth=as_("toa")).json()
+    journey.clock.now = datetime(2025, 7, 2, 2, tzinfo=UTC)  # the district court ended on 30/06/2025
+
+    after = client.get(f"/api/dossiers/{journey.dossier_id}", auth=as_("toa")).json()
+
+    assert before["person"]["full_name"] == NAME
+    assert "person" not in after
+
+
+def test_an_invalid_value_is_named_but_never_echoed_into_the_log(api) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+    body = request_determination(journey)
+    body["payload"]["on"] = f"{NAME} {ID_NUMBER}"
+
+    answer = client.post(f"/api/dossiers/{journey.dossier_id}/fire", json=body, auth=as_("cax"))
+    log = client.get(f"/api/dossiers/{journey.dossier_id}/history", auth=as_("vks")).text
+
+    assert answer.status_code == 422 and answer.json()["field"] == "on"
+    assert ID_NUMBER not in answer.text and ID_NUMBER not in log and NAME not in log

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -289,7 +289,9 @@ class TestClockAndConfig:
 
         assert paused.id == limitation.id and paused.paused_at is not None
         assert resumed.paused_at is None
-        assert (resumed.due_on - limitation.due_on).days == 30
+        # 30 days later is 01/05/2024, a public holiday: the period ends on the next working day
+        assert resumed.due_on == rt.calendar.next_working_day(limitation.due_on + timedelta(days=30))
+        assert resumed.due_on == date(2024, 5, 2)
 
     def test_a_corrected_unverified_value_in_config_changes_what_the_guard_allows(self, db_url) -> None:  # type: ignore[no-untyped-def]
         from tests.journeys import Clock
@@ -329,7 +331,7 @@ class TestCourtSuspension:
 
         assert journey.state == "court_accepted"
         assert resumed.id == decide.id
-        assert (resumed.due_on - decide.due_on).days == 40
+        assert resumed.due_on == rt.calendar.next_working_day(decide.due_on + timedelta(days=40))
 
     def test_a_complicated_case_gets_thirty_days_to_decide_instead_of_fifteen(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
         rt, clock = journey_runtime
@@ -354,3 +356,49 @@ class TestCourtSuspension:
         assert plain.rule_id == "court.decide"
         assert long.rule_id == "court.decide_complicated"
         assert (long.due_on - plain.due_on).days >= 14
+
+
+class TestTheLogKeepsItsOwners:
+    def test_a_dossier_cannot_be_deleted_and_a_chain_without_its_dossier_is_reported(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+
+        with pytest.raises((IntegrityError, DBAPIError)) as err, rt.db.begin() as conn:
+            conn.execute(text(f"DELETE FROM dossier WHERE id = {journey.dossier_id}"))
+        assert "never deleted" in str(err.value)
+        with rt.db.begin() as conn:  # someone with owner rights removes the trigger and the row
+            conn.execute(text("DROP TRIGGER dossier_no_delete" + (" ON dossier" if _pg(rt) else "")))
+            conn.execute(text(f"DELETE FROM deadline WHERE dossier_id = {journey.dossier_id}"))
+            conn.execute(text(f"DELETE FROM dossier WHERE id = {journey.dossier_id}"))
+
+        report = verify_chain(rt.db)
+
+        assert report.first_break is not None
+        assert report.first_break.problem == "the dossier row is missing"
+
+    def test_an_idempotency_key_replays_only_its_own_dossier_and_step(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        first, second = _open(rt, clock), _open(rt, clock, id_number="011090007777")
+        rt.engine.fire(
+            first.dossier_id,
+            "request_determination",
+            actor("commune_police"),
+            {"document": doc("5/CV", clock.today)},
+            idempotency_key="k-1",
+        )
+
+        with pytest.raises(InvalidInput) as err:
+            rt.engine.fire(
+                second.dossier_id,
+                "request_determination",
+                actor("commune_police"),
+                {"document": doc("5/CV", clock.today)},
+                idempotency_key="k-1",
+            )
+
+        assert err.value.field == "idempotency_key"
+        assert second.state == "violation_recorded"
+
+
+def _pg(rt) -> bool:  # type: ignore[no-untyped-def]
+    return bool(rt.db.dialect.name == "postgresql")

@@ -27,6 +27,7 @@ from time import perf_counter
 import structlog
 from sqlalchemy import func, select
 
+from workflow.db import reading
 from workflow.demo.executor import Executor
 from workflow.demo.payloads import Payloads
 from workflow.demo.people import People
@@ -46,7 +47,7 @@ def build_demo(runtime: Runtime, *, seed: int = 2021, count: int = 220, today: d
     """Fill an empty database with `count` dossiers, only through the engine; a database with dossiers is left alone."""
     started = perf_counter()
     today = today or datetime.now(runtime.tz).date()
-    with runtime.db.connect() as conn:
+    with reading(runtime.db) as conn:
         existing = conn.execute(select(func.count()).select_from(DOSSIER)).scalar_one()
     if existing:
         log.info("demo.skipped", reason="the database already has dossiers", dossiers=existing)

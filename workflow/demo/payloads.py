@@ -83,9 +83,9 @@ class Payloads:
         if name == "facility_name":
             agency = self.ctx.directory.resolve(AgencyType.FACILITY.value, plan.case.commune, on)
             return self.ctx.directory.name(agency) if agency else DEFAULT_FACILITY
-        if name == "complainant":
-            agency_id = actor.agency_id if actor else None
-            return self.ctx.directory.name(agency_id) if agency_id else "Người bị đề nghị"
+        if name == "complainant":  # a category, never a name
+            kind_of = self.ctx.directory.type_of(actor.agency_id) if actor and actor.agency_id else None
+            return {"procuracy": "procuracy", "labour_office": "labour_office", None: "person"}.get(kind_of, "compiler")
         return on.isoformat() if kind is date else choices[name]
 
     def _draw(self, name: str, kind: type, case: Case, step: Step, data: Mapping[str, Any], rng: random.Random) -> Any:

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import Engine, func, select
 
+from workflow.db import reading
 from workflow.demo.users import DEMO_PASSWORD
 from workflow.tables import Deadline, Dossier
 
@@ -60,7 +61,7 @@ class DemoReport:
 
     def count(self, db: Engine, today: date) -> None:
         """Fill in the counts from what the engine wrote."""
-        with db.connect() as conn:
+        with reading(db) as conn:
             rows = conn.execute(select(DOSSIER.c.regime, DOSSIER.c.state, DOSSIER.c.closing_reason)).all()
             oldest_due = (
                 select(DEADLINE.c.dossier_id, func.min(DEADLINE.c.due_on))
