@@ -11,14 +11,14 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI, Query
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from admin.access import dossier_for, may_read_log
 from admin.auth import Forbidden, SignedIn
 from admin.pages import reassign_for
 from workflow import queries
-from workflow.audit import verify_chain
+from workflow.audit import take_anchor, verify_chain
 from workflow.errors import DossierNotFound, InvalidInput
 from workflow.runtime import Runtime
 
@@ -113,6 +113,16 @@ def api_routes(app: FastAPI, rt: Runtime) -> None:
         report = verify_chain(rt.db, dossier)
         broken = report.first_break.describe() if report.first_break else None
         return {"ok": report.ok, "entries": report.entries, "dossiers": report.dossiers, "first_break": broken}
+
+    @app.get("/api/audit/anchor")
+    def anchor(user: SignedIn) -> JSONResponse:
+        """Every chain's tip and one digest over them: the procuracy keeps it, and a later
+        `rehab audit verify --anchor FILE` shows any entry rewritten since."""
+        if not user.may_audit:
+            raise Forbidden("take an anchor of the transition log")
+        data = take_anchor(rt.db, rt.now().isoformat())
+        name = f"neo-nhat-ky-{rt.today():%Y%m%d}.json"
+        return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.get("/api/audit/export")
     def export(user: SignedIn, dossier: int | None = None) -> StreamingResponse:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from workflow.chain import GENESIS, entry_hash
+from workflow.chain import GENESIS, canonical, entry_hash
 from workflow.db import reading
 from workflow.tables import Dossier, TransitionLog
 
@@ -99,3 +100,38 @@ def _walk(rows: Generator[Any, None, None]) -> tuple[int, dict[int, tuple[int, s
         prev = row.hash
         last[row.dossier_id] = (row.seq, row.hash)
     return entries, last, None
+
+
+# --------------------------------------------------------------------------- anchors
+
+
+def take_anchor(db: Engine, taken_at: str) -> dict[str, Any]:
+    """Every chain's tip, and one digest over them: the procuracy keeps this outside the database.
+
+    Whoever controls the database can rewrite a chain *and* its stored tip consistently; a later
+    `verify_chain(..., anchor=...)` then shows that an anchored entry no longer has its hash.
+    """
+    with reading(db) as conn:
+        rows = conn.execute(select(DOSSIER.c.id, DOSSIER.c.last_seq, DOSSIER.c.last_hash).order_by(DOSSIER.c.id))
+        chains = {str(r.id): [r.last_seq, r.last_hash] for r in rows}
+    return {"taken_at": taken_at, "chains": chains, "root": _root(chains)}
+
+
+def _root(chains: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical({"chains": chains})).hexdigest()
+
+
+def check_anchor(db: Engine, anchor: dict[str, Any]) -> Break | None:
+    """The first anchored tip that the log no longer holds (None: every chain extends its anchor)."""
+    chains = anchor.get("chains", {})
+    if anchor.get("root") != _root(chains):
+        return Break(0, 0, None, "the anchor file itself was altered (its root does not match)")
+    with reading(db) as conn:
+        for dossier_id, (seq, digest) in sorted(chains.items(), key=lambda kv: int(kv[0])):
+            found = conn.execute(
+                select(LOG.c.hash, LOG.c.id).where(LOG.c.dossier_id == int(dossier_id), LOG.c.seq == seq)
+            ).first()
+            if found is None or found.hash != digest:
+                log_id = found.id if found else None
+                return Break(int(dossier_id), seq, log_id, f"rewritten after the anchor of {anchor['taken_at']}")
+    return None

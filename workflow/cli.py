@@ -140,23 +140,45 @@ def _responsible(rt: Runtime, dossier_id: int) -> str | None:
 
 
 @audit_app.command("verify")
-def audit_verify(dossier: int | None = typer.Option(None, help="only this dossier")) -> None:
+def audit_verify(
+    dossier: int | None = typer.Option(None, help="only this dossier"),
+    anchor: str | None = typer.Option(None, help="an anchor file from `rehab audit anchor`: chains must extend it"),
+) -> None:
     """Recompute the hash chains; print the first broken entry and exit 1 if any."""
     from workflow.audit import verify_chain
 
     with runtime() as rt:
         report = verify_chain(rt.db, dossier)
-    if report.first_break is not None:
-        typer.echo(f"BROKEN: {report.first_break.describe()}", err=True)
+        anchored = _anchored(rt, anchor) if anchor and report.ok else None
+    broken = report.first_break or anchored
+    if broken is not None:
+        typer.echo(f"BROKEN: {broken.describe()}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"ok: {report.entries} entries in {report.dossiers} dossier chains verified")
+    suffix = f", and every chain extends the anchor {anchor}" if anchor else ""
+    typer.echo(f"ok: {report.entries} entries in {report.dossiers} dossier chains verified{suffix}")
 
 
-@app.command("check-config")
-def check_config() -> None:
-    """Print the effective settings (secrets masked)."""
+def _anchored(rt: Runtime, path: str) -> Any:
+    from workflow.audit import check_anchor
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, json.JSONDecodeError) as err:
+        fail(f"--anchor: cannot read {path}: {err}", 2)
+    return check_anchor(rt.db, data)
+
+
+@audit_app.command("anchor")
+def audit_anchor(out: str = typer.Option(..., help="file to write; keep it outside the database's reach")) -> None:
+    """Record every chain's tip and one digest over them, for the procuracy to keep."""
+    from workflow.audit import take_anchor
+
     with runtime() as rt:
-        emit(rt.settings.masked())
+        data = take_anchor(rt.db, rt.now().isoformat())
+    with open(out, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1)
+    typer.echo(f"anchor of {len(data['chains'])} chains written to {out}; root {data['root']}")
 
 
 @audit_app.command("export")

@@ -9,6 +9,7 @@ idempotency key returns the first result and writes nothing.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -32,6 +33,7 @@ from workflow.stage_changes import DeadlineWriter
 from workflow.store import DossierRow, Store
 
 log = structlog.get_logger(__name__)
+DIRECTORY_TTL = 60.0  # seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,16 +90,20 @@ class DossierEngine:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.id_salt = id_salt
         self._directory: Directory | None = None
+        self._loaded_at = 0.0
 
     # ------------------------------------------------------------------ collaborators
 
     def directory(self, conn: Connection | None = None) -> Directory:
-        if self._directory is None:
+        """The agencies, cached; reloaded after DIRECTORY_TTL seconds so that a reassignment made by
+        another process (`rehab agencies reassign`) reaches a long-running server."""
+        if self._directory is None or time.monotonic() - self._loaded_at > DIRECTORY_TTL:
             if conn is not None:
                 self._directory = Directory.load(conn)
             else:
                 with reading(self.db) as c:
                     self._directory = Directory.load(c)
+            self._loaded_at = time.monotonic()
         return self._directory
 
     def reload_directory(self) -> None:

@@ -351,3 +351,15 @@ def test_an_invalid_value_is_named_but_never_echoed_into_the_log(api) -> None:  
 
     assert answer.status_code == 422 and answer.json()["field"] == "on"
     assert ID_NUMBER not in answer.text and ID_NUMBER not in log and NAME not in log
+
+
+def test_the_procuracy_downloads_an_anchor_of_every_chain(api) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+
+    staff = client.get("/api/audit/anchor", auth=as_("cax"))
+    anchor = client.get("/api/audit/anchor", auth=as_("vks"))
+
+    assert staff.status_code == 403
+    assert anchor.status_code == 200
+    assert anchor.json()["chains"][str(journey.dossier_id)][0] == 1
+    assert len(anchor.json()["root"]) == 64

@@ -94,3 +94,60 @@ def test_audit_export_writes_one_hashed_line_per_entry(database: tuple[str, int]
     assert result.exit_code == 0
     assert [e["seq"] for e in lines] == [1, 2]
     assert lines[1]["prev_hash"] == lines[0]["hash"]
+
+
+def _rewrite_consistently(url: str, dossier_id: int) -> None:
+    """A database owner alters entry 2 and recomputes every later hash and the stored tip."""
+    from sqlalchemy import select, update
+
+    from workflow.chain import entry_hash
+    from workflow.tables import Dossier, TransitionLog
+
+    log, dossier = TransitionLog.__table__, Dossier.__table__
+    rt, _ = make_runtime(url)
+    with rt.db.begin() as conn:
+        conn.execute(text("DROP TRIGGER transition_log_no_update"))
+        rows = conn.execute(select(log).where(log.c.dossier_id == dossier_id).order_by(log.c.seq)).all()
+        prev = rows[0].hash
+        for row in rows[1:]:
+            entry = {**row._asdict(), "prev_hash": prev}
+            if row.seq == 2:
+                entry["actor"] = "someone else"
+            entry["hash"] = prev = entry_hash(entry)
+            conn.execute(
+                update(log)
+                .where(log.c.id == row.id)
+                .values(actor=entry["actor"], prev_hash=entry["prev_hash"], hash=entry["hash"])
+            )
+        conn.execute(update(dossier).where(dossier.c.id == dossier_id).values(last_hash=prev))
+    rt.db.dispose()
+
+
+def test_an_anchor_kept_by_the_procuracy_exposes_a_consistent_rewrite(
+    database: tuple[str, int], tmp_path: Path
+) -> None:
+    url, dossier_id = database
+    anchor = tmp_path / "anchor.json"
+    assert runner.invoke(app, ["audit", "anchor", "--out", str(anchor)]).exit_code == 0
+    _rewrite_consistently(url, dossier_id)
+
+    plain = runner.invoke(app, ["audit", "verify"])
+    anchored = runner.invoke(app, ["audit", "verify", "--anchor", str(anchor)])
+
+    assert plain.exit_code == 0  # the rewrite is internally consistent
+    assert anchored.exit_code == 1
+    assert f"dossier {dossier_id}, entry 2" in anchored.output
+    assert "rewritten after the anchor" in anchored.output
+
+
+def test_an_altered_anchor_file_is_reported(database: tuple[str, int], tmp_path: Path) -> None:
+    anchor = tmp_path / "anchor.json"
+    runner.invoke(app, ["audit", "anchor", "--out", str(anchor)])
+    data = json.loads(anchor.read_text(encoding="utf-8"))
+    data["chains"][str(database[1])][1] = "0" * 64
+    anchor.write_text(json.dumps(data), encoding="utf-8")
+
+    result = runner.invoke(app, ["audit", "verify", "--anchor", str(anchor)])
+
+    assert result.exit_code == 1
+    assert "anchor file itself was altered" in result.output
