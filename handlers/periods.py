@@ -205,6 +205,18 @@ def supervision_period_served(facts: DossierFacts, today: date) -> Verdict:
     return ALLOWED
 
 
+def move_to_other_commune_recorded(facts: DossierFacts, today: date) -> Verdict:
+    """The old commune police notify the new one of a move the dossier records (to another commune)."""
+    if facts.fact("new_commune") and facts.fact_date("moved_on") is not None:
+        return ALLOWED
+    return Refused(
+        "supervision.move_not_recorded",
+        "Chưa ghi nhận việc người được quản lý sau cai chuyển đến xã khác (ngày chuyển, xã nơi đến).",
+        "No move to another commune (date and destination) is recorded.",
+        "Nghị định 116/2021/NĐ-CP, Điều 79",
+    )
+
+
 POSTPONEMENT_GROUNDS = {"serious_illness", "family_hardship"}
 EXEMPTION_GROUNDS = {"incurable_illness", "voluntary_rehab_not_addicted", "pregnant"}
 ND116_57 = "Nghị định 116/2021/NĐ-CP, Điều 57"

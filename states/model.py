@@ -271,6 +271,7 @@ class Step:
     restarts: tuple[str, ...] = ()  # deadline keys this step closes and opens anew (evasion restarts a limitation)
     basis: str = ""
     key: str = ""  # identity for `Regime.revise` when one trigger has several steps from different sources
+    moves_commune: bool = False  # the dossier passes to the commune in its `new_commune` fact
 
     @property
     def trigger(self) -> str:

@@ -31,6 +31,7 @@ DECIDE_IN_TIME = DL(
     spans=(S.SESSION_SCHEDULED, S.COURT_SUSPENDED),
     rule_if=("complicated", "court.decide_complicated"),
 )
+MOVE_NOTICE = DL("move_notice", "post_rehab.move_notice", agency=A.COMMUNE_POLICE, escalate_to=(A.DISTRICT_COMMITTEE,))
 ENFORCEMENT_SPAN = (S.AWAITING_ESCORT, S.POSTPONED, S.ABSCONDED_BEFORE_ADMISSION)
 
 
@@ -661,6 +662,33 @@ STEPS: tuple[Step, ...] = (
         guards=(periods.supervision_period_served,),
         closing_reason=R.SUPERVISION_COMPLETED,
         basis="Luật PCMT 73/2021/QH14, Điều 40 (Mẫu 54)",
+    ),
+    _step(
+        E.RECORD_MOVE,
+        S.POST_REHAB_SUPERVISION,
+        S.POST_REHAB_SUPERVISION,
+        (A.COMMUNE_POLICE, A.COMMUNE_COMMITTEE),
+        "Ghi nhận người được quản lý sau cai chuyển nơi cư trú",
+        "Record that the supervised person moved to another commune",
+        fields={"moved_on": date, "new_commune": str},
+        opens=(MOVE_NOTICE,),
+        restarts=("move_notice",),
+        key="record_move__supervision",
+        basis="Nghị định 116/2021/NĐ-CP, Điều 79",
+    ),
+    _step(
+        E.NOTIFY_MOVE,
+        S.POST_REHAB_SUPERVISION,
+        S.POST_REHAB_SUPERVISION,
+        (A.COMMUNE_POLICE,),
+        "Thông báo Công an xã nơi đến; hồ sơ chuyển cho xã nơi đến quản lý",
+        "Notify the new commune police; the new commune takes over supervision",
+        produces=Doc.MOVE_NOTICE,
+        guards=(periods.move_to_other_commune_recorded,),
+        restarts=("move_notice",),
+        moves_commune=True,
+        key="notify_move__supervision",
+        basis="Nghị định 116/2021/NĐ-CP, Điều 79",
     ),
     _step(
         E.REPORT_RELAPSE,

@@ -140,8 +140,8 @@ def to_court_decision(j: Journey, *, term: int = 12, reading_agency: str = "comm
     j.step("decide", "district_court", {"outcome": "apply", "term_months": term}, days=5)
 
 
-def to_closure(j: Journey, *, term: int = 12, supervision_days: int = 731) -> None:
-    """The whole adult journey under vn-2021, to closure after post-rehab supervision."""
+def to_supervision(j: Journey, *, term: int = 12) -> None:
+    """The adult journey under vn-2021 up to post-rehab supervision."""
     to_court_decision(j, term=term)
     j.step("end_complaint_period", "district_court", days=10)
     j.step("record_escort", "district_police", {"facility_name": "Cơ sở cai nghiện ma túy tỉnh Điện Biên"}, days=2)
@@ -149,4 +149,9 @@ def to_closure(j: Journey, *, term: int = 12, supervision_days: int = 731) -> No
     j.step("report_return", "commune_police", days=3)
     j.step("propose_post_rehab", "commune_police", days=1)
     j.step("decide_post_rehab", "commune_committee", days=1)
+
+
+def to_closure(j: Journey, *, term: int = 12, supervision_days: int = 731) -> None:
+    """The whole adult journey under vn-2021, to closure after post-rehab supervision."""
+    to_supervision(j, term=term)
     j.step("end_supervision", "commune_committee", days=supervision_days)

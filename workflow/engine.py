@@ -237,6 +237,16 @@ class DossierEngine:
     ) -> list[dict[str, Any]]:
         """Every unmet condition: who acts, the step's own document, then every guard of the step."""
         refusals = self._authorise(step, actor, row.commune_code, today)
+        if "new_commune" in cp.facts and cp.facts["new_commune"] not in self.directory().parents:
+            refusals.append(
+                _refusal(
+                    "commune.unknown",
+                    "Không có xã/phường này trong danh mục địa bàn.",
+                    "The destination commune is not in the list of communes.",
+                    step.basis,
+                    field="new_commune",
+                )
+            )
         if step.produces is not None and cp.document is None:
             refusals.append(
                 _refusal(
@@ -350,7 +360,8 @@ class DossierEngine:
         data = _merge(row.data, cp, step, legal_date)
         stage = regime.stages[State(new_state)]
         directory = self.directory()
-        agency_id = directory.resolve(stage.agency.value, row.commune_code, today) if stage.agency else None
+        commune = str(data["new_commune"]) if step.moves_commune else row.commune_code
+        agency_id = directory.resolve(stage.agency.value, commune, today) if stage.agency else None
         entry = {
             "dossier_id": row.id,
             "at": now,
@@ -375,9 +386,10 @@ class DossierEngine:
             seq=row.last_seq + 1,
             digest=digest,
             closing_reason=closing,
+            commune_code=commune,
         )
         writer = DeadlineWriter(store, self.policy, directory, regime, track)
-        due = writer.transition(row.id, row.commune_code, stage, step, data, legal_date, now, today)
+        due = writer.transition(row.id, commune, stage, step, data, legal_date, now, today)
         self._notify(store, row, regime, stage, agency_id, step, due, now)
         result = FireResult(
             row.id,

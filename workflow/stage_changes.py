@@ -35,6 +35,9 @@ class DeadlineWriter:
         ending = [r.id for r in open_rows if stage.state.value not in r.spans or r.key in restarts]
         self.store.close_deadlines(ending, now)
         kept = [r for r in open_rows if r.id not in ending]
+        if step is not None and step.moves_commune:  # the new commune's agencies take over what runs on
+            for r in kept:
+                self.store.retarget_deadline(r, self.directory.resolve(r.agency_type, commune, today))
         self._pause_or_resume(kept, stage, now)
         kept_keys = {r.key for r in kept}
         specs = [s for s in (*stage.deadlines, *(step.opens if step else ())) if s.key not in kept_keys]

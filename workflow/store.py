@@ -74,6 +74,7 @@ class OpenDeadline:
     due_on: date
     due_at: datetime
     remind_on: date
+    agency_type: str = ""
 
 
 def _insert_sql(table: str, columns: Sequence[str], mark: str) -> str:
@@ -99,14 +100,16 @@ class Store:
             "append": _insert_sql("transition_log", LOG_COLUMNS, mark),
             "tip": f"UPDATE dossier SET last_seq = {mark}, last_hash = {mark} WHERE id = {mark}",
             "apply": f"UPDATE dossier SET state = {mark}, version = {mark}, agency_id = {mark}, data = {mark}, "
-            f"updated_at = {mark}, last_seq = {mark}, last_hash = {mark}, closing_reason = {mark} "
+            f"updated_at = {mark}, last_seq = {mark}, last_hash = {mark}, closing_reason = {mark}, "
+            f"commune_code = {mark} "
             f"WHERE id = {mark} AND version = {mark}",
-            "open_of": "SELECT id, key, spans, paused_at, due_on, due_at, remind_on FROM deadline "
+            "open_of": "SELECT id, key, spans, paused_at, due_on, due_at, remind_on, agency_type FROM deadline "
             f"WHERE dossier_id = {mark} AND closed_at IS NULL",
             "close": f"UPDATE deadline SET closed_at = {mark} WHERE id = {mark}",
             "pause": f"UPDATE deadline SET paused_at = {mark} WHERE id = {mark}",
             "close_all": "UPDATE deadline SET closed_at = %s WHERE id = ANY(%s)",
             "pause_all": "UPDATE deadline SET paused_at = %s WHERE id = ANY(%s)",
+            "retarget": f"UPDATE deadline SET agency_id = {mark} WHERE id = {mark}",
             "shift": f"UPDATE deadline SET paused_at = NULL, due_on = {mark}, due_at = {mark}, remind_on = {mark} "
             f"WHERE id = {mark}",
             "deadline": _insert_sql("deadline", DEADLINE_COLUMNS, mark),
@@ -193,6 +196,7 @@ class Store:
             self._read_date(r[4]),
             self._read_time(r[5]) or datetime.min,
             self._read_date(r[6]),
+            r[7],
         )
 
     # ------------------------------------------------------------------ writes (buffered)
@@ -217,6 +221,7 @@ class Store:
         seq: int,
         digest: str,
         closing_reason: str | None,
+        commune_code: str | None = None,
     ) -> None:
         """The new state, if the version is still the one loaded (`flush` says how many rows changed)."""
         self.pending.append(
@@ -231,6 +236,7 @@ class Store:
                     seq,
                     digest,
                     closing_reason,
+                    commune_code or row.commune_code,
                     row.id,
                     row.version,
                 ),
@@ -258,6 +264,9 @@ class Store:
                 (self._param("due_on", due_on), self._time(due_at), self._param("remind_on", remind_on), deadline.id),
             )
         )
+
+    def retarget_deadline(self, deadline: OpenDeadline, agency_id: str | None) -> None:
+        self.pending.append(("retarget", (agency_id, deadline.id)))
 
     def insert_deadlines(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self.pending.extend(("deadline", self._row(DEADLINE_COLUMNS, r)) for r in rows)

@@ -9,7 +9,16 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from tests.journeys import Journey, actor, attachments, doc, open_adult, to_closure, to_court_decision
+from tests.journeys import (
+    Journey,
+    actor,
+    attachments,
+    doc,
+    open_adult,
+    to_closure,
+    to_court_decision,
+    to_supervision,
+)
 from workflow.audit import verify_chain
 from workflow.errors import InvalidInput, StepNotAvailable, StepRefused, VersionConflict
 from workflow.tables import Deadline, Dossier, Outbox, TransitionLog
@@ -402,3 +411,33 @@ class TestTheLogKeepsItsOwners:
 
 def _pg(rt) -> bool:  # type: ignore[no-untyped-def]
     return bool(rt.db.dialect.name == "postgresql")
+
+
+class TestMovingHouseUnderSupervision:
+    def test_the_new_commune_takes_over_supervision_after_the_old_police_notify_it(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        from workflow.reference import commune_code
+
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+        to_supervision(journey, term=12)
+        assert journey.state == "post_rehab_supervision"
+        destination = commune_code("Xã Mường Mùn")
+
+        with pytest.raises(StepRefused) as unknown:
+            journey.step(
+                "record_move", "commune_police", {"moved_on": clock.today.isoformat(), "new_commune": "nowhere"}
+            )
+        journey.step(
+            "record_move", "commune_police", {"moved_on": clock.today.isoformat(), "new_commune": destination}, days=1
+        )
+        notice = [d for d in _open_deadlines(rt, journey.dossier_id) if d.key == "move_notice"]
+        journey.step("notify_move", "commune_police", days=2)
+        row = _dossier(rt, journey.dossier_id)
+        open_now = {d.key: d for d in _open_deadlines(rt, journey.dossier_id)}
+
+        assert [r["code"] for r in unknown.value.result.refusals] == ["commune.unknown"]
+        assert notice and notice[0].rule_id == "post_rehab.move_notice"
+        assert row.commune_code == destination
+        assert row.agency_id == f"{destination}.commune_committee"
+        assert set(open_now) == {"supervision_end"}
+        assert open_now["supervision_end"].agency_id == f"{destination}.commune_committee"

@@ -82,7 +82,12 @@ class TestDrugUserManagement:
     def test_a_move_opens_the_24_hour_notice_which_the_notice_closes(self, world: tuple[Runtime, Clock]) -> None:
         rt, clock = world
         case = start_management(rt, clock, date(2026, 8, 4))
-        case.step("record_move", "commune_police", {"moved_on": "2026-09-01", "new_commune": "Xã Chiềng Sinh"}, days=28)
+        case.step(
+            "record_move",
+            "commune_police",
+            {"moved_on": "2026-09-01", "new_commune": "dien-bien.tuan-giao.chieng-sinh"},
+            days=28,
+        )
         notice = case.deadline("move_notice")
 
         assert notice.due_at.replace(tzinfo=UTC) == clock.now + timedelta(hours=24)
