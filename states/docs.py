@@ -6,6 +6,7 @@ Pure text functions of the regimes; only `write_docs` and `main` touch files. Re
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -427,8 +428,8 @@ def main(root: Path | None = None) -> int:
             readme.write_text(synced, encoding="utf-8")
             changed.append(readme)
     for path in changed:
-        print(f"wrote {path.relative_to(base)}")
-    print("docs up to date" if not changed else f"{len(changed)} file(s) regenerated")
+        sys.stdout.write(f"wrote {path.relative_to(base)}\n")
+    sys.stdout.write("docs up to date\n" if not changed else f"{len(changed)} file(s) regenerated\n")
     return 0
 
 

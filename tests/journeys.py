@@ -123,8 +123,8 @@ def attachments(on: date) -> list[dict[str, Any]]:
     return [{**a, "date": on.isoformat()} for a in ATTACHMENTS]
 
 
-def to_court_decision(j: Journey, *, term: int = 12, reading_agency: str = "commune_committee") -> None:
-    """From violation_recorded to complaint_period (vn-2021 adult/minor)."""
+def to_court_acceptance(j: Journey, *, reading_agency: str = "commune_committee", complicated: bool = False) -> None:
+    """From violation_recorded to court_accepted (vn-2021 adult/minor)."""
     j.step("request_determination", "commune_police")
     j.step("record_determination", "health_facility", {"determination_outcome": "addicted"}, days=2)
     j.step(
@@ -135,7 +135,12 @@ def to_court_decision(j: Journey, *, term: int = 12, reading_agency: str = "comm
     )
     j.step("send_to_labour", reading_agency, days=7)
     j.step("propose_to_court", "labour_office", {"facility_name": "Cơ sở cai nghiện ma túy tỉnh Điện Biên"}, days=1)
-    j.step("accept", "district_court", days=1)
+    j.step("accept", "district_court", {"complicated": complicated}, days=1)
+
+
+def to_court_decision(j: Journey, *, term: int = 12, reading_agency: str = "commune_committee") -> None:
+    """From violation_recorded to complaint_period (vn-2021 adult/minor)."""
+    to_court_acceptance(j, reading_agency=reading_agency)
     j.step("open_session", "district_court", {"session_on": (j.clock.today + timedelta(days=5)).isoformat()}, days=2)
     j.step("decide", "district_court", {"outcome": "apply", "term_months": term}, days=5)
 

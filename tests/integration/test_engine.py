@@ -16,6 +16,7 @@ from tests.journeys import (
     doc,
     open_adult,
     to_closure,
+    to_court_acceptance,
     to_court_decision,
     to_supervision,
 )
@@ -321,17 +322,7 @@ class TestCourtSuspension:
     def test_a_suspended_case_stops_the_time_to_decide_and_resumes_where_it_was(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
         rt, clock = journey_runtime
         journey = _open(rt, clock)
-        journey.step("request_determination", "commune_police")
-        journey.step("record_determination", "health_facility", {"determination_outcome": "addicted"}, days=2)
-        journey.step(
-            "notify_person",
-            "commune_committee",
-            {"grounds": "no_voluntary_rehab", "attachments": attachments(clock.today)},
-            days=1,
-        )
-        journey.step("send_to_labour", "commune_committee", days=7)
-        journey.step("propose_to_court", "labour_office", {"facility_name": "Cơ sở cai nghiện"}, days=1)
-        journey.step("accept", "district_court", days=1)
+        to_court_acceptance(journey)
         decide = [d for d in _open_deadlines(rt, journey.dossier_id) if d.key == "decide"][0]
 
         journey.step("decide", "district_court", {"outcome": "suspend", "reason": "Người bị đề nghị ốm nặng"}, days=3)
@@ -346,17 +337,8 @@ class TestCourtSuspension:
         rt, clock = journey_runtime
         simple, complicated = _open(rt, clock), _open(rt, clock, id_number="011090009999")
         for journey, flag in ((simple, False), (complicated, True)):
-            journey.step("request_determination", "commune_police")
-            journey.step("record_determination", "health_facility", {"determination_outcome": "addicted"})
-            journey.step(
-                "notify_person",
-                "commune_committee",
-                {"grounds": "no_voluntary_rehab", "attachments": attachments(clock.today)},
-            )
-            journey.step("send_to_labour", "commune_committee", days=7)
-            journey.step("propose_to_court", "labour_office", {"facility_name": "Cơ sở cai nghiện"})
-            journey.step("accept", "district_court", {"complicated": flag})
-            clock.advance(days=-7)
+            to_court_acceptance(journey, complicated=flag)
+            clock.advance(days=-12)  # the second dossier is accepted the same day
 
         plain, long = (
             [d for d in _open_deadlines(rt, j.dossier_id) if d.key == "decide"][0] for j in (simple, complicated)
