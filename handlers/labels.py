@@ -45,6 +45,10 @@ DOC_LABELS: dict[str, tuple[str, str]] = {
     ),
     "relapse_record": ("Biên bản tái nghiện", "relapse record"),
     "discontinuation_decision": ("Quyết định đình chỉ", "discontinuation decision"),
+    "facility_full_notice": (
+        "Văn bản báo Tòa án về việc cơ sở cai nghiện quá tải",
+        "notice to the court that the facility is full",
+    ),
     "suspension_decision": ("Quyết định tạm đình chỉ việc xem xét", "decision to suspend the case"),
     "resumption_decision": ("Quyết định tiếp tục việc xem xét", "decision to resume the case"),
     "death_record": ("Giấy báo tử / trích lục khai tử", "death record"),

@@ -217,6 +217,18 @@ def move_to_other_commune_recorded(facts: DossierFacts, today: date) -> Verdict:
     )
 
 
+def escort_not_yet_extended(facts: DossierFacts, today: date) -> Verdict:
+    """The 3-month wait for a place in the facility is granted once."""
+    if facts.fact("escort_extended_on") is None:
+        return ALLOWED
+    return Refused(
+        "escort.already_extended",
+        "Thời hạn đưa vào cơ sở đã được kéo dài một lần (tối đa 3 tháng) vì cơ sở quá tải.",
+        "The escort was already extended once (up to 3 months) because the facility was full.",
+        "Nghị định 116/2021/NĐ-CP, Điều 54 khoản 3",
+    )
+
+
 POSTPONEMENT_GROUNDS = {"serious_illness", "family_hardship"}
 EXEMPTION_GROUNDS = {"incurable_illness", "voluntary_rehab_not_addicted", "pregnant"}
 ND116_57 = "Nghị định 116/2021/NĐ-CP, Điều 57"

@@ -89,6 +89,7 @@ class Event(StrEnum):
     RESOLVE_COMPLAINT = "resolve_complaint"
     RECORD_ESCORT = "record_escort"
     POSTPONE = "postpone"
+    EXTEND_ESCORT = "extend_escort"
     RESUME = "resume"
     EXEMPT = "exempt"
     REPORT_ABSCONDING = "report_absconding"
@@ -149,6 +150,7 @@ class Doc(StrEnum):
     COMPLAINT = "complaint"
     COMPLAINT_DECISION = "complaint_decision"
     POSTPONEMENT_DECISION = "postponement_decision"
+    FACILITY_FULL_NOTICE = "facility_full_notice"
     EXEMPTION_DECISION = "exemption_decision"
     HANDOVER_RECORD = "handover_record"  # Mẫu 40
     SEARCH_DECISION = "search_decision"  # Mẫu 41

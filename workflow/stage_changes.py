@@ -40,7 +40,9 @@ class DeadlineWriter:
                 self.store.retarget_deadline(r, self.directory.resolve(r.agency_type, commune, today))
         self._pause_or_resume(kept, stage, now)
         kept_keys = {r.key for r in kept}
-        specs = [s for s in (*stage.deadlines, *(step.opens if step else ())) if s.key not in kept_keys]
+        by_key = {s.key: s for s in stage.deadlines}
+        by_key.update({s.key: s for s in (step.opens if step else ())})  # a step's own limit replaces the stage's
+        specs = [s for key, s in by_key.items() if key not in kept_keys]
         rows = [self._row(dossier_id, commune, stage, spec, data, legal_date, now, today) for spec in specs]
         self.store.insert_deadlines(rows)
         return min((r["due_on"] for r in rows), default=None)

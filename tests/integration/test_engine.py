@@ -423,3 +423,20 @@ class TestMovingHouseUnderSupervision:
         assert row.agency_id == f"{destination}.commune_committee"
         assert set(open_now) == {"supervision_end"}
         assert open_now["supervision_end"].agency_id == f"{destination}.commune_committee"
+
+
+class TestFacilityFull:
+    def test_a_full_facility_extends_the_escort_once_to_three_months(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+        to_court_decision(journey)
+        journey.step("end_complaint_period", "district_court", days=10)
+
+        journey.step("extend_escort", "labour_office", days=3)
+        escort = [d for d in _open_deadlines(rt, journey.dossier_id) if d.key == "escort"]
+        with pytest.raises(StepRefused) as twice:
+            journey.step("extend_escort", "labour_office", days=30)
+
+        assert [d.rule_id for d in escort] == ["escort.facility_full"]
+        assert escort[0].due_on >= clock.today + timedelta(days=55)
+        assert [r["code"] for r in twice.value.result.refusals] == ["escort.already_extended"]
