@@ -103,6 +103,13 @@ class SessionSigner:
     def _mac(self, body: bytes) -> str:
         return hmac.new(self._key, body, hashlib.sha256).hexdigest()
 
+    def csrf(self, cookie: str | None) -> str:
+        """The form token of a session: only pages served to that session carry it (no cross-site posts)."""
+        return self._mac(b"csrf:" + (cookie or "").encode("utf-8", "replace"))[:32]
+
+    def csrf_ok(self, cookie: str | None, token: str | None) -> bool:
+        return bool(cookie) and token is not None and token.isascii() and hmac.compare_digest(self.csrf(cookie), token)
+
     def sign(self, username: str) -> str:
         raw = json.dumps({"u": username, "exp": int(self.clock()) + self.max_age}, separators=(",", ":"))
         body = base64.urlsafe_b64encode(raw.encode("utf-8")).rstrip(b"=")

@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from admin.access import dossier_for, may_read_log, steps_for
-from admin.auth import CurrentUser, Forbidden, SignedIn
+from admin.auth import COOKIE, CurrentUser, Forbidden, SignedIn
 from admin.forms import payload_from_form, step_forms
 from admin.render import TEMPLATES
 from workflow import queries
@@ -32,8 +32,12 @@ NOT_AVAILABLE = "Bước này không thực hiện được ở giai đoạn hi�
 
 
 async def posted_form(request: Request) -> dict[str, str]:
-    """The posted form's text fields (read here so the route itself can run in the thread pool)."""
-    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    """The posted form's text fields (read here so the route itself can run in the thread pool), once its
+    CSRF token shows it came from a page this session was served."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    if not request.app.state.auth.signer.csrf_ok(request.cookies.get(COOKIE), form.pop("csrf", None)):
+        raise Forbidden("submit this form: it is stale or did not come from this site (reload the page)")
+    return form
 
 
 Posted = Annotated[dict[str, str], Depends(posted_form)]
@@ -102,8 +106,8 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
     def reassign_page(
         request: Request,
         agency_id: str,
+        user: SignedIn,  # before the form: an anonymous post is 401, not a CSRF refusal
         form: Posted,
-        user: SignedIn,
     ) -> Response:
         if not user.is_admin:
             raise Forbidden("reassign an agency's work")
@@ -146,8 +150,8 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
     def fire(
         request: Request,
         dossier_id: int,
+        user: SignedIn,  # before the form: an anonymous post is 401, not a CSRF refusal
         form: Posted,
-        user: SignedIn,
     ) -> Response:
         if not user.may_fire:
             raise Forbidden("take steps")

@@ -6,8 +6,10 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from admin.auth import COOKIE
 from handlers.labels import doc_label_vi  # pure labels, shared with the engine's messages
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -35,3 +37,11 @@ TEMPLATES.env.filters["vn_time"] = vn_time
 TEMPLATES.env.filters["vn_date"] = vn_date
 TEMPLATES.env.globals["STATUS_MARKS"] = STATUS_MARKS
 TEMPLATES.env.filters["doc_label"] = doc_label_vi
+
+
+def csrf_token(request: Request) -> str:
+    """The hidden `csrf` value every POST form of a page carries."""
+    return str(request.app.state.auth.signer.csrf(request.cookies.get(COOKIE)))
+
+
+TEMPLATES.env.globals["csrf_token"] = csrf_token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,12 @@ def site(tmp_path: Path) -> Iterator[tuple[TestClient, Journey]]:
         yield client, journey
 
 
-def form(journey: Journey, **overrides: str) -> dict[str, Any]:
+def form(client: TestClient, journey: Journey, **overrides: str) -> dict[str, Any]:
+    """The fields the dossier page's form posts, with the session's CSRF token as the page carries it."""
+    page = client.get(f"/dossiers/{journey.dossier_id}").text
+    token = re.search(r'name="csrf" (?:value|content)="([0-9a-f]+)"', page)
     fields = {
+        "csrf": token.group(1) if token else "",
         "event": "request_determination",
         "expected_version": "1",
         "idempotency_key": "key-1",
@@ -38,7 +43,7 @@ def steps_logged(client: TestClient, journey: Journey) -> list[str]:
 def test_an_applied_step_redirects_to_the_dossier_with_a_success_note(site) -> None:  # type: ignore[no-untyped-def]
     client, journey = site
 
-    response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(journey), follow_redirects=False)
+    response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(client, journey), follow_redirects=False)
 
     assert response.status_code == 303
     page = client.get(response.headers["location"]).text
@@ -49,16 +54,16 @@ def test_a_double_submit_applies_the_step_once(site) -> None:  # type: ignore[no
     client, journey = site
 
     for _ in range(2):
-        client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(journey), follow_redirects=False)
+        client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(client, journey), follow_redirects=False)
 
     assert steps_logged(client, journey) == ["request_determination"]
 
 
 def test_a_stale_page_is_409_asking_to_reload(site) -> None:  # type: ignore[no-untyped-def]
     client, journey = site
-    client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(journey), follow_redirects=False)
+    client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(client, journey), follow_redirects=False)
 
-    response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(journey, idempotency_key="key-2"))
+    response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(client, journey, idempotency_key="key-2"))
 
     assert response.status_code == 409
     assert "Hồ sơ đã được người khác cập nhật, hãy tải lại trang" in response.text
@@ -67,7 +72,9 @@ def test_a_stale_page_is_409_asking_to_reload(site) -> None:  # type: ignore[no-
 def test_a_missing_document_number_is_422_naming_the_field(site) -> None:  # type: ignore[no-untyped-def]
     client, journey = site
 
-    response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(journey, **{"document.number": ""}))
+    response = client.post(
+        f"/dossiers/{journey.dossier_id}/fire", data=form(client, journey, **{"document.number": ""})
+    )
 
     assert response.status_code == 422
     assert "document.number" in response.text
@@ -76,7 +83,7 @@ def test_a_missing_document_number_is_422_naming_the_field(site) -> None:  # typ
 
 def test_a_refusal_is_422_listing_each_reason_with_its_code_and_basis(site) -> None:  # type: ignore[no-untyped-def]
     client, journey = site
-    empty = form(journey, **{"document.number": "", "document.date": ""})
+    empty = form(client, journey, **{"document.number": "", "document.date": ""})
 
     response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=empty)
 
@@ -89,7 +96,7 @@ def test_the_procurator_gets_403_from_the_page_form_too(site) -> None:  # type: 
     client.post("/logout")
     client.post("/login", data={"username": "vks", "password": PASSWORD})
 
-    response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(journey))
+    response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(client, journey))
 
     assert response.status_code == 403
     assert steps_logged(client, journey) == []
@@ -114,3 +121,13 @@ def test_a_page_asked_for_before_login_is_shown_after_it(site) -> None:  # type:
 
     assert f'value="/dossiers/{journey.dossier_id}"' in target
     assert after.url.path == f"/dossiers/{journey.dossier_id}"
+
+
+def test_a_form_posted_without_the_pages_token_is_refused_and_changes_nothing(site) -> None:  # type: ignore[no-untyped-def]
+    client, journey = site
+    forged = {**form(client, journey), "csrf": "0" * 32}
+
+    response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=forged)
+
+    assert response.status_code == 403
+    assert steps_logged(client, journey) == []
