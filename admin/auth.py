@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +34,7 @@ log = structlog.get_logger(__name__)
 
 USER = User.__table__
 COOKIE = "rehab_session"
+TOO_MANY = "Đăng nhập sai quá nhiều lần; hãy thử lại sau 15 phút."
 DEV_SECRET = "dev-only-change-me"
 
 ROLE_LABELS = {
@@ -153,18 +155,55 @@ class Users:
         return CurrentUser(row.username, row.role, row.agency_id, row.display_name or row.username)
 
 
+class Throttle:
+    """Failed logins per username: after `limit` failures within `window` seconds, no more tries until
+    the oldest failure ages out (password guessing is slowed without locking anyone out for good)."""
+
+    def __init__(self, limit: int = 5, window: float = 900.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, username: str) -> deque[float]:
+        failures = self._failures.setdefault(username.strip().lower(), deque())
+        while failures and self.clock() - failures[0] > self.window:
+            failures.popleft()
+        return failures
+
+    def blocked(self, username: str) -> bool:
+        return len(self._recent(username)) >= self.limit
+
+    def failed(self, username: str) -> None:
+        self._recent(username).append(self.clock())
+
+    def succeeded(self, username: str) -> None:
+        self._failures.pop(username.strip().lower(), None)
+
+
 class Auth:
     """Who sent a request: the session cookie, or (for /api/ only) HTTP Basic credentials."""
 
-    def __init__(self, users: Users, signer: SessionSigner) -> None:
+    def __init__(self, users: Users, signer: SessionSigner, throttle: Throttle | None = None) -> None:
         self.users = users
         self.signer = signer
+        self.throttle = throttle or Throttle()
+
+    def authenticate(self, username: str, password: str) -> CurrentUser | None:
+        """The user, unless the password is wrong or this username has failed too often lately."""
+        if self.throttle.blocked(username):
+            log.info("auth.throttled")
+            return None
+        user = self.users.authenticate(username, password)
+        if user is None:
+            self.throttle.failed(username)
+        else:
+            self.throttle.succeeded(username)
+        return user
 
     def user_of(self, request: Request) -> CurrentUser | None:
         """An /api/ request with an Authorization header is judged by it alone; otherwise the cookie."""
         if request.url.path.startswith("/api/") and "authorization" in request.headers:
             credentials = basic_credentials(request.headers["authorization"])
-            return self.users.authenticate(*credentials) if credentials else None
+            return self.authenticate(*credentials) if credentials else None
         username = self.signer.unsign(request.cookies.get(COOKIE))
         return self.users.get(username) if username is not None else None
 
@@ -189,10 +228,12 @@ def login_routes(app: FastAPI, templates: Jinja2Templates, auth: Auth) -> None:
 
     @app.post("/login", response_model=None)
     def login(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/")) -> Response:
-        user = auth.users.authenticate(username, password)
+        throttled = auth.throttle.blocked(username)
+        user = None if throttled else auth.authenticate(username, password)
         if user is None:
-            context = {"next": safe_next(next), "username": username, "error": "Sai tên đăng nhập hoặc mật khẩu"}
-            return templates.TemplateResponse(request, "login.html", context, status_code=401)
+            error = TOO_MANY if throttled else "Sai tên đăng nhập hoặc mật khẩu"
+            context = {"next": safe_next(next), "username": username, "error": error}
+            return templates.TemplateResponse(request, "login.html", context, status_code=429 if throttled else 401)
         response = RedirectResponse(safe_next(next), status_code=303)
         response.set_cookie(
             COOKIE,

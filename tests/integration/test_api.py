@@ -363,3 +363,15 @@ def test_the_procuracy_downloads_an_anchor_of_every_chain(api) -> None:  # type:
     assert anchor.status_code == 200
     assert anchor.json()["chains"][str(journey.dossier_id)][0] == 1
     assert len(anchor.json()["root"]) == 64
+
+
+def test_password_guessing_is_slowed_after_five_failures_even_with_the_right_password(api) -> None:  # type: ignore[no-untyped-def]
+    client, _ = api
+
+    wrong = [client.post("/login", data={"username": "cax", "password": "guess"}).status_code for _ in range(5)]
+    right = client.post("/login", data={"username": "cax", "password": PASSWORD})
+    other = client.post("/login", data={"username": "ldtbxh", "password": PASSWORD}, follow_redirects=False)
+
+    assert wrong == [401] * 5
+    assert right.status_code == 429 and "thử lại sau 15 phút" in right.text
+    assert other.status_code == 303  # another user is not locked out
