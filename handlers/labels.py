@@ -49,6 +49,10 @@ DOC_LABELS: dict[str, tuple[str, str]] = {
         "Văn bản báo Tòa án về việc cơ sở cai nghiện quá tải",
         "notice to the court that the facility is full",
     ),
+    "term_reduction_decision": (
+        "Quyết định giảm thời hạn chấp hành (Tòa án, theo đề nghị của Giám đốc cơ sở)",
+        "decision reducing the term (court, on the director's proposal)",
+    ),
     "suspension_decision": ("Quyết định tạm đình chỉ việc xem xét", "decision to suspend the case"),
     "resumption_decision": ("Quyết định tiếp tục việc xem xét", "decision to resume the case"),
     "death_record": ("Giấy báo tử / trích lục khai tử", "death record"),

@@ -153,6 +153,19 @@ def term_end(facts: DossierFacts) -> date | None:
     return add_months(admitted, int(months)) + timedelta(days=extra)
 
 
+def term_shortened(facts: DossierFacts, today: date) -> Verdict:
+    """A reduction gives a shorter term than the one being served (never longer, never nothing)."""
+    current, new = facts.data.get("term_months"), facts.payload.get("term_months")
+    if isinstance(current, int) and isinstance(new, int) and 0 < new < current:
+        return ALLOWED
+    return Refused(
+        "term.not_shortened",
+        f"Thời hạn mới phải ngắn hơn thời hạn đang chấp hành ({current} tháng).",
+        f"The new term must be shorter than the term being served ({current} months).",
+        "Luật XLVPHC 2012, Điều 98; Nghị định 116/2021/NĐ-CP, Điều 58 (◻)",
+    )
+
+
 def term_served(facts: DossierFacts, today: date) -> Verdict:
     """The completion certificate is issued when the term, without time absconded, is served."""
     ends = term_end(facts)

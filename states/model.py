@@ -96,6 +96,7 @@ class Event(StrEnum):
     RECORD_FOUND = "record_found"
     EXPIRE_LIMITATION = "expire_limitation"
     TRANSFER_TO_ADULT_FACILITY = "transfer_to_adult_facility"
+    REDUCE_TERM = "reduce_term"
     RECORD_COMPLETION = "record_completion"
     REPORT_RETURN = "report_return"
     PROPOSE_POST_REHAB = "propose_post_rehab"
@@ -156,6 +157,7 @@ class Doc(StrEnum):
     SEARCH_DECISION = "search_decision"  # Mẫu 41
     FOUND_RECORD = "found_record"
     TRANSFER_DECISION = "transfer_decision"
+    TERM_REDUCTION_DECISION = "term_reduction_decision"
     COMPLETION_CERTIFICATE = "completion_certificate"  # Mẫu 46
     RETURN_REPORT = "return_report"
     POST_REHAB_PROPOSAL = "post_rehab_proposal"  # Mẫu 50

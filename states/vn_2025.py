@@ -62,6 +62,7 @@ WHO_ACTS: dict[str, tuple[A, ...]] = {
     "end_complaint_period": COURTS,
     "record_escort": (*POLICE, A.FACILITY),
     "postpone": COURTS,
+    "reduce_term": COURTS,
     "extend_escort": (A.PROVINCIAL_POLICE,),
     "resume": (*POLICE, *COURTS),
     "exempt": COURTS,

@@ -440,3 +440,23 @@ class TestFacilityFull:
         assert [d.rule_id for d in escort] == ["escort.facility_full"]
         assert escort[0].due_on >= clock.today + timedelta(days=55)
         assert [r["code"] for r in twice.value.result.refusals] == ["escort.already_extended"]
+
+
+class TestTermReduction:
+    def test_the_court_shortens_the_term_and_the_facility_deadline_follows(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+        to_court_decision(journey, term=24)
+        journey.step("end_complaint_period", "district_court", days=10)
+        journey.step("record_escort", "district_police", {"facility_name": "Cơ sở cai nghiện"}, days=2)
+        before = [d for d in _open_deadlines(rt, journey.dossier_id) if d.key == "term"][0]
+
+        with pytest.raises(StepRefused) as longer:
+            journey.step("reduce_term", "district_court", {"term_months": 30}, days=200)
+        journey.step("reduce_term", "district_court", {"term_months": 18})
+        after = [d for d in _open_deadlines(rt, journey.dossier_id) if d.key == "term"][0]
+
+        assert [r["code"] for r in longer.value.result.refusals] == ["term.not_shortened"]
+        assert (before.due_on - after.due_on).days in range(180, 190)  # six months earlier
+        journey.step("record_completion", "facility", days=18 * 31 - 200)
+        assert journey.state == "completion_certified"

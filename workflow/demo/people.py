@@ -85,6 +85,7 @@ class People:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.ids: set[str] = set()
+        self._drawn = 0
 
     def commune(self) -> str:
         return self.rng.choices([c.code for c in DISTRICT_COMMUNES], [c.quota for c in DISTRICT_COMMUNES])[0]
@@ -94,7 +95,8 @@ class People:
         place = commune.rsplit(".", 1)[-1]
         area = "town" if place == "tuan-giao" else "highland" if place in HIGHLAND else "lowland"
         ethnic = rng.choices(ETHNIC, MIX[area])[0]
-        sex = "female" if rng.random() < FEMALE_SHARE else "male"
+        self._drawn += 1
+        sex = "female" if self._drawn % round(1 / FEMALE_SHARE) == 7 else "male"  # a steady share
         name = f"{rng.choice(SURNAMES[ethnic])} {rng.choice(GIVEN[(ethnic, sex)])}"
         years = rng.uniform(15.3, 17.7) if minor else rng.triangular(18.4, 55.0, 29.0)
         commune_name = next(c.name for c in DISTRICT_COMMUNES if c.code == commune)

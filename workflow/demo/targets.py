@@ -46,6 +46,7 @@ class Targets:
         self.rng = ctx.rng
         self._early: dict[str, set[State]] = {}
         self.unfit: set[str] = set()  # target keys that failed every attempt: not drawn or tried again
+        self._people_drawn = 0
 
     def coverage(self) -> Coverage:
         """Each state, then each closing reason, with the targets that would show it, newest regime first."""
@@ -99,7 +100,8 @@ class Targets:
             tracks = [person.track_on(start or previous.last)]
         else:
             commune = self.people.commune()
-            minor = self.rng.random() < MINOR_SHARE
+            self._people_drawn += 1
+            minor = self._people_drawn % round(1 / MINOR_SHARE) == 5  # a steady share, whatever the draws
             person = self.people.draw(commune, minor)
             tracks = [Track.MINOR, Track.ADULT] if minor else [Track.ADULT, Track.MINOR]
         for track in tracks:
