@@ -105,9 +105,13 @@ class SessionSigner:
     def _mac(self, body: bytes) -> str:
         return hmac.new(self._key, body, hashlib.sha256).hexdigest()
 
+    def keyed(self, purpose: str, text: str) -> str:
+        """A digest of `text` under the server's key (nothing can be derived from it without the key)."""
+        return self._mac(f"{purpose}:".encode() + text.encode("utf-8", "replace"))[:32]
+
     def csrf(self, cookie: str | None) -> str:
         """The form token of a session: only pages served to that session carry it (no cross-site posts)."""
-        return self._mac(b"csrf:" + (cookie or "").encode("utf-8", "replace"))[:32]
+        return self.keyed("csrf", cookie or "")
 
     def csrf_ok(self, cookie: str | None, token: str | None) -> bool:
         return bool(cookie) and token is not None and token.isascii() and hmac.compare_digest(self.csrf(cookie), token)
@@ -186,6 +190,19 @@ class Auth:
         self.users = users
         self.signer = signer
         self.throttle = throttle or Throttle()
+        self._recent: dict[str, tuple[str, float]] = {}
+
+    def _basic(self, username: str, password: str) -> CurrentUser | None:
+        """HTTP Basic for scripts: a password checked in the last minute is not hashed again (PBKDF2 is
+        deliberately slow); the cache holds a keyed digest of the credentials, never the password."""
+        key = self.signer.keyed("basic", f"{username}\x00{password}")
+        cached = self._recent.get(key)
+        if cached is not None and cached[1] > time.monotonic():
+            return self.users.get(cached[0])  # re-read: a changed role or removed user takes effect
+        user = self.authenticate(username, password)
+        if user is not None:
+            self._recent[key] = (user.username, time.monotonic() + 60.0)
+        return user
 
     def authenticate(self, username: str, password: str) -> CurrentUser | None:
         """The user, unless the password is wrong or this username has failed too often lately."""
@@ -203,7 +220,7 @@ class Auth:
         """An /api/ request with an Authorization header is judged by it alone; otherwise the cookie."""
         if request.url.path.startswith("/api/") and "authorization" in request.headers:
             credentials = basic_credentials(request.headers["authorization"])
-            return self.authenticate(*credentials) if credentials else None
+            return self._basic(*credentials) if credentials else None
         username = self.signer.unsign(request.cookies.get(COOKIE))
         return self.users.get(username) if username is not None else None
 
