@@ -14,12 +14,13 @@ import calendar as _stdlib_calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
 import holidays
+
+from vocabulary import Unit
 
 __all__ = [
     "DEFAULT_CALENDAR_CONFIG",
@@ -33,14 +34,6 @@ __all__ = [
 _ONE_DAY = timedelta(days=1)
 _WEEKEND_NAMES = {5: "Thứ Bảy", 6: "Chủ nhật"}
 _GENERIC_DAY_OFF = "Ngày nghỉ theo thông báo"
-
-
-class Unit(StrEnum):
-    CALENDAR_DAYS = "days"
-    WORKING_DAYS = "working_days"
-    HOURS = "hours"
-    MONTHS = "months"
-    YEARS = "years"
 
 
 def _no_notes() -> Mapping[date, str]:

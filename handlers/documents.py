@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.facts import DossierFacts
+from handlers.facts import DossierFacts, Guard
 from handlers.labels import doc_label_en, doc_label_vi
 from handlers.verdict import ALLOWED, Refused, Verdict
-from states.model import Guard
 
 ND116_41 = "Nghị định 116/2021/NĐ-CP, Điều 41"
 PCMT_27 = "Luật PCMT 73/2021/QH14, Điều 27; Thông tư 18/2021/TT-BYT, Điều 5"

@@ -6,15 +6,14 @@ anything: every fact they need is here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from handlers.calendar import WorkingCalendar
-
-if TYPE_CHECKING:
-    from states.model import Regime, Rule, Track
+from handlers.verdict import Verdict
+from vocabulary import Rule, RuleBook, Track
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +48,7 @@ class DocumentRef:
 
 @dataclass(frozen=True, slots=True)
 class DossierFacts:
-    regime: Regime
+    regime: RuleBook
     track: Track
     state: str
     calendar: WorkingCalendar
@@ -88,3 +87,6 @@ class DossierFacts:
     def doc_date(self, doc_type: str) -> date | None:
         ref = self.doc(doc_type)
         return ref.date if ref else None
+
+
+Guard = Callable[[DossierFacts, date], Verdict]

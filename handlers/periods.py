@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from handlers.calendar import add_months
 from handlers.facts import DossierFacts
 from handlers.verdict import ALLOWED, Refused, Verdict
-from states.model import Rule, Status
+from vocabulary import Rule, Status
 
 
 def _end(facts: DossierFacts, start: date, rule: Rule) -> date:

@@ -6,219 +6,48 @@ legal text set describes it; a later regime is an earlier one plus its differenc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from handlers.calendar import Unit
-
-if TYPE_CHECKING:
-    from handlers.facts import DossierFacts
-    from handlers.verdict import Verdict
-
-Guard = Callable[["DossierFacts", date], "Verdict"]
-
-
-class Status(StrEnum):
-    """How sure we are of a rule (marks of LEGAL-PROCESS.md)."""
-
-    CONFIRMED = "confirmed"  # ✔ checked against the published text
-    TO_VERIFY = "to_verify"  # ◻ best available reading; overridable default
-    UNCONFIRMED = "unconfirmed"  # ? not known yet; a configured value the deployment must accept
-
-
-STATUS_MARK = {Status.CONFIRMED: "✔", Status.TO_VERIFY: "◻", Status.UNCONFIRMED: "?"}
-
-
-class Track(StrEnum):
-    ADULT = "adult"  # from 18
-    MINOR = "minor"  # 12 to under 18
-
-
-class State(StrEnum):
-    DRUG_USER_MANAGEMENT = "drug_user_management"  # vn-2026 only
-    VIOLATION_RECORDED = "violation_recorded"
-    DETERMINATION_REQUESTED = "determination_requested"
-    DOSSIER_COMPILING = "dossier_compiling"
-    PERSON_READING = "person_reading"
-    LEGAL_CHECK = "legal_check"  # vn-2014 only
-    LABOUR_REVIEW = "labour_review"
-    SUPPLEMENTING = "supplementing"
-    COURT_RECEIVED = "court_received"
-    COURT_ACCEPTED = "court_accepted"
-    SESSION_SCHEDULED = "session_scheduled"
-    COURT_SUSPENDED = "court_suspended"
-    COMPLAINT_PERIOD = "complaint_period"
-    COMPLAINT_REVIEW = "complaint_review"
-    AWAITING_ESCORT = "awaiting_escort"
-    POSTPONED = "postponed"
-    ABSCONDED_BEFORE_ADMISSION = "absconded_before_admission"
-    IN_FACILITY = "in_facility"
-    ABSCONDED_FROM_FACILITY = "absconded_from_facility"
-    COMPLETION_CERTIFIED = "completion_certified"
-    RETURN_REPORTED = "return_reported"
-    POST_REHAB_PROPOSED = "post_rehab_proposed"
-    POST_REHAB_SUPERVISION = "post_rehab_supervision"
-    CLOSED = "closed"
-
-
-class Event(StrEnum):
-    RECORD_VIOLATION = "record_violation"
-    END_USER_MANAGEMENT = "end_user_management"
-    RECORD_MOVE = "record_move"  # vn-2026: a managed person moves house
-    NOTIFY_MOVE = "notify_move"  # vn-2026: the old commune police notify the new one
-    REQUEST_DETERMINATION = "request_determination"
-    RECORD_DETERMINATION = "record_determination"
-    CLOSE_NOT_ELIGIBLE = "close_not_eligible"
-    NOTIFY_PERSON = "notify_person"
-    SEND_TO_LABOUR = "send_to_labour"
-    SEND_TO_LEGAL_CHECK = "send_to_legal_check"
-    PASS_LEGAL_CHECK = "pass_legal_check"
-    RETURN_FOR_SUPPLEMENTATION = "return_for_supplementation"
-    RESUBMIT = "resubmit"
-    PROPOSE_TO_COURT = "propose_to_court"
-    RETURN_INCOMPLETE = "return_incomplete"
-    ACCEPT = "accept"
-    OPEN_SESSION = "open_session"
-    DECIDE = "decide"
-    RESUME_CASE = "resume_case"
-    LODGE_COMPLAINT = "lodge_complaint"
-    END_COMPLAINT_PERIOD = "end_complaint_period"
-    RESOLVE_COMPLAINT = "resolve_complaint"
-    RECORD_ESCORT = "record_escort"
-    POSTPONE = "postpone"
-    EXTEND_ESCORT = "extend_escort"
-    RESUME = "resume"
-    EXEMPT = "exempt"
-    REPORT_ABSCONDING = "report_absconding"
-    RECORD_FOUND = "record_found"
-    EXPIRE_LIMITATION = "expire_limitation"
-    TRANSFER_TO_ADULT_FACILITY = "transfer_to_adult_facility"
-    REDUCE_TERM = "reduce_term"
-    RECORD_COMPLETION = "record_completion"
-    REPORT_RETURN = "report_return"
-    PROPOSE_POST_REHAB = "propose_post_rehab"
-    DECIDE_POST_REHAB = "decide_post_rehab"
-    ORDER_ELECTRONIC_MONITORING = "order_electronic_monitoring"
-    END_SUPERVISION = "end_supervision"
-    REPORT_RELAPSE = "report_relapse"
-    DISCONTINUE = "discontinue"
-    RECORD_DEATH = "record_death"
-    TRANSFER_TO_CRIMINAL_PROCEEDINGS = "transfer_to_criminal_proceedings"
-
-
-class AgencyType(StrEnum):
-    COMMUNE_POLICE = "commune_police"
-    COMMUNE_COMMITTEE = "commune_committee"
-    HEALTH_FACILITY = "health_facility"
-    JUSTICE_OFFICE = "justice_office"
-    LABOUR_OFFICE = "labour_office"
-    DISTRICT_COURT = "district_court"
-    REGIONAL_COURT = "regional_court"
-    PROVINCIAL_COURT = "provincial_court"
-    PROCURACY = "procuracy"
-    DISTRICT_POLICE = "district_police"
-    PROVINCIAL_POLICE = "provincial_police"
-    FACILITY = "facility"
-    DISTRICT_COMMITTEE = "district_committee"
-    PROVINCIAL_COMMITTEE = "provincial_committee"
-    PERSON = "person"  # the person or their representative: acts, but is not an agency with an inbox
-
-
-class Doc(StrEnum):
-    """Documents a step produces; each is stored with number, date, issuer and signer."""
-
-    USER_MANAGEMENT_DECISION = "user_management_decision"
-    VIOLATION_RECORD = "violation_record"  # Mẫu 27
-    DETERMINATION_REQUEST = "determination_request"
-    DETERMINATION_RESULT = "determination_result"
-    CV = "cv"  # Mẫu 30
-    STATEMENT = "statement"  # Mẫu 31
-    COMPILER_PROPOSAL = "compiler_proposal"  # Mẫu 29
-    RESIDENCE_CONFIRMATION = "residence_confirmation"  # no stable residence
-    READING_NOTICE = "reading_notice"  # Mẫu 32
-    TRANSFER_LETTER = "transfer_letter"
-    LEGAL_CHECK_OPINION = "legal_check_opinion"
-    RETURN_LETTER = "return_letter"  # Mẫu 33
-    LABOUR_PROPOSAL = "labour_proposal"  # Mẫu 34 / 39
-    ACCEPTANCE_NOTICE = "acceptance_notice"
-    SESSION_DECISION = "session_decision"
-    COURT_DECISION = "court_decision"
-    SUSPENSION_DECISION = "suspension_decision"
-    RESUMPTION_DECISION = "resumption_decision"
-    COMPLAINT = "complaint"
-    COMPLAINT_DECISION = "complaint_decision"
-    POSTPONEMENT_DECISION = "postponement_decision"
-    FACILITY_FULL_NOTICE = "facility_full_notice"
-    EXEMPTION_DECISION = "exemption_decision"
-    HANDOVER_RECORD = "handover_record"  # Mẫu 40
-    SEARCH_DECISION = "search_decision"  # Mẫu 41
-    FOUND_RECORD = "found_record"
-    TRANSFER_DECISION = "transfer_decision"
-    TERM_REDUCTION_DECISION = "term_reduction_decision"
-    COMPLETION_CERTIFICATE = "completion_certificate"  # Mẫu 46
-    RETURN_REPORT = "return_report"
-    POST_REHAB_PROPOSAL = "post_rehab_proposal"  # Mẫu 50
-    POST_REHAB_DECISION = "post_rehab_decision"  # Mẫu 51
-    MONITORING_ORDER = "monitoring_order"
-    MOVE_NOTICE = "move_notice"  # vn-2026: old commune police to the new one
-    SUPERVISION_CERTIFICATE = "supervision_certificate"  # Mẫu 54
-    RELAPSE_RECORD = "relapse_record"
-    DISCONTINUATION_DECISION = "discontinuation_decision"
-    DEATH_RECORD = "death_record"
-    CRIMINAL_TRANSFER = "criminal_transfer"
-
-
-class ClosingReason(StrEnum):
-    NOT_ADDICTED = "not_addicted"
-    NOT_ELIGIBLE = "not_eligible"
-    COURT_REJECTED = "court_rejected"
-    DISCONTINUED = "discontinued"
-    DECISION_ANNULLED = "decision_annulled"
-    EXEMPTED = "exempted"
-    LIMITATION_EXPIRED = "limitation_expired"
-    SUPERVISION_COMPLETED = "supervision_completed"
-    RELAPSED = "relapsed"
-    TRANSFERRED_TO_CRIMINAL_PROCEEDINGS = "transferred_to_criminal_proceedings"
-    DECEASED = "deceased"
-    MANAGEMENT_COMPLETED = "management_completed"
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A legal value (a duration or a limit) with its citation and how sure we are of it."""
-
-    id: str
-    value: int
-    unit: Unit | None
-    basis: str
-    status: Status
-    label_vi: str
-    label_en: str
-    note: str = ""
-
-    def describe_vi(self) -> str:
-        return f"{self.label_vi}: {self.value} {UNIT_VI.get(self.unit, '')}".strip()
-
-
-UNIT_VI: Mapping[Unit | None, str] = {
-    Unit.CALENDAR_DAYS: "ngày",
-    Unit.WORKING_DAYS: "ngày làm việc",
-    Unit.HOURS: "giờ",
-    Unit.MONTHS: "tháng",
-    Unit.YEARS: "năm",
-    None: "",
-}
-UNIT_EN: Mapping[Unit | None, str] = {
-    Unit.CALENDAR_DAYS: "days",
-    Unit.WORKING_DAYS: "working days",
-    Unit.HOURS: "hours",
-    Unit.MONTHS: "months",
-    Unit.YEARS: "years",
-    None: "",
-}
+from handlers.facts import Guard as Guard
+from vocabulary import (  # re-exported: the process is read through states.model
+    STATUS_MARK as STATUS_MARK,
+)
+from vocabulary import (
+    UNIT_EN as UNIT_EN,
+)
+from vocabulary import (
+    UNIT_VI as UNIT_VI,
+)
+from vocabulary import (
+    AgencyType as AgencyType,
+)
+from vocabulary import (
+    ClosingReason as ClosingReason,
+)
+from vocabulary import (
+    Doc as Doc,
+)
+from vocabulary import (
+    Event as Event,
+)
+from vocabulary import (
+    Rule as Rule,
+)
+from vocabulary import (
+    State as State,
+)
+from vocabulary import (
+    Status as Status,
+)
+from vocabulary import (
+    Track as Track,
+)
+from vocabulary import (
+    Unit as Unit,
+)
 
 
 @dataclass(frozen=True, slots=True)

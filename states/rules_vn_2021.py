@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.calendar import Unit
 from states.model import Rule, Status
+from vocabulary import Unit
 
 C, V, U = Status.CONFIRMED, Status.TO_VERIFY, Status.UNCONFIRMED
 WD, D, H, M, Y = Unit.WORKING_DAYS, Unit.CALENDAR_DAYS, Unit.HOURS, Unit.MONTHS, Unit.YEARS

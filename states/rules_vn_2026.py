@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.calendar import Unit
 from states import vn_2025
 from states.model import Rule, Status
+from vocabulary import Unit
 
 V, U = Status.TO_VERIFY, Status.UNCONFIRMED
 H, M, Y = Unit.HOURS, Unit.MONTHS, Unit.YEARS

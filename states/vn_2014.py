@@ -10,13 +10,13 @@ from dataclasses import replace
 from datetime import date
 
 from handlers import documents as docs
-from handlers.calendar import Unit
 from states import vn_2021
 from states.model import AgencyType as A
 from states.model import DeadlineSpec as DL
 from states.model import Doc, Rule, Stage, Status, Step
 from states.model import Event as E
 from states.model import State as S
+from vocabulary import Unit
 
 V, C = Status.TO_VERIFY, Status.CONFIRMED
 PL09 = "Pháp lệnh 09/2014/UBTVQH13"

@@ -69,7 +69,7 @@ def init() -> None:
 def demo(count: int = typer.Option(220, min=1, max=5000, help="number of dossiers")) -> None:
     """Fill an empty database with realistic demo data from the seed plans."""
     with runtime(migrate_db=True) as rt:
-        from workflow.demo import build_demo
+        from demo import build_demo
 
         report = build_demo(rt, count=count)
         typer.echo(str(report))
@@ -198,28 +198,6 @@ def audit_export(
         with open(out, "w", encoding="utf-8") as handle:
             count = sum(1 for line in lines if handle.write(line + "\n"))
         typer.echo(f"exported {count} entries to {out}")
-
-
-@app.command()
-def serve(
-    host: str | None = typer.Option(None),
-    port: int | None = typer.Option(None, min=1, max=65535),
-    scheduler: bool = typer.Option(True, help="run the deadline sweep in the server"),
-) -> None:
-    """Start the web server (and the deadline scheduler inside it)."""
-    import uvicorn
-
-    from admin.app import create_app
-
-    with runtime() as rt:
-        bind_host, bind_port = host or rt.settings.host, port or rt.settings.port
-        typer.echo(f"Hồ sơ cai nghiện bắt buộc: http://{bind_host}:{bind_port}/")
-        uvicorn.run(
-            create_app(rt, start_scheduler=scheduler and rt.settings.run_scheduler_in_server),
-            host=bind_host,
-            port=bind_port,
-            log_level="warning",
-        )
 
 
 @app.command("scheduler")

@@ -23,7 +23,7 @@ from workflow.runtime import Runtime
 from workflow.tables import User
 
 PASSWORD = "demo"
-# The demo's usernames (workflow/demo.py: agency type prefix + area name) and roles.
+# The demo's usernames (demo.py: agency type prefix + area name) and roles.
 USERS = {
     "cax.quaicang": (AGENCY_OF["commune_police"], "staff"),
     "ubndx.quaicang": (AGENCY_OF["commune_committee"], "staff"),

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from admin.cli import app
 from tests.journeys import Journey, make_runtime, open_adult
-from workflow.cli import app
 
 runner = CliRunner()
 

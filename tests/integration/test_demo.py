@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from demo import DemoReport, build_demo
 from states.model import ClosingReason, State
 from workflow.audit import verify_chain
 from workflow.chain import GENESIS, entry_hash
 from workflow.deadlines import local_date
-from workflow.demo import DemoReport, build_demo
 from workflow.passwords import hash_password, needs_rehash, verify_password
 from workflow.reference import COMMUNES, commune_code
 from workflow.runtime import Runtime

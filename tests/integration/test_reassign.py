@@ -155,7 +155,7 @@ class TestCommand:
     def test_rehab_agencies_reassign_reports_and_fails_in_one_line(
         self, world: tuple[Runtime, Clock, list[Case]], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from workflow.cli import app
+        from admin.cli import app
 
         rt, _, cases = world
         monkeypatch.setenv("REHAB_DATABASE_URL", rt.settings.database_url)

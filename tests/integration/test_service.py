@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from workflow.demo import build_demo
+from demo import build_demo
 from workflow.queries import deadline_rows
 from workflow.runtime import Runtime
 from workflow.service import cycle

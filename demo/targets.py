@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from states.model import ClosingReason, Regime, State, Step, Track
-from workflow.demo.people import People
-from workflow.demo.plans import Case, Context, Plan, Target
-from workflow.demo.routes import before_facility, closings, route
-from workflow.demo.spread import (
+from demo.people import People
+from demo.plans import Case, Context, Plan, Target
+from demo.routes import before_facility, closings, route
+from demo.spread import (
     CLOSED_SHARE,
     CLOSED_SHARE_MAX,
     CLOSED_SHARE_PER_YEAR,
@@ -36,6 +35,7 @@ from workflow.demo.spread import (
     SEARCH_LATENESS,
     STATE_WEIGHTS,
 )
+from states.model import ClosingReason, Regime, State, Step, Track
 
 Coverage = list[tuple[str, list[Target]]]  # a label ('in_facility', 'closed:relapsed') and the targets to try
 

@@ -6,9 +6,9 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from demo.spread import FEMALE_SHARE, NO_RESIDENCE_SHARE
 from handlers.eligibility import age_on
 from states.model import Track
-from workflow.demo.spread import FEMALE_SHARE, NO_RESIDENCE_SHARE
 from workflow.reference import COMMUNES, commune_code
 
 

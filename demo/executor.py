@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from demo.payloads import PERSON_ACTOR
+from demo.people import People
+from demo.plans import Case, Context, Plan, Planned
+from demo.report import DemoReport
+from demo.texts import doc_suffix
+from demo.timeline import opening_facts
 from states.model import Doc
-from workflow.demo.payloads import PERSON_ACTOR
-from workflow.demo.people import People
-from workflow.demo.plans import Case, Context, Plan, Planned
-from workflow.demo.report import DemoReport
-from workflow.demo.texts import doc_suffix
-from workflow.demo.timeline import opening_facts
 from workflow.engine import Actor
 from workflow.errors import StepRefused, WorkflowError
 from workflow.opening import START_DOCUMENT

@@ -8,8 +8,8 @@ from datetime import date
 
 from sqlalchemy import Engine, func, select
 
+from demo.users import DEMO_PASSWORD
 from workflow.db import reading
-from workflow.demo.users import DEMO_PASSWORD
 from workflow.tables import Deadline, Dossier
 
 DOSSIER = Dossier.__table__  # type: ignore[attr-defined]

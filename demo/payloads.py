@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from demo import texts
+from demo.people import DISTRICT_COMMUNES
+from demo.plans import Case, Context, Plan
+from demo.users import role_of
 from states.model import AgencyType, Doc, Step, Track
-from workflow.demo import texts
-from workflow.demo.people import DISTRICT_COMMUNES
-from workflow.demo.plans import Case, Context, Plan
-from workflow.demo.users import role_of
 from workflow.engine import Actor
 
 PERSON_ACTOR = Actor("nguoi-bi-de-nghi", None, "person")

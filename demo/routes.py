@@ -6,9 +6,9 @@ import random
 from collections import deque
 from collections.abc import Iterable
 
+from demo.plans import Target
+from demo.spread import DETOUR_CHANCE, MAX_DETOURS
 from states.model import Regime, State, Step, Track
-from workflow.demo.plans import Target
-from workflow.demo.spread import DETOUR_CHANCE, MAX_DETOURS
 
 USUAL_START_CHANCE = 0.85  # a dossier usually opens on the regime's first initial state (a violation record)
 

@@ -11,13 +11,13 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from demo.payloads import PLACEHOLDER, Marks, Payloads, alternatives
+from demo.plans import Case, Context, Plan, Planned
+from demo.spread import EVENT_DWELL, FIXED_DWELL, MAX_WAIT_DAYS, QUICK_STATES, SLOW_SHARE, USUAL_SHARE
 from handlers.facts import DocumentRef, DossierFacts
 from handlers.verdict import Refused
 from states.model import AgencyType, Doc, Event, State, Step
 from workflow.deadlines import plan_deadline
-from workflow.demo.payloads import PLACEHOLDER, Marks, Payloads, alternatives
-from workflow.demo.plans import Case, Context, Plan, Planned
-from workflow.demo.spread import EVENT_DWELL, FIXED_DWELL, MAX_WAIT_DAYS, QUICK_STATES, SLOW_SHARE, USUAL_SHARE
 from workflow.errors import WorkflowError
 from workflow.opening import OPENERS, START_DOCUMENT
 from workflow.payload import CleanPayload, clean

@@ -12,13 +12,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from demo.people import Person
+from demo.spread import DEMO_FROM_YEAR
 from handlers.calendar import WorkingCalendar
 from handlers.facts import DocumentRef
 from states.model import Regime, State, Step, Track
 from states.registry import all_regimes
 from workflow.deadlines import DeadlinePolicy
-from workflow.demo.people import Person
-from workflow.demo.spread import DEMO_FROM_YEAR
 from workflow.directory import Directory
 from workflow.engine import Actor
 from workflow.runtime import Runtime

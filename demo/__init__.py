@@ -27,16 +27,16 @@ from time import perf_counter
 import structlog
 from sqlalchemy import func, select
 
+from demo.executor import Executor
+from demo.payloads import Payloads
+from demo.people import People
+from demo.planner import Planner
+from demo.plans import Context
+from demo.report import DOSSIER, DemoReport
+from demo.targets import Targets
+from demo.timeline import Timeline
+from demo.users import DEMO_PASSWORD, create_users
 from workflow.db import reading
-from workflow.demo.executor import Executor
-from workflow.demo.payloads import Payloads
-from workflow.demo.people import People
-from workflow.demo.planner import Planner
-from workflow.demo.plans import Context
-from workflow.demo.report import DOSSIER, DemoReport
-from workflow.demo.targets import Targets
-from workflow.demo.timeline import Timeline
-from workflow.demo.users import DEMO_PASSWORD, create_users
 from workflow.reference import load_reference
 from workflow.runtime import Runtime
 

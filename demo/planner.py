@@ -12,11 +12,10 @@ from datetime import date, timedelta
 
 import structlog
 
-from states.model import ClosingReason
-from workflow.demo.people import People
-from workflow.demo.plans import Case, Context, Plan, Target
-from workflow.demo.report import DemoReport
-from workflow.demo.spread import (
+from demo.people import People
+from demo.plans import Case, Context, Plan, Target
+from demo.report import DemoReport
+from demo.spread import (
     ATTEMPTS,
     CLOSED_AGO,
     COVERAGE_SHARE,
@@ -25,8 +24,9 @@ from workflow.demo.spread import (
     RECENT_DAYS,
     UNTIMED_DWELL,
 )
-from workflow.demo.targets import Targets
-from workflow.demo.timeline import Timeline
+from demo.targets import Targets
+from demo.timeline import Timeline
+from states.model import ClosingReason
 
 log = structlog.get_logger(__name__)
 
