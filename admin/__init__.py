@@ -5,7 +5,10 @@ Modules:
     auth.py    signed session cookie, HTTP Basic for /api/, users and roles, /login and /logout
     access.py  who reads personal data; which steps a user is offered
     forms.py   step forms built from `available_steps`, read back into an engine payload
-    pages.py   HTML pages; api.py the JSON API; render.py the Jinja2 environment
+    pages.py   HTML pages; render.py the Jinja2 environment
+    api/       the JSON API under /api/v1, one module per area (`router(rt)`), aliases under /api
+    errors.py  the one JSON error shape of the API and the handlers mapping every failure onto it
+    limits.py  413 for request bodies over `max_body_bytes`
 
 Roles (from the `app_user` row; the acting `Actor` is always the logged-in user):
     staff, supervisor  their agency's inbox first; take steps (the engine decides and says why not)

@@ -76,6 +76,19 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def successor_candidates(directory: Directory, agency_id: str, today: date) -> list[AgencyRow]:
+    """The agencies that may take over `agency_id`'s work today (its named successor first): the choices
+    of the reassignment form's successor picker. Empty for an unknown agency."""
+    old = directory.agencies.get(agency_id)
+    if old is None:
+        return []
+    allowed = SUCCESSIONS.get(old.type, frozenset()) | {old.type}
+    heirs = [a for a in directory.agencies.values() if a.id != old.id and a.type in allowed and a.valid_on(today)]
+    if old.successor_id:
+        heirs = [a for a in heirs if a.id == old.successor_id]
+    return sorted(heirs, key=lambda a: (a.type != old.type, a.name_vi))
+
+
 def _heir(directory: Directory, old: AgencyRow, named: str | None, today: date) -> AgencyRow:
     """The successor after every check; each failure is a one-line error naming what is wrong."""
     if old.valid_to is None or old.valid_to >= today:

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, select
 
 from workflow.chain import GENESIS, canonical, entry_hash
 from workflow.db import reading
+from workflow.errors import DossierNotFound
 from workflow.tables import Dossier, TransitionLog
 
 LOG = TransitionLog.__table__  # type: ignore[attr-defined]
@@ -63,13 +64,16 @@ def _check_entry(row: Any, expected_seq: int, prev_hash: str) -> str | None:
 
 def verify_chain(db: Engine, dossier_id: int | None = None) -> AuditReport:
     """Recompute every chain in one snapshot; report the first broken entry, a chain whose tip
-    disagrees with its last entry (entries removed), or a chain whose dossier row is gone."""
+    disagrees with its last entry (entries removed), or a chain whose dossier row is gone.
+    Raises `DossierNotFound` for a dossier that has neither a row nor a log entry."""
     with reading(db) as conn:
         tips = {
             r.id: (r.last_seq, r.last_hash)
             for r in conn.execute(select(DOSSIER.c.id, DOSSIER.c.last_seq, DOSSIER.c.last_hash))
         }
         entries, last, broken = _walk(_rows(conn, dossier_id))
+    if dossier_id is not None and entries == 0 and dossier_id not in tips:
+        raise DossierNotFound(dossier_id)  # "ok" for a dossier that does not exist would mislead
     if broken is not None:
         return AuditReport(entries, len(last), broken)
     wanted = tips if dossier_id is None else {k: v for k, v in tips.items() if k == dossier_id}

@@ -16,13 +16,15 @@ class DossierNotFound(WorkflowError):
 
 
 class InvalidInput(WorkflowError):
-    """Bad input: names the field and the reason. Nothing is changed but the attempt's log entry."""
+    """Bad input: names the field and the reason (in English; `reason_vi` in Vietnamese when given, which
+    the API and pages show first). Nothing is changed but the attempt's log entry."""
 
-    def __init__(self, field: str, reason: str, result: Any = None) -> None:
+    def __init__(self, field: str, reason: str, result: Any = None, *, reason_vi: str | None = None) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
         self.result = result
+        self.reason_vi = reason_vi
 
 
 class StepNotAvailable(WorkflowError):

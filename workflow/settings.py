@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     id_number_salt: str = "rehab-demo-salt"
     session_secret: str = "dev-only-change-me"  # signs the web session cookie; set REHAB_SESSION_SECRET
     session_hours: int = 12  # a web session lasts this long after login
+    max_body_bytes: int = Field(default=262_144, ge=1024)  # larger request bodies are refused with 413
 
     @classmethod
     def settings_customise_sources(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import insert
 
 from admin.app import create_app
@@ -79,15 +79,16 @@ def test_every_route_but_login_and_health_needs_a_session(api) -> None:  # type:
     public = {"/login", "/healthz", "/logout"}  # /logout only clears the cookie and goes to /login
     checked = 0
 
-    for route in client.app.routes:  # type: ignore[attr-defined]
-        if not isinstance(route, APIRoute) or route.path in public:
+    for route in iter_route_contexts(client.app.routes):  # type: ignore[attr-defined]
+        if not isinstance(route.route, APIRoute) or route.path in public:
             continue
         path = route.path.replace("{dossier_id}", "1").replace("{agency_id}", AGENCY_OF["commune_police"])
         for method in route.methods:
             response = client.request(method, path, follow_redirects=False)
 
             if path.startswith("/api/"):
-                assert (response.status_code, response.json()) == (401, {"error": "not_authenticated"}), path
+                assert response.status_code == 401, path
+                assert response.json()["code"] == "auth.required", path
                 assert response.headers["www-authenticate"].startswith("Basic")
             else:
                 assert response.status_code == 303, path
@@ -184,7 +185,7 @@ def test_the_procurator_may_not_fire_and_nothing_is_logged(api) -> None:  # type
         f"/api/dossiers/{journey.dossier_id}/fire", json=request_determination(journey), auth=as_("vks")
     )
 
-    assert response.status_code == 403 and response.json()["error"] == "forbidden"
+    assert response.status_code == 403 and response.json()["code"] == "auth.forbidden"
     assert len(client.get(f"/api/dossiers/{journey.dossier_id}/history", auth=as_("vks")).json()) == before
 
 
@@ -196,8 +197,9 @@ def test_a_document_dated_in_the_future_is_422_naming_the_field_and_the_reason(a
     response = client.post(f"/api/dossiers/{journey.dossier_id}/fire", json=body, auth=as_("cax"))
 
     assert response.status_code == 422
-    assert response.json()["field"] == "document.date"
-    assert "future" in response.json()["reason"]
+    [field] = response.json()["fields"]
+    assert field["field"] == "document.date"
+    assert "future" in response.json()["message_en"]
 
 
 def test_a_refused_step_is_422_with_every_reason_and_its_basis(api) -> None:  # type: ignore[no-untyped-def]
@@ -208,7 +210,7 @@ def test_a_refused_step_is_422_with_every_reason_and_its_basis(api) -> None:  # 
     )
 
     assert response.status_code == 422
-    refusals = response.json()["refusals"]
+    refusals = response.json()["reasons"]
     assert [r["code"] for r in refusals] == ["documents.missing"]
     assert all(r["reason_vi"] and r["basis"] for r in refusals)
 
@@ -223,7 +225,7 @@ def test_a_stale_expected_version_is_409(api) -> None:  # type: ignore[no-untype
         auth=as_("cax"),
     )
 
-    assert response.status_code == 409 and response.json()["error"] == "version_conflict"
+    assert response.status_code == 409 and response.json()["code"] == "version.conflict"
 
 
 def test_a_double_submit_with_one_idempotency_key_applies_once(api) -> None:  # type: ignore[no-untyped-def]
@@ -349,7 +351,7 @@ def test_an_invalid_value_is_named_but_never_echoed_into_the_log(api) -> None:  
     answer = client.post(f"/api/dossiers/{journey.dossier_id}/fire", json=body, auth=as_("cax"))
     log = client.get(f"/api/dossiers/{journey.dossier_id}/history", auth=as_("vks")).text
 
-    assert answer.status_code == 422 and answer.json()["field"] == "on"
+    assert answer.status_code == 422 and answer.json()["fields"][0]["field"] == "on"
     assert ID_NUMBER not in answer.text and ID_NUMBER not in log and NAME not in log
 
 

@@ -106,7 +106,7 @@ def test_an_unknown_dossier_is_404_as_a_page_and_as_json(site) -> None:  # type:
     client, _ = site
 
     assert client.get("/dossiers/999").status_code == 404
-    assert client.get("/api/dossiers/999", auth=as_("cax")).json()["error"] == "dossier_not_found"
+    assert client.get("/api/dossiers/999", auth=as_("cax")).json()["code"] == "dossier.not_found"
 
 
 def test_a_page_asked_for_before_login_is_shown_after_it(site) -> None:  # type: ignore[no-untyped-def]

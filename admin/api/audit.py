@@ -1,0 +1,95 @@
+"""The procuracy's tools over the transition log: verify the chains, take an anchor, check the log
+against a saved anchor, export the log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from admin.auth import CurrentUser, Forbidden, SignedIn
+from admin.errors import ERRORS
+from workflow import queries
+from workflow.audit import Break, check_anchor, take_anchor, verify_chain
+from workflow.runtime import Runtime
+
+MAX_DOSSIER = 2**63 - 1
+
+
+class Anchor(BaseModel):
+    """A saved anchor file (as `GET /audit/anchor` gave it): every chain's tip and one root digest."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "taken_at": "2026-03-02T08:00:00+00:00",
+                    "chains": {"1": [3, "5f0c…"], "2": [7, "a91e…"]},
+                    "root": "0d6b…",
+                }
+            ]
+        },
+    )
+
+    taken_at: str = Field(max_length=64)
+    chains: dict[str, tuple[int, str]] = Field(max_length=10_000_000)
+    root: str = Field(max_length=128)
+
+
+class AuditAnswer(BaseModel):
+    ok: bool
+    entries: int | None = None
+    dossiers: int | None = None
+    first_break: str | None = None
+
+
+def _auditor(user: CurrentUser, action: str) -> None:
+    if not user.may_audit:
+        raise Forbidden(action)
+
+
+def _answer(broken: Break | None, **counts: int) -> AuditAnswer:
+    return AuditAnswer(ok=broken is None, first_break=broken.describe() if broken else None, **counts)
+
+
+def router(rt: Runtime) -> APIRouter:
+    api = APIRouter(tags=["audit"], responses=ERRORS)
+
+    @api.get("/audit/verify", summary="Recompute every hash and link (one dossier, or all)")
+    def audit(user: SignedIn, dossier: int | None = Query(None, ge=1, le=MAX_DOSSIER)) -> AuditAnswer:
+        _auditor(user, "verify the transition log")
+        report = verify_chain(rt.db, dossier)
+        return _answer(report.first_break, entries=report.entries, dossiers=report.dossiers)
+
+    @api.get("/audit/anchor", summary="Every chain's tip and one digest: save it outside the database")
+    def anchor(user: SignedIn) -> JSONResponse:
+        _auditor(user, "take an anchor of the transition log")
+        data = take_anchor(rt.db, rt.now().isoformat())
+        name = f"neo-nhat-ky-{rt.today():%Y%m%d}.json"
+        return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @api.post("/audit/anchor/check", summary="Check the log against a saved anchor: was any entry rewritten?")
+    def check(body: Anchor, user: SignedIn) -> AuditAnswer:
+        _auditor(user, "check the transition log against an anchor")
+        return _answer(check_anchor(rt.db, body.model_dump()))
+
+    @api.get("/audit/export", summary="The transition log as canonical JSON lines, each with its hash")
+    def export(user: SignedIn, dossier: int | None = Query(None, ge=1, le=MAX_DOSSIER)) -> StreamingResponse:
+        _auditor(user, "export the transition log")
+        lines = queries.export_log(rt.db, dossier)
+        name = f"nhat-ky-ho-so-{dossier}.jsonl" if dossier is not None else "nhat-ky.jsonl"
+
+        def stream() -> Iterator[str]:
+            for line in lines:
+                yield line + "\n"
+
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+        return StreamingResponse(stream(), media_type="application/x-ndjson", headers=headers)
+
+    return api
+
+
+__all__ = ["Anchor", "AuditAnswer", "router"]

@@ -1,0 +1,92 @@
+"""One dossier: its detail, its transition log and the steps taken on it (always through `engine.fire`).
+
+Lists never carry personal data; a dossier's detail carries "person" only for roles that need it
+(`admin.access.dossier_for`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from admin.access import dossier_for, may_read_log
+from admin.auth import Forbidden, SignedIn
+from admin.errors import ERRORS
+from workflow import queries
+from workflow.errors import DossierNotFound
+from workflow.runtime import Runtime
+
+
+class FireRequest(BaseModel):
+    """One step on a dossier: the event and its payload (the fields of the step's form)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "event": "request_determination",
+                    "payload": {"document": {"number": "3/CV-CA", "date": "2026-03-02"}},
+                    "idempotency_key": "9b2f6c1e-2f4b-4a51-9d0c-6c0b8f1a7e11",
+                    "expected_version": 1,
+                }
+            ]
+        },
+    )
+
+    event: str = Field(min_length=1, max_length=64, description="the step's event, e.g. `request_determination`")
+    payload: dict[str, Any] = Field(default_factory=dict, description="the step's fields (see its form)")
+    idempotency_key: str | None = Field(
+        None, max_length=128, description="the same key again replays the first answer instead of acting twice"
+    )
+    expected_version: int | None = Field(
+        None, ge=0, le=2**31 - 1, description="refuse (409) if the dossier changed since this version"
+    )
+
+
+def router(rt: Runtime) -> APIRouter:
+    api = APIRouter(tags=["dossiers"], responses=ERRORS)
+
+    @api.get("/dossiers", summary="Dossiers (no personal data), newest first")
+    def list_dossiers(
+        _: SignedIn,
+        agency: str | None = Query(None, max_length=200),
+        state: str | None = Query(None, max_length=100),
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0, le=2**31 - 1),
+    ) -> list[dict[str, Any]]:
+        return queries.list_dossiers(rt.db, agency_id=agency, state=state, limit=limit, offset=offset)
+
+    @api.get("/dossiers/{dossier_id}", summary="A dossier: state, deadlines, steps; the person only for some roles")
+    def get_dossier(dossier_id: int, user: SignedIn) -> dict[str, Any]:
+        return dossier_for(rt, user, dossier_id)
+
+    @api.get("/dossiers/{dossier_id}/history", summary="The dossier's transition log, refused attempts included")
+    def get_history(dossier_id: int, user: SignedIn) -> list[dict[str, Any]]:
+        if not may_read_log(user, dossier_for(rt, user, dossier_id)):
+            raise Forbidden("read this dossier's transition log")
+        rows = queries.history(rt.db, dossier_id)
+        if not rows:
+            raise DossierNotFound(dossier_id)
+        return rows
+
+    @api.post("/dossiers/{dossier_id}/fire", summary="Take a step; refused with every legal reason (422)")
+    def fire(dossier_id: int, body: FireRequest, user: SignedIn) -> dict[str, Any]:
+        if not user.may_fire:
+            raise Forbidden("take steps")
+        result = rt.engine.fire(
+            dossier_id,
+            body.event,
+            user.actor,
+            body.payload,
+            idempotency_key=body.idempotency_key,
+            expected_version=body.expected_version,
+        )
+        return result.as_dict()
+
+    return api
+
+
+__all__ = ["FireRequest", "router"]
