@@ -221,9 +221,15 @@ UNIT_EN: Mapping[Unit | None, str] = {
 
 
 class RuleBook(Protocol):
-    """What a guard may ask of a regime: its rules by id and the grounds it admits."""
+    """What a guard may ask of a regime: its rules by id, the grounds it admits and their citation."""
 
     @property
     def grounds(self) -> tuple[str, ...]: ...
+
+    @property
+    def grounds_basis(self) -> str: ...
+
+    @property
+    def adult_only_grounds(self) -> tuple[str, ...]: ...
 
     def rule(self, rule_id: str, track: Track | None = None, dates: Mapping[str, date] | None = None) -> Rule: ...

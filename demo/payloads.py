@@ -76,6 +76,8 @@ class Payloads:
     ) -> Any:
         if name == "session_on":
             return self.ctx.calendar.add_working_days(on, int(choices["_session_wd"])).isoformat()
+        if name == "commune_education_on":  # the commune-education decision came months before (vn-2014)
+            return (plan.start - timedelta(days=200)).isoformat()
         if name == "days_absconded":
             return max(0, (on - marks.get("absconded_on", on)).days)
         if name == "days_held_pending":
@@ -92,7 +94,11 @@ class Payloads:
         if step.when is not None and step.when[0] == name:
             return step.when[1]
         if name == "grounds":
-            return texts.grounds(case.previous is not None and case.track is Track.ADULT, rng)
+            drawn = texts.grounds(case.previous is not None and case.track is Track.ADULT, rng)
+            if drawn in case.regime.grounds:
+                return drawn
+            # before 2022 (NĐ 221/2013 art. 3): commune education that failed, or no stable residence
+            return "commune_education_still_addicted" if case.person.stable_residence else "no_stable_residence"
         if name == "term_months":
             return term(case, data, rng)
         if name in ("ground", "reason", "reasons"):

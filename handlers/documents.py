@@ -64,18 +64,40 @@ def addiction_confirmed(facts: DossierFacts, today: date) -> Verdict:
 
 
 def grounds_stated(facts: DossierFacts, today: date) -> Verdict:
-    """The dossier records which ground of PCMT art. 32 (adults) or 33 (minors) applies."""
+    """The dossier records which ground of the regime applies (PCMT art. 32 adults / 33 minors from 2022)."""
     ground = facts.fact("grounds")
     allowed = set(facts.regime.grounds)
     if facts.track.value == "minor":
-        allowed -= {"relapse_in_post_rehab"}
+        allowed -= set(facts.regime.adult_only_grounds)
     if ground in allowed:
         return ALLOWED
     return Refused(
         "grounds.missing",
-        "Chưa nêu căn cứ áp dụng (Điều 32/33 Luật PCMT) hoặc căn cứ không áp dụng cho người này.",
-        "The ground (PCMT art. 32/33) is missing or does not apply to this person: one of "
-        + ", ".join(sorted(allowed))
-        + ".",
-        "Luật PCMT 73/2021/QH14, Điều 32 khoản 1–4; Điều 33 khoản 1",
+        "Chưa nêu căn cứ áp dụng hoặc căn cứ không áp dụng cho người này (" + facts.regime.grounds_basis + ").",
+        "The ground is missing or does not apply to this person: one of " + ", ".join(sorted(allowed)) + ".",
+        facts.regime.grounds_basis,
+    )
+
+
+ND221_3 = "Nghị định 221/2013/NĐ-CP, Điều 3 (◻ bản gốc trước Nghị định 136/2016)"
+
+
+def ground_fits_residence(facts: DossierFacts, today: date) -> Verdict:
+    """Before 2022 (NĐ 221/2013 art. 3): with a stable residence, only after commune education that failed;
+    without one, the ground is the lack of a stable residence."""
+    ground, stable = facts.fact("grounds"), facts.fact("stable_residence", True)
+    if ground == "commune_education_still_addicted" and stable and facts.fact_date("commune_education_on"):
+        return ALLOWED
+    if ground == "no_stable_residence" and not stable:
+        return ALLOWED
+    if ground not in ("commune_education_still_addicted", "no_stable_residence"):
+        return ALLOWED  # grounds_stated reports it
+    return Refused(
+        "grounds.not_met",
+        "Người có nơi cư trú ổn định chỉ bị lập hồ sơ khi đã bị giáo dục tại xã mà vẫn nghiện (nêu ngày quyết định "
+        "giáo dục tại xã); người không có nơi cư trú ổn định dùng căn cứ 'không có nơi cư trú ổn định'.",
+        "With a stable residence the person must already have had commune education and still be addicted "
+        "(give the date of that decision); without one, the ground is 'no stable residence'.",
+        ND221_3,
+        unconfirmed=True,
     )

@@ -1,15 +1,19 @@
-"""Who may be sent to compulsory rehabilitation at all (LEGAL-PROCESS.md §3)."""
+"""Who may be sent to compulsory rehabilitation at all (LEGAL-PROCESS.md §3).
+
+Each exclusion reads its rule (`exclusion.*`) from the dossier's regime: its citation, whether it is
+confirmed, and whether a deployment switched a ◻ one off (value 0).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
+from handlers.calendar import add_months
 from handlers.facts import DossierFacts
 from handlers.verdict import ALLOWED, Refused, Verdict
+from vocabulary import Rule, Status
 
-PCMT_32_33 = "Luật PCMT 73/2021/QH14, Điều 32–33"
-PCMT_37 = "Luật PCMT 73/2021/QH14, Điều 37 khoản 2"
-XLVPHC_96 = "Luật XLVPHC 2012 (sửa đổi 2020), Điều 96 khoản 2"
+# The citations and values live in each regime's `exclusion.*` rules (states/rules_exclusions.py).
 NOT_VERIFIED = " (◻ cần xác minh)"
 
 
@@ -28,31 +32,53 @@ def _age_at_violation(facts: DossierFacts) -> int | None:
     return age_on(birth, on)
 
 
-def person_is_at_least_12(facts: DossierFacts, today: date) -> Verdict:
-    """No compulsory rehabilitation under 12; age counts on the day of the violation."""
+def _exclusion(facts: DossierFacts, rule_id: str) -> Rule | None:
+    """The exclusion's rule when the regime applies it (value 0: a deployment switched a ◻ exclusion off)."""
+    rule = facts.rule(rule_id)
+    return rule if rule.value else None
+
+
+def _excluded(code: str, vi: str, en: str, rule: Rule) -> Refused:
+    """A refusal on an exclusion: a ◻/? one says, in both languages and in `unconfirmed`, it is not confirmed."""
+    unconfirmed = rule.status is not Status.CONFIRMED
+    if unconfirmed:
+        vi += " (Điều kiện loại trừ này chưa được xác nhận nguyên văn, áp dụng theo cấu hình.)"
+        en += " (This exclusion is not confirmed verbatim; applied as configured.)"
+    basis = rule.basis + (NOT_VERIFIED if unconfirmed else "")
+    return Refused(code, vi, en, basis, unconfirmed=unconfirmed)
+
+
+def person_is_old_enough(facts: DossierFacts, today: date) -> Verdict:
+    """No compulsory rehabilitation under the regime's minimum age (12; 18 before 2022); age on the violation day."""
+    rule = facts.rule("exclusion.min_age")
     age = _age_at_violation(facts)
     if age is None:
-        return Refused(
+        return _excluded(
             "eligibility.age_unknown",
             "Chưa có ngày sinh hoặc ngày vi phạm để tính tuổi.",
             "The birth date or the violation date is missing, so the age cannot be computed.",
-            PCMT_32_33,
+            rule,
         )
-    if age < 12:
-        return Refused(
-            "eligibility.under_12",
-            f"Người dưới 12 tuổi ({age} tuổi khi vi phạm) không bị áp dụng cai nghiện bắt buộc.",
-            f"A person under 12 ({age} at the violation) cannot be sent to compulsory rehab.",
-            PCMT_32_33,
+    if age < rule.value:
+        return _excluded(
+            f"eligibility.under_{rule.value}",
+            f"Người dưới {rule.value} tuổi ({age} tuổi khi vi phạm) không bị áp dụng cai nghiện bắt buộc "
+            "theo chế độ pháp lý của hồ sơ.",
+            f"A person under {rule.value} ({age} at the violation) cannot be sent to compulsory rehab "
+            "under the dossier's regime.",
+            rule,
         )
     return ALLOWED
+
+
+person_is_at_least_12 = person_is_old_enough  # the name used before minimum ages became per-regime rules
 
 
 def track_matches_age(facts: DossierFacts, today: date) -> Verdict:
     """Adults (from 18) and minors (12 to under 18) follow different tracks; the track must fit the age."""
     age = _age_at_violation(facts)
     if age is None or age < 12:
-        return ALLOWED  # person_is_at_least_12 reports it
+        return ALLOWED  # person_is_old_enough reports it
     expected = "adult" if age >= 18 else "minor"
     if facts.track.value != expected:
         return Refused(
@@ -60,65 +86,85 @@ def track_matches_age(facts: DossierFacts, today: date) -> Verdict:
             f"Người {age} tuổi khi vi phạm phải theo trình tự dành cho "
             f"{'người thành niên' if expected == 'adult' else 'người chưa thành niên'}.",
             f"A person aged {age} at the violation belongs to the {expected} track.",
-            PCMT_32_33,
+            facts.rule("exclusion.min_age").basis,
         )
     return ALLOWED
 
 
 def person_is_not_foreign(facts: DossierFacts, today: date) -> Verdict:
     """Foreigners have no compulsory route; they register for voluntary rehab at their own cost."""
+    rule = _exclusion(facts, "exclusion.foreigner")
     nationality = str(facts.fact("nationality", "VN")).upper()
-    if nationality not in ("VN", "VNM"):
-        return Refused(
+    if rule is not None and nationality not in ("VN", "VNM"):
+        return _excluded(
             "eligibility.foreigner",
             "Người nước ngoài không bị đưa vào cơ sở cai nghiện bắt buộc; phải đăng ký cai nghiện tự nguyện.",
             "A foreigner cannot be sent to compulsory rehab; they must register for voluntary rehab.",
-            PCMT_37,
+            rule,
         )
     return ALLOWED
 
 
 def person_is_not_pregnant(facts: DossierFacts, today: date) -> Verdict:
     """Pregnant women, confirmed by a hospital, are not sent."""
-    if facts.fact("pregnant", False):
-        return Refused(
+    rule = _exclusion(facts, "exclusion.pregnant")
+    if rule is not None and facts.fact("pregnant", False):
+        return _excluded(
             "eligibility.pregnant",
             "Phụ nữ đang mang thai (có xác nhận của bệnh viện) không bị áp dụng biện pháp này.",
             "A pregnant woman (confirmed by a hospital) cannot be sent.",
-            XLVPHC_96 + NOT_VERIFIED,
+            rule,
         )
     return ALLOWED
 
 
-def person_is_not_sole_carer_of_infant(facts: DossierFacts, today: date) -> Verdict:
-    """A woman, or the only person, raising a child under 36 months is not sent (confirmed by the commune)."""
-    if facts.fact("sole_carer_child_under_36_months", False):
-        return Refused(
-            "eligibility.sole_carer_of_infant",
-            "Người đang nuôi con nhỏ dưới 36 tháng tuổi (được UBND cấp xã xác nhận) không bị áp dụng.",
-            "A person raising a child under 36 months alone (confirmed by the commune) cannot be sent.",
-            XLVPHC_96 + NOT_VERIFIED,
-        )
-    return ALLOWED
+def child_turns_limit_on(facts: DossierFacts) -> date | None:
+    """The day the youngest child being raised reaches the exclusion's age (36 months), if a child is recorded."""
+    born = facts.fact_date("child_birth_date")
+    rule = facts.rule("exclusion.child_under")
+    return add_months(born, rule.value) if born is not None and rule.value else None
+
+
+def person_is_not_raising_an_infant(facts: DossierFacts, today: date) -> Verdict:
+    """A woman, or the only person, raising a child under 36 months (from the child's birth date) is not sent."""
+    limit = child_turns_limit_on(facts)
+    carer = facts.fact("sex") == "female" or bool(facts.fact("sole_carer", False))
+    if limit is None or not carer or today >= limit:
+        return ALLOWED
+    rule = facts.rule("exclusion.child_under")
+    who_vi = "Phụ nữ" if facts.fact("sex") == "female" else "Người duy nhất"
+    return _excluded(
+        "eligibility.sole_carer_of_infant",
+        f"{who_vi} đang nuôi con dưới {rule.value} tháng tuổi (UBND cấp xã xác nhận) không bị áp dụng; "
+        f"con đủ {rule.value} tháng tuổi ngày {limit:%d/%m/%Y}.",
+        f"A {'woman' if facts.fact('sex') == 'female' else 'sole carer'} raising a child under {rule.value} "
+        f"months (confirmed by the commune) cannot be sent; the child reaches {rule.value} months on "
+        f"{limit:%d/%m/%Y}.",
+        rule,
+    )
+
+
+person_is_not_sole_carer_of_infant = person_is_not_raising_an_infant  # the earlier, narrower name
 
 
 def person_has_capacity(facts: DossierFacts, today: date) -> Verdict:
     """A person without capacity for administrative responsibility is not sent."""
-    if facts.fact("lacks_capacity", False):
-        return Refused(
+    rule = _exclusion(facts, "exclusion.lacks_capacity")
+    if rule is not None and facts.fact("lacks_capacity", False):
+        return _excluded(
             "eligibility.lacks_capacity",
             "Người mất năng lực hành vi dân sự không bị áp dụng biện pháp này.",
             "A person without legal capacity cannot be sent.",
-            XLVPHC_96 + NOT_VERIFIED,
+            rule,
         )
     return ALLOWED
 
 
 NOT_EXCLUDED = (
-    person_is_at_least_12,
+    person_is_old_enough,
     track_matches_age,
     person_is_not_foreign,
     person_is_not_pregnant,
-    person_is_not_sole_carer_of_infant,
+    person_is_not_raising_an_infant,
     person_has_capacity,
 )

@@ -154,6 +154,8 @@ class Regime:
         "relapse_in_post_rehab",
     )
     switches: tuple[RuleSwitch, ...] = ()
+    grounds_basis: str = "Luật PCMT 73/2021/QH14, Điều 32 khoản 1–4; Điều 33 khoản 1"
+    adult_only_grounds: tuple[str, ...] = ("relapse_in_post_rehab",)  # not for minors (PCMT art. 33(1))
 
     def rule(self, rule_id: str, track: Track | None = None, dates: Mapping[str, date] | None = None) -> Rule:
         """The rule, preferring a track-specific variant `<id>.<track>`.

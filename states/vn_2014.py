@@ -118,7 +118,10 @@ OWN_RULES = {
     )
 }
 
-COMPILERS = vn_2021.COMPILERS
+# XLVPHC 2012 art. 103: the commune People's Committee chairman compiles (helped by the commune police, who
+# do not act on the dossier themselves); the police compiling for their own cases came with Law 67/2020.
+COMPILERS = (A.COMMUNE_COMMITTEE,)
+GROUNDS = ("commune_education_still_addicted", "no_stable_residence")
 STEPS: tuple[Step, ...] = (
     Step(
         E.SEND_TO_LEGAL_CHECK,
@@ -166,6 +169,18 @@ STEPS: tuple[Step, ...] = (
     ),
 )
 
+NOTIFY = vn_2021.STEPS_BY_NAME["notify_person"]
+STEPS = (
+    *STEPS,
+    replace(
+        NOTIFY,
+        actors=COMPILERS,
+        fields={**NOTIFY.fields, "commune_education_on": date},
+        guards=(*NOTIFY.guards, docs.ground_fits_residence),
+        basis=f"{XLVPHC12}, Điều 103; {docs.ND221_3}",
+    ),
+)
+
 WITH_LEGAL_CHECK = ("record_death", "discontinue", "transfer_to_criminal_proceedings")
 STEPS = STEPS + tuple(
     replace(vn_2021.STEPS_BY_NAME[name], sources=(*vn_2021.STEPS_BY_NAME[name].sources, S.LEGAL_CHECK))
@@ -189,6 +204,29 @@ def _inherited(rule: Rule) -> Rule:
 
 RULES = {**{k: _inherited(r) for k, r in vn_2021.RULES.items() if r.status is C}, **OWN_RULES}
 
+EXCLUSIONS = {
+    "exclusion.min_age": Rule(
+        "exclusion.min_age",
+        18,
+        Unit.YEARS,
+        f"{XLVPHC12}, Điều 96 khoản 1 (người từ đủ 18 tuổi); Nghị định 221/2013/NĐ-CP, Điều 3",
+        C,
+        "Tuổi tối thiểu bị áp dụng: chỉ người thành niên (tính vào ngày vi phạm)",
+        "Minimum age: adults only (on the day of the violation)",
+        "người chưa thành niên chỉ bị đưa vào cơ sở cai nghiện bắt buộc từ Luật PCMT 73/2021, Điều 33",
+    ),
+    "exclusion.foreigner": replace(
+        vn_2021.REGIME.rules["exclusion.foreigner"],
+        basis=f"{XLVPHC12}, Điều 5 khoản 2",
+        status=V,
+        note="chỉ thấy dẫn chiếu (Pháp lệnh 09/2014 Điều 2 khoản 1), chưa thấy nguyên văn",
+    ),
+    **{
+        rule_id: replace(vn_2021.REGIME.rules[rule_id], basis=f"{XLVPHC12}, Điều 96 khoản 2")
+        for rule_id in ("exclusion.pregnant", "exclusion.child_under", "exclusion.lacks_capacity")
+    },
+}
+
 REGIME = vn_2021.REGIME.revise(
     id="vn-2014",
     label_vi="Luật XLVPHC 2012, Nghị định 221/2013 (có bước Phòng Tư pháp)",
@@ -198,6 +236,21 @@ REGIME = vn_2021.REGIME.revise(
     stages={S.LEGAL_CHECK: LEGAL_CHECK, S.LABOUR_REVIEW: LABOUR_REVIEW},
     steps=STEPS,
     drop_steps=("send_to_labour",),
-    rules=RULES,
-    notes=("Biểu mẫu theo Nghị định 221/2013 (◻ số mẫu cần đối chiếu).",),
+    rules={**RULES, **EXCLUSIONS},
+    notes=(
+        "Chỉ người thành niên (Luật XLVPHC 2012, Điều 96 khoản 1): không có trình tự dành cho người chưa thành niên.",
+        "Căn cứ lập hồ sơ theo Nghị định 221/2013, Điều 3 (◻): người có nơi cư trú ổn định đã bị giáo dục tại xã "
+        "mà vẫn nghiện; người không có nơi cư trú ổn định.",
+        "Người lập hồ sơ: Chủ tịch UBND cấp xã (Công an xã giúp thu thập tài liệu, không tự lập hồ sơ).",
+        "Biểu mẫu: số mẫu theo Nghị định 221/2013 không có trong ghi chú pháp lý (?), hệ thống ghi số mẫu của "
+        "Nghị định 116/2021 (audit §2.1).",
+    ),
+)
+# Adults only: the minors' variants of vn-2021 rules do not exist in this regime.
+REGIME = replace(
+    REGIME,
+    rules={k: r for k, r in REGIME.rules.items() if not k.endswith(".minor")},
+    grounds=GROUNDS,
+    grounds_basis=docs.ND221_3,
+    adult_only_grounds=(),
 )

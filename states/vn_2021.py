@@ -17,6 +17,7 @@ from states.model import DeadlineSpec as DL
 from states.model import Doc, Regime, Stage, Step, Track
 from states.model import Event as E
 from states.model import State as S
+from states.rules_exclusions import EXCLUSION_RULES
 from states.rules_vn_2021 import RULES
 
 COMPILERS = (A.COMMUNE_COMMITTEE, A.COMMUNE_POLICE, A.DISTRICT_POLICE, A.PROVINCIAL_POLICE)
@@ -570,9 +571,9 @@ STEPS: tuple[Step, ...] = (
         E.REPORT_ABSCONDING,
         S.AWAITING_ESCORT,
         S.ABSCONDED_BEFORE_ADMISSION,
-        (A.DISTRICT_POLICE, A.COMMUNE_POLICE),
-        "Báo người bỏ trốn trước khi đưa đi",
-        "Report absconding before admission",
+        (A.DISTRICT_POLICE,),  # the district police of the compiling place issue Mẫu 41 (art. 56(1))
+        "Báo người bỏ trốn trước khi đưa đi, ra quyết định truy tìm",
+        "Report absconding before admission: search decision",
         produces=Doc.SEARCH_DECISION,
         basis="Nghị định 116/2021/NĐ-CP, Điều 56 (Mẫu 41)",
     ),
@@ -775,7 +776,7 @@ REGIME = Regime(
     initial_states=(S.VIOLATION_RECORDED,),
     stages=STAGES,
     steps=STEPS,
-    rules=RULES,
+    rules={**RULES, **EXCLUSION_RULES},
 )
 
 __all__ = ["REGIME", "RULES", "STAGES", "STEPS", "Track"]

@@ -66,7 +66,7 @@ WHO_ACTS: dict[str, tuple[A, ...]] = {
     "extend_escort": (A.PROVINCIAL_POLICE,),
     "resume": (*POLICE, *COURTS),
     "exempt": COURTS,
-    "report_absconding": POLICE,
+    "report_absconding": (A.PROVINCIAL_POLICE,),  # PC04 issues the search decision (Mẫu 41); communes locate
     "record_found": POLICE,
     "record_found__in_facility": (A.FACILITY, A.PROVINCIAL_POLICE),
     "expire_limitation": (A.PROVINCIAL_POLICE, *COURTS),

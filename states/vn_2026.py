@@ -185,5 +185,14 @@ REGIME: Regime = vn_2025.REGIME.revise(
     ),
 )
 
+# Law 120/2025 art. 35 (◻): the earlier grounds, plus breaching electronic monitoring or the management rules.
+BREACH_GROUNDS = ("monitoring_breach", "management_breach")
+REGIME = replace(
+    REGIME,
+    grounds=(*REGIME.grounds, *BREACH_GROUNDS),
+    grounds_basis=f"{LAW}, Điều 35, Điều 47 (◻)",
+    adult_only_grounds=(*REGIME.adult_only_grounds, *BREACH_GROUNDS),
+)
+
 STEPS_BY_NAME: dict[str, Step] = {s.name: s for s in REGIME.steps}
 __all__ = ["CONFIGURABLE", "REGIME", "STEPS_BY_NAME"]

@@ -53,7 +53,7 @@ DATA: Mapping[str, Any] = {
     "grounds": "no_voluntary_rehab",
     "stable_residence": True,
     "pregnant": False,
-    "sole_carer_child_under_36_months": False,
+    "sole_carer": False,
     "lacks_capacity": False,
 }
 

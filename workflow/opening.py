@@ -33,9 +33,11 @@ LOG = TransitionLog.__table__  # type: ignore[attr-defined]
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 IDEM = IdempotencyKey.__table__  # type: ignore[attr-defined]
 OPENERS = ("commune_police", "commune_committee", "district_police", "provincial_police")
+OPENERS_BASIS = "Nghị định 116/2021/NĐ-CP, Điều 33"
 OPEN_FACTS: dict[str, type] = {
     "pregnant": bool,
-    "sole_carer_child_under_36_months": bool,
+    "child_birth_date": date,  # the youngest child the person raises (exclusion under 36 months)
+    "sole_carer": bool,  # the person is the only one raising that child
     "lacks_capacity": bool,
     "stable_residence": bool,
     "grounds": str,
@@ -43,6 +45,7 @@ OPEN_FACTS: dict[str, type] = {
     "prior_voluntary_episodes": int,
     "positive_test_on": date,
 }
+PRIVATE_FACTS = frozenset({"child_birth_date"})  # a child's personal data: kept in the dossier, not on the chain
 # The document that opens a dossier in each initial state, and what is checked before it opens.
 START_DOCUMENT = {State.VIOLATION_RECORDED: "violation_record", State.DRUG_USER_MANAGEMENT: "user_management_decision"}
 START_GUARDS: dict[State, tuple[Guard, ...]] = {
@@ -206,7 +209,7 @@ def _open_once(
         directory = engine.directory(conn)
         if commune_code not in directory.parents:
             raise InvalidInput("commune_code", f"unknown commune '{commune_code}'")
-        refusals = _refusals(engine, regime, initial, track, data, actor, today)
+        refusals = _refusals(engine, regime, initial, track, data, actor, commune_code, today)
         if refusals:
             raise StepRefused(FireResult(None, "open_dossier", False, None, None, 0, 0, "", refusals))
         result = _insert(
@@ -225,7 +228,14 @@ def _open_once(
 
 
 def _refusals(
-    engine: DossierEngine, regime: Regime, initial: State, track: Track, data: dict[str, Any], actor: Actor, today: date
+    engine: DossierEngine,
+    regime: Regime,
+    initial: State,
+    track: Track,
+    data: dict[str, Any],
+    actor: Actor,
+    commune: str,
+    today: date,
 ) -> list[dict[str, Any]]:
     facts = DossierFacts(
         regime,
@@ -238,19 +248,36 @@ def _refusals(
         None,
     )
     found = [v.as_dict() for g in START_GUARDS[initial] if isinstance(v := g(facts, today), Refused)]
-    kind = engine.directory().type_of(actor.agency_id)
-    if kind not in OPENERS:
-        found.insert(
-            0,
-            {
-                "code": "actor.not_authorised",
-                "reason_vi": "Chỉ Công an, UBND cấp xã hoặc Công an cấp huyện/tỉnh được lập biên bản và mở hồ sơ.",
-                "reason_en": "Only police or the commune committee may open a dossier.",
-                "basis": "Nghị định 116/2021/NĐ-CP, Điều 33",
-                "unconfirmed": False,
-            },
-        )
-    return found
+    return _opener_refusals(engine, actor, commune, today) + found
+
+
+def _opener_refusals(engine: DossierEngine, actor: Actor, commune: str, today: date) -> list[dict[str, Any]]:
+    """Like `fire()`'s check of the actor: an opening agency type (or its successor), in office today and
+    serving the dossier's commune. An abolished district police cannot open a dossier, nor another commune's."""
+    directory = engine.directory()
+    if not directory.acts_for(actor.agency_id, today) & set(OPENERS):
+        return [
+            _opening_refusal(
+                "actor.not_authorised",
+                "Chỉ Công an, UBND cấp xã hoặc Công an cấp huyện/tỉnh được lập biên bản và mở hồ sơ.",
+                "Only police or the commune committee may open a dossier.",
+            )
+        ]
+    agency = directory.agencies[str(actor.agency_id)]
+    if not (agency.valid_on(today) and agency.serves(directory.lineage(commune))):
+        return [
+            _opening_refusal(
+                "actor.outside_jurisdiction",
+                f"{agency.name_vi} không phụ trách địa bàn của hồ sơ này vào ngày {today:%d/%m/%Y} "
+                "(hoặc đã hết hiệu lực).",
+                f"{agency.id} does not serve this dossier's commune on {today:%d/%m/%Y} (or is no longer in office).",
+            )
+        ]
+    return []
+
+
+def _opening_refusal(code: str, vi: str, en: str) -> dict[str, Any]:
+    return {"code": code, "reason_vi": vi, "reason_en": en, "basis": OPENERS_BASIS, "unconfirmed": False}
 
 
 def _person_id(engine: DossierEngine, conn: Connection, who: dict[str, Any]) -> int:
@@ -325,7 +352,7 @@ def _insert(
         "commune_code": commune,
         "documents": list(data["documents"].values()),
         "prior_episodes": data["prior_episodes"],
-        **{k: data[k] for k in OPEN_FACTS if k in data},
+        **{k: ("(ẩn)" if k in PRIVATE_FACTS else data[k]) for k in OPEN_FACTS if k in data},
     }
     entry = {
         "dossier_id": dossier_id,

@@ -17,6 +17,8 @@ from workflow.errors import InvalidInput
 
 GENERIC_FIELDS = {"document", "attachments", "on", "note"}
 KNOWN_DOCS = {d.value for d in Doc}
+# Personal data a step may state: kept in the dossier's data, written to the transition log as "(ẩn)".
+PRIVATE_FIELDS = frozenset({"child_birth_date"})
 # Fields whose values are categories, never free text (a complainant's name would be personal data).
 CHOICES: dict[str, tuple[str, ...]] = {
     "complainant": ("person", "representative", "procuracy", "compiler", "labour_office"),
@@ -119,7 +121,8 @@ def clean(step: Step, payload: Mapping[str, Any], today: date) -> CleanPayload:
     if on is not None and on > today:
         raise InvalidInput("on", f"{on:%d/%m/%Y} is in the future")
     note = str(payload.get("note", ""))[:2000]
-    logged = {**facts, "documents": [d.as_json() for d in ((document,) if document else ()) + attachments]}
+    logged = {k: ("(ẩn)" if k in PRIVATE_FIELDS else v) for k, v in facts.items()}
+    logged["documents"] = [d.as_json() for d in ((document,) if document else ()) + attachments]
     if on:
         logged["on"] = on.isoformat()
     if note:

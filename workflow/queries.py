@@ -97,6 +97,9 @@ def deadline_rows(
     ]
 
 
+PERSONAL_FACTS = frozenset({"birth_date", "child_birth_date"})  # shown only with the person, by role
+
+
 def dossier_view(
     db: Engine, regimes: Mapping[str, Regime], dossier_id: int, today: date, *, with_person: bool = False
 ) -> dict[str, Any] | None:
@@ -120,7 +123,7 @@ def dossier_view(
         "commune": {"code": row.commune_code, "name": commune},
         "agency": {"id": row.agency_id, "name": agency},
         "closing_reason": row.closing_reason,
-        "facts": {k: v for k, v in data.items() if k != "birth_date"},
+        "facts": {k: v for k, v in data.items() if k not in PERSONAL_FACTS},
         "documents": documents,
         "opened_at": row.opened_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
@@ -137,6 +140,7 @@ def dossier_view(
             "sex": person.sex,
             "nationality": person.nationality,
             "address": person.address,
+            "child_birth_date": data.get("child_birth_date"),  # the exclusion for a young child (personal)
         }
     return view
 

@@ -183,7 +183,13 @@ class TestRules:
 
     @each_regime
     def test_every_duration_is_a_whole_number_with_a_unit(self, regime: Regime) -> None:
-        odd = [r.id for r in regime.rules.values() if r.unit is None or not isinstance(r.value, int) or r.value < 0]
+        """Only an exclusion may be a switch without a unit (1 applies, 0 a deployment turned it off)."""
+        switch = {r.id for r in regime.rules.values() if r.id.startswith("exclusion.") and r.value in (0, 1)}
+        odd = [
+            r.id
+            for r in regime.rules.values()
+            if (r.unit is None and r.id not in switch) or not isinstance(r.value, int) or r.value < 0
+        ]
 
         assert odd == []
 

@@ -158,12 +158,6 @@ class TestExclusions:
         ("guard", "fact", "code"),
         [
             pytest.param(person_is_not_pregnant, "pregnant", "eligibility.pregnant", id="pregnant"),
-            pytest.param(
-                person_is_not_sole_carer_of_infant,
-                "sole_carer_child_under_36_months",
-                "eligibility.sole_carer_of_infant",
-                id="sole-carer-of-a-child-under-36-months",
-            ),
             pytest.param(person_has_capacity, "lacks_capacity", "eligibility.lacks_capacity", id="lacks-capacity"),
         ],
     )
@@ -174,7 +168,18 @@ class TestExclusions:
 
         assert verdict.code == code
         assert verdict.basis == XLVPHC_96
+        assert verdict.unconfirmed is True
         assert allowed(guard(facts(**{fact: False}), TODAY))
+
+    def test_refuses_the_sole_carer_of_a_child_under_36_months_counted_from_its_birth_date(self) -> None:
+        young = facts(child_birth_date="2021-03-21", sole_carer=True)
+
+        verdict = refused(person_is_not_sole_carer_of_infant(young, TODAY))
+
+        assert verdict.code == "eligibility.sole_carer_of_infant"
+        assert verdict.basis == XLVPHC_96
+        assert "21/03/2024" in verdict.reason_vi
+        assert allowed(person_is_not_sole_carer_of_infant(young, D(2024, 3, 21)))
 
     def test_reports_every_exclusion_not_just_the_first(self) -> None:
         dossier = facts(nationality="LA", pregnant=True, lacks_capacity=True)

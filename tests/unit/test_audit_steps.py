@@ -1,0 +1,157 @@
+"""The legal audit of 2026-12-01, rows on steps, exclusions and regimes: one test per WRONG / MISSING row.
+
+Each test is named after its audit row (`test_audit_<section>_...`) and failed on the code the audit read.
+"""
+
+from __future__ import annotations
+
+from datetime import date as D
+
+import pytest
+
+from handlers.documents import grounds_stated
+from handlers.eligibility import (
+    NOT_EXCLUDED,
+    person_has_capacity,
+    person_is_not_pregnant,
+    person_is_not_raising_an_infant,
+    person_is_old_enough,
+)
+from handlers.verdict import Refused
+from states.model import AgencyType, Regime, Status, Track
+from states.registry import regimes_by_id
+from tests.factories import facts
+
+REGIMES = regimes_by_id()
+VN_2014, VN_2021, VN_2025, VN_2026 = (REGIMES[r] for r in ("vn-2014", "vn-2021", "vn-2025", "vn-2026"))
+TODAY = D(2024, 3, 20)
+
+
+def codes(regime: Regime, today: D = TODAY, **overrides: object) -> list[str]:
+    dossier = facts(regime=regime, **overrides)
+    return [v.code for v in (g(dossier, today) for g in NOT_EXCLUDED) if isinstance(v, Refused)]
+
+
+class TestExclusions:
+    def test_audit_1_3_carer_exclusion_covers_a_woman_raising_a_child_under_36_months(self) -> None:
+        """A mother who is not the only carer is excluded too (XLVPHC art. 96(2): "phụ nữ hoặc người duy nhất")."""
+        mother = facts(sex="female", child_birth_date="2022-01-10", sole_carer=False)
+        father = facts(sex="male", child_birth_date="2022-01-10", sole_carer=False)
+
+        assert isinstance(person_is_not_raising_an_infant(mother, TODAY), Refused)
+        assert not isinstance(person_is_not_raising_an_infant(father, TODAY), Refused)
+        assert isinstance(
+            person_is_not_raising_an_infant(facts(sex="male", child_birth_date="2022-01-10", sole_carer=True), TODAY),
+            Refused,
+        )
+
+    def test_audit_1_3_child_age_is_computed_from_the_childs_birth_date(self) -> None:
+        """Not a yes/no typed once: the exclusion lapses the day the child reaches 36 months."""
+        mother = facts(sex="female", child_birth_date="2021-04-02")
+
+        refused = person_is_not_raising_an_infant(mother, D(2024, 4, 1))
+        assert isinstance(refused, Refused)
+        assert "02/04/2024" in refused.reason_vi
+        assert not isinstance(person_is_not_raising_an_infant(mother, D(2024, 4, 2)), Refused)
+
+    def test_audit_1_3_unconfirmed_exclusions_are_overridable_in_config(self) -> None:
+        """◻ exclusions are rules a deployment can switch off (0) or change; ✔ ones cannot be overridden."""
+        configured = VN_2021.with_rule_values({"exclusion.pregnant": 0, "exclusion.child_under": 24})
+
+        assert codes(VN_2021, pregnant=True) == ["eligibility.pregnant"]
+        assert codes(configured, pregnant=True) == []
+        assert codes(configured, sex="female", child_birth_date="2022-01-10") == []
+        assert codes(configured, sex="female", child_birth_date="2022-06-10") == ["eligibility.sole_carer_of_infant"]
+        with pytest.raises(ValueError, match="confirmed"):
+            VN_2021.with_rule_values({"exclusion.min_age": 10})
+
+    def test_audit_7_unconfirmed_exclusions_are_flagged_unconfirmed_in_their_refusals(self) -> None:
+        for guard, fact in (
+            (person_is_not_pregnant, {"pregnant": True}),
+            (person_has_capacity, {"lacks_capacity": True}),
+            (person_is_not_raising_an_infant, {"sex": "female", "child_birth_date": "2023-01-01"}),
+        ):
+            verdict = guard(facts(**fact), TODAY)
+            assert isinstance(verdict, Refused)
+            assert verdict.unconfirmed is True, guard.__name__
+            assert "chưa được xác nhận" in verdict.reason_vi and "not confirmed" in verdict.reason_en
+
+        foreigner = facts(nationality="LA")
+        assert [v.unconfirmed for g in NOT_EXCLUDED if isinstance(v := g(foreigner, TODAY), Refused)] == [False]
+
+    def test_audit_4_vn2026_exclusions_do_not_cite_a_repealed_law_as_in_force(self) -> None:
+        verdict = person_is_not_pregnant(facts(regime=VN_2026, pregnant=True), D(2026, 8, 1))
+
+        assert isinstance(verdict, Refused)
+        assert verdict.basis.startswith("Luật PCMT 120/2025/QH15")
+        assert "chưa tìm thấy" in verdict.basis
+        assert verdict.unconfirmed is True
+
+
+class TestVn2014:
+    def test_audit_2_1_vn2014_refuses_a_minor(self) -> None:
+        """XLVPHC 2012 art. 96(1): adults only; the minors' court track came with PCMT 73/2021 art. 33."""
+        minor = {"birth_date": "2004-06-01", "violation_on": "2019-03-04", "track": Track.MINOR}  # 14
+        no_record = {"documents": {"violation_record": None}}
+
+        assert "eligibility.under_18" in codes(VN_2014, **minor, **no_record)
+        assert codes(VN_2021, **{**minor, "violation_on": "2021-03-04"}, **no_record) == []  # 16, minors' track
+        assert person_is_old_enough(facts(regime=VN_2014, **no_record, **minor), TODAY).basis.startswith(
+            "Luật XLVPHC 2012, Điều 96 khoản 1"
+        )
+        assert not [rule_id for rule_id in VN_2014.rules if rule_id.endswith(".minor")]
+
+    def test_audit_2_1_vn2014_grounds_are_those_of_decree_221_2013(self) -> None:
+        """NĐ 221/2013 art. 3: commune education already given and still addicted, or no stable residence."""
+        from handlers.documents import ground_fits_residence
+
+        assert set(VN_2014.grounds) == {"commune_education_still_addicted", "no_stable_residence"}
+        old_ground = grounds_stated(facts(regime=VN_2014, grounds="no_voluntary_rehab"), TODAY)
+        assert isinstance(old_ground, Refused) and "221/2013" in old_ground.basis
+
+        no_education = facts(regime=VN_2014, grounds="commune_education_still_addicted")
+        educated = facts(regime=VN_2014, grounds="commune_education_still_addicted", commune_education_on="2018-05-02")
+        assert isinstance(ground_fits_residence(no_education, TODAY), Refused)
+        assert not isinstance(ground_fits_residence(educated, TODAY), Refused)
+        assert isinstance(ground_fits_residence(facts(regime=VN_2014, grounds="no_stable_residence"), TODAY), Refused)
+        notify = next(s for s in VN_2014.steps if s.name == "notify_person")
+        assert ground_fits_residence in notify.guards and "commune_education_on" in notify.fields
+
+    def test_audit_2_1_vn2014_compiler_is_the_commune_committee_chairman(self) -> None:
+        by_name = {s.name: s for s in VN_2014.steps}
+        for name in ("notify_person", "send_to_legal_check", "resubmit"):
+            assert by_name[name].actors == (AgencyType.COMMUNE_COMMITTEE,), name
+
+    def test_audit_2_1_decree_221_form_numbers_are_noted_as_not_found(self) -> None:
+        assert any("221/2013" in note and "audit §2.1" in note for note in VN_2014.notes)
+
+
+class TestVn2026Grounds:
+    @pytest.mark.parametrize("ground", ["monitoring_breach", "management_breach"])
+    def test_audit_4_vn2026_grounds_include_breaching_monitoring_or_the_management_rules(self, ground: str) -> None:
+        adult = facts(regime=VN_2026, grounds=ground)
+
+        assert not isinstance(grounds_stated(adult, D(2026, 8, 1)), Refused)
+        assert isinstance(grounds_stated(facts(regime=VN_2021, grounds=ground), TODAY), Refused)
+        assert "120/2025" in VN_2026.grounds_basis
+
+
+class TestSearchDecision:
+    def test_audit_1_4_search_decision_before_admission_is_issued_by_the_district_police(self) -> None:
+        """NĐ 116/2021 art. 56(1): Mẫu 41 comes from the district police of the compiling place."""
+        step = next(s for s in VN_2021.steps if s.name == "report_absconding")
+
+        assert step.actors == (AgencyType.DISTRICT_POLICE,)
+        assert next(s for s in VN_2014.steps if s.name == "report_absconding").actors == (AgencyType.DISTRICT_POLICE,)
+
+    def test_audit_3_1_search_decision_is_issued_by_the_provincial_police_pc04(self) -> None:
+        for regime in (VN_2025, VN_2026):
+            step = next(s for s in regime.steps if s.name == "report_absconding")
+            assert step.actors == (AgencyType.PROVINCIAL_POLICE,), regime.id
+
+
+def test_exclusion_rules_carry_their_status_in_every_regime() -> None:
+    for regime in (VN_2014, VN_2021, VN_2025):
+        assert regime.rules["exclusion.pregnant"].status is Status.TO_VERIFY
+    assert VN_2021.rules["exclusion.min_age"].status is Status.CONFIRMED
+    assert VN_2026.rules["exclusion.min_age"].status is Status.UNCONFIRMED
