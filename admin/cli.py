@@ -9,8 +9,11 @@ from __future__ import annotations
 import typer
 
 from workflow.cli import app, runtime
+from workflow.cli_plans import register as register_plans
 
 __all__ = ["app"]
+
+register_plans(app)
 
 
 @app.command()

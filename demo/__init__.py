@@ -32,6 +32,7 @@ from demo.payloads import Payloads
 from demo.people import People
 from demo.planner import Planner
 from demo.plans import Context
+from demo.plans_data import load_plans
 from demo.report import DOSSIER, DemoReport
 from demo.targets import Targets
 from demo.timeline import Timeline
@@ -56,6 +57,7 @@ def build_demo(runtime: Runtime, *, seed: int = 2021, count: int = 220, today: d
         load_reference(conn)
     runtime.engine.reload_directory()
     report = _build(runtime, seed, count, today)
+    load_plans(runtime, today)
     report.seconds = round(perf_counter() - started, 2)
     log.info("demo.built", **{k: getattr(report, k) for k in ("dossiers", "steps", "overdue", "refused", "failed")})
     return report

@@ -14,7 +14,16 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-KINDS: tuple[str, ...] = ("stage_entered", "reminder", "due", "overdue", "escalation", "reassigned", "refused")
+KINDS: tuple[str, ...] = (
+    "stage_entered",
+    "reminder",
+    "due",
+    "overdue",
+    "escalation",
+    "reassigned",
+    "refused",
+    "report_alert",
+)
 LANGUAGES: tuple[str, ...] = ("vi", "en")
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -38,6 +47,11 @@ DEFAULTS: dict[str, object] = {
     "escalated_from": "",
     "event": "",
     "actor": "",
+    "alert_kind": "reminder",
+    "plan_id": "",
+    "plan_title": "",
+    "report_period": "",
+    "plan_year": "",
 }
 
 # CMND numbers have 9 digits, CCCD numbers 12: no run of 9 or more digits reaches a subject.

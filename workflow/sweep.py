@@ -26,7 +26,7 @@ from handlers.calendar import WorkingCalendar
 from workflow.db import is_postgres, reading
 from workflow.directory import Directory
 from workflow.settings import Settings
-from workflow.tables import Alert, Deadline, Dossier, Outbox
+from workflow.tables import Alert, Deadline, Dossier, Outbox, Plan, PlanReport
 
 __all__ = ["KINDS", "DeadlineView", "alert_times", "open_deadlines", "sweep"]
 
@@ -43,6 +43,8 @@ D = Deadline.__table__  # type: ignore[attr-defined]
 A = Alert.__table__  # type: ignore[attr-defined]
 O = Outbox.__table__  # type: ignore[attr-defined]  # noqa: E741
 P = Dossier.__table__  # type: ignore[attr-defined]
+R = PlanReport.__table__  # type: ignore[attr-defined]
+PL = Plan.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +151,27 @@ def sweep(
 
 
 def _candidates(run: _Run, after: int, limit: int, postgres: bool) -> Select[Any]:
-    """Open, unpaused deadlines with an alert possibly due and not yet escalated, by id."""
+    """Open, unpaused deadlines with an alert possibly due and not yet escalated, by id.
+
+    A dossier's deadline comes with its dossier's code, commune and regime; a report's deadline (no
+    dossier) with its period and plan, so the alert can name the report.
+    """
     escalated = exists().where(A.c.deadline_id == D.c.id, A.c.kind == "escalation")
     query = (
-        select(D, P.c.code.label("dossier_code"), P.c.commune_code, P.c.regime)
-        .join(P, P.c.id == D.c.dossier_id)
+        select(
+            D,
+            P.c.code.label("dossier_code"),
+            P.c.commune_code,
+            P.c.regime,
+            R.c.period.label("report_period"),
+            PL.c.id.label("plan_id"),
+            PL.c.title.label("plan_title"),
+            PL.c.year.label("plan_year"),
+            PL.c.issuer_agency_id.label("plan_issuer"),
+        )
+        .outerjoin(P, P.c.id == D.c.dossier_id)
+        .outerjoin(R, R.c.id == D.c.report_id)
+        .outerjoin(PL, PL.c.id == R.c.plan_id)
         .where(
             D.c.closed_at.is_(None),
             D.c.paused_at.is_(None),
@@ -196,12 +214,48 @@ def _handle(conn: Connection, run: _Run, row: Row[Any]) -> int:
 
 def _write_messages(conn: Connection, run: _Run, row: Row[Any], kind: str, alert_id: int, late: bool) -> None:
     """One pending outbox message per recipient of a newly written alert."""
+    if row.dossier_id is None:
+        _write_report_messages(conn, run, row, kind, alert_id, late)
+        return
     responsible = _responsible(conn, run, row)
     for agency_id in _recipients(conn, run, row, kind, responsible):
         message = {"kind": kind, "dossier_id": row.dossier_id, "agency_id": agency_id, "status": "pending"}
         context = _context(run, row, kind, agency_id, late, escalated_from=responsible)
         dedupe_key = f"alert:{alert_id}:{agency_id}"
         _insert_new(conn, O, {**message, "context": context, "created_at": run.now, "dedupe_key": dedupe_key})
+
+
+def _write_report_messages(conn: Connection, run: _Run, row: Row[Any], kind: str, alert_id: int, late: bool) -> None:
+    """A report's alert goes to the agency that must submit it (or its successor); an escalation also to
+    the committee that issued the plan (or its successor)."""
+    directory = _directory(conn, run)
+
+    def in_office(agency_id: str) -> str:
+        agency = directory.agencies.get(agency_id)
+        if agency is not None and agency.valid_on(run.today):
+            return agency_id
+        return directory.successor_on(agency_id, run.today) or agency_id
+
+    recipients = [in_office(row.agency_id)]
+    if kind == "escalation" and row.plan_issuer:
+        recipients.append(in_office(row.plan_issuer))
+    context: dict[str, object] = {
+        "alert_kind": kind,
+        "plan_id": row.plan_id,
+        "plan_title": row.plan_title,
+        "report_period": row.report_period,
+        "plan_year": row.plan_year,
+        "due_on": row.due_on.isoformat(),
+        "days_left": (row.due_on - run.today).days,
+        "late": late,
+        "basis": row.basis,
+        "status_mark": row.status_mark,
+    }
+    for agency_id in dict.fromkeys(recipients):
+        message = {"kind": "report_alert", "dossier_id": None, "agency_id": agency_id, "status": "pending"}
+        dedupe_key = f"alert:{alert_id}:{agency_id}"
+        values = {**message, "context": {**context, "agency_id": agency_id}, "created_at": run.now}
+        _insert_new(conn, O, {**values, "dedupe_key": dedupe_key})
 
 
 def _insert_new(conn: Connection, table: Table, values: dict[str, Any]) -> int | None:
@@ -264,7 +318,7 @@ def open_deadlines(
     today = moment.astimezone(ZoneInfo(timezone)).date()
     query = (
         select(D, P.c.code.label("dossier_code"))
-        .join(P, P.c.id == D.c.dossier_id)
+        .outerjoin(P, P.c.id == D.c.dossier_id)
         .where(D.c.closed_at.is_(None))
         .order_by(D.c.due_at, D.c.id)
     )
@@ -278,6 +332,7 @@ def open_deadlines(
 
 def _view(row: Row[Any], today: date) -> DeadlineView:
     copied = {name: getattr(row, name) for name in _VIEW_COPIED}
+    copied["dossier_code"] = copied["dossier_code"] or row.stage  # a report's deadline: "report:Q4"
     return DeadlineView(
         deadline_id=row.id, days_left=(row.due_on - today).days, paused=row.paused_at is not None, **copied
     )

@@ -93,10 +93,13 @@ class TransitionLog(SQLModel, table=True):
 
 
 class Deadline(SQLModel, table=True):
+    """A time limit of a dossier's stage, or of an agency's periodic report (`report_id`, no dossier)."""
+
     __table_args__ = (Index("ix_deadline_open", "closed_at", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    dossier_id: int = Field(index=True)
+    dossier_id: int | None = Field(default=None, index=True)
+    report_id: int | None = Field(default=None, index=True)
     stage: str
     key: str
     rule_id: str
@@ -122,7 +125,7 @@ class Alert(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     deadline_id: int = Field(index=True)
-    dossier_id: int
+    dossier_id: int | None = None
     kind: str  # reminder | due | overdue | escalation
     scheduled_for: datetime
     created_at: datetime
@@ -187,3 +190,48 @@ class User(SQLModel, table=True):
     role: str  # staff | supervisor | procurator | admin
     display_name: str = ""
     password_hash: str = ""
+
+
+class Plan(SQLModel, table=True):
+    """A yearly plan of a district or province (seed plans): targets per area and category, KPIs, reports."""
+
+    id: str = Field(primary_key=True)
+    title: str
+    number: str = ""  # the plan's own number and symbol, e.g. 45/KH-UBND
+    issued_on: date | None = None
+    issuer_agency_id: str
+    area_code: str = Field(index=True)
+    year: int
+    basis: str = ""
+    kpis: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source_sha256: str
+    imported_at: datetime
+
+
+class PlanTarget(SQLModel, table=True):
+    __tablename__ = "plan_target"
+    __table_args__ = (UniqueConstraint("plan_id", "area_code", "category"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: str = Field(index=True)
+    area_code: str
+    category: str  # compulsory | community | voluntary | substitution
+    target: int
+
+
+class PlanReport(SQLModel, table=True):
+    """A periodic report a plan asks for: its period, its due day, who submits it, when it was submitted."""
+
+    __tablename__ = "plan_report"
+    __table_args__ = (UniqueConstraint("plan_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: str = Field(index=True)
+    period: str  # Q1..Q4 | H1 | Y
+    period_from: date
+    period_to: date
+    due_on: date
+    agency_id: str  # the agency that must submit it
+    recipient: str = ""
+    submitted_at: datetime | None = None
+    submitted_by: str | None = None

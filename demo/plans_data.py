@@ -1,0 +1,29 @@
+"""The demo's plans (files in demo/data/plans/): imported like any deployment's, with their reports'
+history: every report due more than three weeks before `today` was submitted on its due day; the
+latest ones are left open, so the dashboard and the inboxes show a report overdue or coming due.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from workflow.plans import REPORT, import_plan_file, mark_submitted
+from workflow.runtime import Runtime
+
+PLANS = Path(__file__).parent / "data" / "plans"
+LEFT_OPEN = timedelta(days=21)
+
+
+def load_plans(rt: Runtime, today: date) -> int:
+    for path in sorted(PLANS.glob("*.toml")):
+        import_plan_file(rt.db, path, rt.policy, rt.now())
+    with rt.db.connect() as conn:
+        reports = conn.execute(select(REPORT.c.id, REPORT.c.due_on).where(REPORT.c.submitted_at.is_(None))).all()
+    for report in reports:
+        if report.due_on < today - LEFT_OPEN:
+            submitted = datetime.combine(report.due_on, time(9), tzinfo=rt.tz)
+            mark_submitted(rt.db, report.id, "demo", submitted)
+    return len(reports)
