@@ -45,7 +45,7 @@ def test_progress_json_and_excel_report_agree_and_the_dashboard_shows_it(tmp_pat
         assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith("application/vnd.openxml")
         book = load_workbook(BytesIO(xlsx.content))
         rows = {(r[1], r[2]): r for r in book["Chỉ tiêu"].iter_rows(min_row=2, values_only=True)}
-        for (area, category), t in figures.items():
+        for (area, _category), t in figures.items():
             row = rows[(area, t["category_vi"])]
             assert row[3] == t["target"]
             assert row[4] == (t["done"] if t["tracked"] else "không có dữ liệu trong hệ thống")
