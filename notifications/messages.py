@@ -22,8 +22,8 @@ KINDS: tuple[str, ...] = (
     "escalation",
     "reassigned",
     "refused",
-    "report_alert",
 )
+REPORT_KINDS: tuple[str, ...] = ("report_alert",)  # about an agency's periodic report, not a dossier
 LANGUAGES: tuple[str, ...] = ("vi", "en")
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -114,7 +114,7 @@ _ENV = _environment()
 
 
 def template_name(kind: str, lang: str) -> str:
-    if kind not in KINDS or lang not in LANGUAGES:
+    if kind not in KINDS + REPORT_KINDS or lang not in LANGUAGES:
         raise UnknownMessageKind(kind, lang)
     return f"{kind}.{lang}.txt.j2"
 

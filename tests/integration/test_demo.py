@@ -105,6 +105,7 @@ def days_overdue(runtime: Runtime) -> list[int]:
     query = (
         select(func.min(DEADLINE.c.due_on))
         .where(DEADLINE.c.closed_at.is_(None), DEADLINE.c.paused_at.is_(None), DEADLINE.c.due_on < TODAY)
+        .where(DEADLINE.c.dossier_id.is_not(None))  # a plan's report deadline belongs to no dossier
         .group_by(DEADLINE.c.dossier_id)
     )
     with runtime.db.connect() as conn:

@@ -168,3 +168,22 @@ class TestDates:
 def test_unknown_kind_says_which_kinds_exist() -> None:
     with pytest.raises(UnknownMessageKind, match="stage_entered"):
         render("birthday", context())
+
+
+def test_a_report_alert_names_the_period_the_plan_and_the_due_day_without_any_dossier() -> None:
+    from notifications.messages import REPORT_KINDS
+
+    context = {
+        "alert_kind": "overdue",
+        "plan_title": "Kế hoạch năm 2026",
+        "report_period": "Q4",
+        "plan_year": 2026,
+        "due_on": "2026-12-14",
+        "days_left": -3,
+        "basis": "Kế hoạch",
+    }
+    vi = render(REPORT_KINDS[0], context, "vi")
+    en = render(REPORT_KINDS[0], context, "en")
+    assert vi.subject == "[Quá hạn] Báo cáo quý IV năm 2026: Quá hạn 3 ngày (hạn 14/12/2026)"
+    assert "Kế hoạch năm 2026" in vi.body and "Hồ sơ" not in vi.body
+    assert en.subject.startswith("[Overdue] Q4 2026 report")
