@@ -21,7 +21,7 @@ from admin.auth import DEV_SECRET, Auth, SessionSigner, Users, login_routes
 from admin.errors import install_error_handlers
 from admin.limits import BodyLimit
 from admin.pages import page_routes
-from admin.plans import plan_errors, plan_routes
+from admin.plans import plan_routes
 from admin.render import TEMPLATES, vn_date, vn_time
 from workflow.runtime import Runtime
 
@@ -62,7 +62,6 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     login_routes(app, TEMPLATES, auth)
     page_routes(app, rt)
     plan_routes(app, rt)
-    plan_errors(app)
     api_routes(app, rt)
     return app
 

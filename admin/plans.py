@@ -11,24 +11,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from admin.auth import CurrentUser, Forbidden, SignedIn
+from admin.errors import ApiError, field_error, not_found
 from admin.pages import Posted, posted_form
 from admin.render import TEMPLATES
 from workflow.plans import (
     CATEGORY_VI,
     PERIOD_VI,
+    ImportResult,
     PlanFileError,
-    ReportNotFound,
     area_tree,
     import_plan,
     mark_submitted,
     plan_ids,
 )
 from workflow.progress import InvalidPeriod, PlanNotFound, Progress, ProgressReader
-from workflow.report_book import REPORT_STATUS_VI, build_workbook
+from workflow.report_book import REPORT_STATUS_VI
 from workflow.runtime import Runtime
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -91,23 +92,59 @@ def _chart(progress: Progress) -> list[dict[str, Any]]:
     ]
 
 
-def plan_routes(app: FastAPI, rt: Runtime) -> None:
-    access = PlanAccess(rt)
-    render = TEMPLATES.TemplateResponse
+class Plans:
+    """What the pages and the API do with plans, with every failure as an `ApiError` (page or JSON)."""
 
-    def reader() -> ProgressReader:
-        return ProgressReader(rt.db, rt.regimes, rt.tz)
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.access = PlanAccess(rt)
 
-    def progress_for(user: CurrentUser, plan_id: str, start: date | None, end: date | None) -> Progress:
-        access.plan(user, plan_id)
-        return reader().progress(plan_id, rt.today(), start, end)
+    def progress(self, user: CurrentUser, plan_id: str, start: date | None, end: date | None) -> Progress:
+        try:
+            self.access.plan(user, plan_id)
+            return ProgressReader(self.rt.db, self.rt.regimes, self.rt.tz).progress(
+                plan_id, self.rt.today(), start, end
+            )
+        except PlanNotFound as err:
+            raise not_found(f"kế hoạch {plan_id}", f"plan {plan_id}", "plan.not_found") from err
+        except InvalidPeriod as err:
+            vi = "ngày kết thúc kỳ báo cáo trước ngày bắt đầu"
+            raise field_error("to", "period.ends_before_start", vi, "the period ends before it starts") from err
 
-    def may_submit(user: CurrentUser, agency_id: str) -> bool:
+    def may_submit(self, user: CurrentUser, agency_id: str) -> bool:
         if user.is_admin:
             return True
         if not user.may_fire or user.agency_id is None:
             return False
-        return agency_id in rt.engine.directory().acts_for(user.agency_id, rt.today()) or agency_id == user.agency_id
+        acting = self.rt.engine.directory().acts_for(user.agency_id, self.rt.today())
+        return agency_id == user.agency_id or agency_id in acting
+
+    def submit(self, user: CurrentUser, plan_id: str, report_id: int) -> bool:
+        progress = self.progress(user, plan_id, None, None)
+        report = next((r for r in progress.reports if r["id"] == report_id), None)
+        if report is None:
+            raise not_found(f"báo cáo số {report_id}", f"report {report_id}", "report.not_found")
+        if not self.may_submit(user, report["agency_id"]):
+            raise Forbidden("mark this report submitted")
+        return mark_submitted(self.rt.db, report_id, user.username, self.rt.now())
+
+    def import_text(self, user: CurrentUser, text: str) -> ImportResult:
+        if not user.is_admin:
+            raise Forbidden("import plans")
+        try:
+            return import_plan(self.rt.db, text, self.rt.policy, self.rt.now())
+        except PlanFileError as err:
+            fields = [{"field": p.split(":", 1)[0], "code": "plan.invalid", "message_vi": p} for p in err.problems]
+            vi = "Tệp kế hoạch không hợp lệ, chưa nhập gì: " + "; ".join(err.problems)
+            raise ApiError(
+                422, "plan.invalid_file", vi, "The plan file is invalid; nothing imported.", fields=fields
+            ) from err
+
+
+def plan_routes(app: FastAPI, rt: Runtime) -> None:
+    plans = Plans(rt)
+    access = plans.access
+    render = TEMPLATES.TemplateResponse
 
     # ------------------------------------------------------------------ pages
 
@@ -148,7 +185,7 @@ def plan_routes(app: FastAPI, rt: Runtime) -> None:
         end: Annotated[date | None, Query(alias="to")] = None,
         print_view: Annotated[bool, Query(alias="print")] = False,
     ) -> HTMLResponse:
-        progress = progress_for(user, plan_id, start, end)
+        progress = plans.progress(user, plan_id, start, end)
         directory = rt.engine.directory()
         context = {
             "user": user,
@@ -158,108 +195,13 @@ def plan_routes(app: FastAPI, rt: Runtime) -> None:
             "period_vi": PERIOD_VI,
             "status_vi": REPORT_STATUS_VI,
             "categories": CATEGORY_VI,
-            "may_submit": {r["id"]: may_submit(user, r["agency_id"]) for r in progress.reports},
+            "may_submit": {r["id"]: plans.may_submit(user, r["agency_id"]) for r in progress.reports},
             "query": request.url.query,
             "print_view": print_view,
         }
         return render(request, "plan.html", context)
 
-    @app.get("/plans/{plan_id}/report.xlsx")
-    def report_xlsx(
-        plan_id: str,
-        user: SignedIn,
-        start: Annotated[date | None, Query(alias="from")] = None,
-        end: Annotated[date | None, Query(alias="to")] = None,
-    ) -> Response:
-        progress = progress_for(user, plan_id, start, end)
-        content = build_workbook(progress, rt.engine.directory().name)
-        name = f"bao-cao-{plan_id}-{progress.period_start:%Y%m%d}-{progress.period_end:%Y%m%d}.xlsx"
-        return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
     @app.post("/plans/{plan_id}/reports/{report_id}/submit")
     def submit_page(plan_id: str, report_id: int, user: SignedIn, _form: Posted) -> RedirectResponse:
-        _submit(user, plan_id, report_id)
+        plans.submit(user, plan_id, report_id)
         return RedirectResponse(f"/plans/{plan_id}", status_code=303)
-
-    # ------------------------------------------------------------------ API
-
-    @app.get("/api/v1/plans")
-    def api_plans(user: SignedIn) -> list[dict[str, Any]]:
-        return [
-            {k: p[k] for k in ("id", "title", "number", "year", "area_code", "issuer_agency_id", "basis")}
-            for p in access.plans_for(user)
-        ]
-
-    @app.get("/api/v1/plans/{plan_id}/progress")
-    def api_progress(
-        plan_id: str,
-        user: SignedIn,
-        start: Annotated[date | None, Query(alias="from")] = None,
-        end: Annotated[date | None, Query(alias="to")] = None,
-    ) -> dict[str, Any]:
-        return progress_for(user, plan_id, start, end).as_json()
-
-    @app.get("/api/v1/plans/{plan_id}/report.xlsx")
-    def api_report_xlsx(
-        plan_id: str,
-        user: SignedIn,
-        start: Annotated[date | None, Query(alias="from")] = None,
-        end: Annotated[date | None, Query(alias="to")] = None,
-    ) -> Response:
-        return report_xlsx(plan_id, user, start, end)
-
-    @app.post("/api/v1/plans", status_code=201)
-    def api_import(
-        user: SignedIn,
-        toml: Annotated[str, Body(embed=True, max_length=200_000, examples=['[plan]\nid = "tuan-giao-2021"\n...'])],
-    ) -> dict[str, Any]:
-        if not user.is_admin:
-            raise Forbidden("import plans")
-        result = import_plan(rt.db, toml, rt.policy, rt.now())
-        return {"id": result.plan_id, "created": result.created, "changed": result.changed, "reports": result.reports}
-
-    @app.post("/api/v1/plans/{plan_id}/reports/{report_id}/submit")
-    def api_submit(plan_id: str, report_id: int, user: SignedIn) -> dict[str, Any]:
-        return {"report_id": report_id, "submitted": _submit(user, plan_id, report_id)}
-
-    def _submit(user: CurrentUser, plan_id: str, report_id: int) -> bool:
-        progress = progress_for(user, plan_id, None, None)
-        report = next((r for r in progress.reports if r["id"] == report_id), None)
-        if report is None:
-            raise ReportNotFound(report_id)
-        if not may_submit(user, report["agency_id"]):
-            raise Forbidden("mark this report submitted")
-        return mark_submitted(rt.db, report_id, user.username, rt.now())
-
-
-def _error(request: Request, status: int, code: str, vi: str, en: str, fields: list[dict[str, str]]) -> Response:
-    if request.url.path.startswith("/api/"):
-        body = {"code": code, "message_vi": vi, "message_en": en, "fields": fields, "reasons": []}
-        return JSONResponse(status_code=status, content=body)
-    user = request.app.state.auth.user_of(request)
-    context = {"user": user, "title": "Không tìm thấy" if status == 404 else "Dữ liệu không hợp lệ", "message": vi}
-    return TEMPLATES.TemplateResponse(request, "error.html", context, status_code=status)
-
-
-def plan_errors(app: FastAPI) -> None:
-    """Plans and reports the user may not read are 404, like plans that do not exist; bad files 422."""
-
-    @app.exception_handler(PlanNotFound)
-    async def plan_not_found(request: Request, err: PlanNotFound) -> Response:
-        return _error(request, 404, "plan_not_found", f"Không có kế hoạch {err}.", f"No plan {err}.", [])
-
-    @app.exception_handler(ReportNotFound)
-    async def report_not_found(request: Request, err: ReportNotFound) -> Response:
-        return _error(request, 404, "report_not_found", f"Không có báo cáo số {err}.", f"No report {err}.", [])
-
-    @app.exception_handler(PlanFileError)
-    async def bad_plan(request: Request, err: PlanFileError) -> Response:
-        fields = [{"field": p.split(":", 1)[0], "code": "invalid", "message_vi": p} for p in err.problems]
-        vi = "Tệp kế hoạch không hợp lệ: " + "; ".join(err.problems)
-        return _error(request, 422, "invalid_plan_file", vi, "The plan file is invalid.", fields)
-
-    @app.exception_handler(InvalidPeriod)
-    async def bad_period(request: Request, _: InvalidPeriod) -> Response:
-        vi = "Ngày kết thúc kỳ báo cáo trước ngày bắt đầu."
-        field = [{"field": "to", "code": "before_from", "message_vi": vi}]
-        return _error(request, 422, "invalid_period", vi, "The period ends before it starts.", field)

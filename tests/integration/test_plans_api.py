@@ -26,7 +26,7 @@ def test_only_admins_import_plans_and_a_bad_file_gets_every_problem_in_the_error
         bad = client.post("/api/v1/plans", json={"toml": PLAN.replace('"Xã Quài Cang"', '"Xã Ma"')}, auth=as_("admin"))
         assert bad.status_code == 422
         body = bad.json()
-        assert body["code"] == "invalid_plan_file" and set(body) >= {"message_vi", "message_en", "fields", "reasons"}
+        assert body["code"] == "plan.invalid_file" and set(body) >= {"message_vi", "message_en", "fields", "reasons"}
         assert any("Xã Ma" in f["message_vi"] for f in body["fields"])
         assert client.get("/api/v1/plans", auth=as_("admin")).json() == []  # nothing written
         _import(client)
@@ -64,7 +64,7 @@ def test_bad_period_is_422_and_unknown_plan_404(tmp_path: Path) -> None:
         assert client.get("/api/v1/plans/nope/progress", auth=as_("cax")).status_code == 404
         client.post("/login", data={"username": "cax", "password": PASSWORD})
         assert client.get("/plans/nope").status_code == 404
-        assert "Không có kế hoạch" in client.get("/plans/nope").text
+        assert "Không tìm thấy kế hoạch nope" in client.get("/plans/nope").text
 
 
 def test_the_agency_that_owes_a_report_marks_it_submitted_once_others_may_not(tmp_path: Path) -> None:
