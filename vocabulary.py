@@ -233,3 +233,84 @@ class RuleBook(Protocol):
     def adult_only_grounds(self) -> tuple[str, ...]: ...
 
     def rule(self, rule_id: str, track: Track | None = None, dates: Mapping[str, date] | None = None) -> Rule: ...
+
+
+# ----------------------------------------------------------------------------- names people read
+# The one place for the Vietnamese (and English) names of the codes above: pages, the API's
+# `*_label_vi` fields and notifications all read them through `states.labels`. A code is never shown
+# to a user without its name; a test checks every member has one.
+
+STATE_LABELS: Mapping[State, tuple[str, str]] = {
+    # regime-neutral names; a regime's own stage label (Stage.label_vi) wins where a dossier is known
+    State.DRUG_USER_MANAGEMENT: ("Quản lý người sử dụng trái phép chất ma túy", "Drug-user management"),
+    State.VIOLATION_RECORDED: ("Đã lập biên bản vi phạm", "Violation recorded"),
+    State.DETERMINATION_REQUESTED: ("Đang xác định tình trạng nghiện", "Addiction determination"),
+    State.DOSSIER_COMPILING: ("Lập hồ sơ đề nghị", "Compiling the dossier"),
+    State.PERSON_READING: ("Thông báo, người bị đề nghị đọc hồ sơ", "Person reads the dossier"),
+    State.LEGAL_CHECK: ("Phòng Tư pháp kiểm tra tính pháp lý", "Legal check"),
+    State.LABOUR_REVIEW: ("Kiểm tra hồ sơ, chuyển Tòa án", "Review before the court"),
+    State.SUPPLEMENTING: ("Bổ sung hồ sơ bị trả lại", "Supplementing a returned dossier"),
+    State.COURT_RECEIVED: ("Tòa án nhận hồ sơ", "Court received the dossier"),
+    State.COURT_ACCEPTED: ("Tòa án đã thụ lý", "Court accepted the case"),
+    State.SESSION_SCHEDULED: ("Đã quyết định mở phiên họp", "Session scheduled"),
+    State.COURT_SUSPENDED: ("Tòa án tạm đình chỉ việc xem xét", "Case suspended by the court"),
+    State.COMPLAINT_PERIOD: ("Thời hạn khiếu nại, kiến nghị, kháng nghị", "Complaint period"),
+    State.COMPLAINT_REVIEW: ("Tòa án cấp trên xem xét khiếu nại", "Complaint under review"),
+    State.AWAITING_ESCORT: ("Quyết định có hiệu lực, chờ đưa vào cơ sở", "Awaiting escort to the facility"),
+    State.POSTPONED: ("Hoãn chấp hành", "Postponed"),
+    State.ABSCONDED_BEFORE_ADMISSION: ("Bỏ trốn trước khi vào cơ sở, truy tìm", "Absconded before admission"),
+    State.IN_FACILITY: ("Chấp hành tại cơ sở cai nghiện", "In the facility"),
+    State.ABSCONDED_FROM_FACILITY: ("Bỏ trốn khỏi cơ sở, truy tìm", "Absconded from the facility"),
+    State.COMPLETION_CERTIFIED: ("Đã chấp hành xong, chờ trình diện", "Completed, awaiting the return report"),
+    State.RETURN_REPORTED: ("Đã trình diện, lập hồ sơ quản lý sau cai", "Returned home"),
+    State.POST_REHAB_PROPOSED: ("Chờ quyết định quản lý sau cai", "Post-rehab supervision proposed"),
+    State.POST_REHAB_SUPERVISION: ("Quản lý sau cai nghiện", "Post-rehab supervision"),
+    State.CLOSED: ("Kết thúc hồ sơ", "Closed"),
+}
+
+TRACK_LABELS: Mapping[Track, tuple[str, str]] = {
+    Track.ADULT: ("Người từ đủ 18 tuổi trở lên", "adult (18 or older)"),
+    Track.MINOR: ("Người từ đủ 12 đến dưới 18 tuổi", "minor (12 to under 18)"),
+}
+
+CLOSING_REASON_LABELS: Mapping[ClosingReason, tuple[str, str]] = {
+    ClosingReason.NOT_ADDICTED: ("Kết quả xác định: không nghiện", "not addicted"),
+    ClosingReason.NOT_ELIGIBLE: ("Không thuộc đối tượng áp dụng biện pháp", "not eligible for the measure"),
+    ClosingReason.COURT_REJECTED: ("Tòa án quyết định không áp dụng biện pháp", "the court did not apply the measure"),
+    ClosingReason.DISCONTINUED: ("Đình chỉ", "discontinued"),
+    ClosingReason.DECISION_ANNULLED: ("Quyết định bị hủy khi giải quyết khiếu nại", "decision annulled on complaint"),
+    ClosingReason.EXEMPTED: ("Miễn chấp hành quyết định", "exempted from enforcement"),
+    ClosingReason.LIMITATION_EXPIRED: ("Hết thời hiệu thi hành quyết định", "enforcement limitation expired"),
+    ClosingReason.SUPERVISION_COMPLETED: ("Đã chấp hành xong quản lý sau cai", "post-rehab supervision completed"),
+    ClosingReason.RELAPSED: ("Tái nghiện trong thời gian quản lý sau cai", "relapsed during supervision"),
+    ClosingReason.TRANSFERRED_TO_CRIMINAL_PROCEEDINGS: (
+        "Chuyển cơ quan tiến hành tố tụng hình sự",
+        "transferred to criminal proceedings",
+    ),
+    ClosingReason.DECEASED: ("Người bị đề nghị đã chết", "the person died"),
+    ClosingReason.MANAGEMENT_COMPLETED: ("Kết thúc quản lý người sử dụng ma túy", "drug-user management ended"),
+}
+
+AGENCY_TYPE_LABELS: Mapping[AgencyType, tuple[str, str]] = {
+    AgencyType.COMMUNE_POLICE: ("Công an cấp xã", "commune police"),
+    AgencyType.COMMUNE_COMMITTEE: ("Ủy ban nhân dân cấp xã", "commune people's committee"),
+    AgencyType.HEALTH_FACILITY: ("Cơ sở y tế xác định tình trạng nghiện", "health facility"),
+    AgencyType.JUSTICE_OFFICE: ("Phòng Tư pháp cấp huyện", "district justice office"),
+    AgencyType.LABOUR_OFFICE: ("Phòng Lao động - Thương binh và Xã hội", "district labour office"),
+    AgencyType.DISTRICT_COURT: ("Tòa án nhân dân cấp huyện", "district court"),
+    AgencyType.REGIONAL_COURT: ("Tòa án nhân dân khu vực", "regional court"),
+    AgencyType.PROVINCIAL_COURT: ("Tòa án nhân dân cấp tỉnh", "provincial court"),
+    AgencyType.PROCURACY: ("Viện kiểm sát nhân dân", "procuracy"),
+    AgencyType.DISTRICT_POLICE: ("Công an cấp huyện", "district police"),
+    AgencyType.PROVINCIAL_POLICE: ("Công an cấp tỉnh", "provincial police"),
+    AgencyType.FACILITY: ("Cơ sở cai nghiện bắt buộc", "compulsory rehabilitation facility"),
+    AgencyType.DISTRICT_COMMITTEE: ("Ủy ban nhân dân cấp huyện", "district people's committee"),
+    AgencyType.PROVINCIAL_COMMITTEE: ("Ủy ban nhân dân cấp tỉnh", "provincial people's committee"),
+    AgencyType.PERSON: ("Người bị đề nghị hoặc người đại diện", "the person or their representative"),
+}
+
+STATUS_LABELS: Mapping[Status, tuple[str, str]] = {
+    Status.CONFIRMED: ("✔ đã xác nhận", "✔ confirmed"),
+    Status.TO_VERIFY: ("◻ cần kiểm tra", "◻ to verify"),
+    Status.UNCONFIRMED: ("? chưa xác nhận", "? unconfirmed"),
+}

@@ -257,10 +257,10 @@ def _from_workflow(exc: Exception) -> ApiError:
     if isinstance(exc, VersionConflict):
         vi = "Hồ sơ đã được người khác cập nhật; hãy tải lại và thử lại."
         return ApiError(409, "version.conflict", vi, str(exc))
-    if isinstance(exc, InvalidInput):
+    if isinstance(exc, InvalidInput):  # every bad field at once, each with its Vietnamese message
         reason_vi = exc.reason_vi or exc.reason
-        field = {"field": exc.field, "code": "field.invalid", "message_vi": reason_vi}
-        return ApiError(422, "validation.failed", f"Dữ liệu không hợp lệ: {reason_vi}", str(exc), fields=[field])
+        fields = [{"field": e["field"], "code": e["code"], "message_vi": e["reason_vi"]} for e in exc.errors]
+        return ApiError(422, "validation.failed", f"Dữ liệu không hợp lệ: {reason_vi}", str(exc), fields=fields)
     if isinstance(exc, ReassignError):
         return ApiError(422, "reassign.refused", f"Không chuyển giao được: {exc}", str(exc))
     if isinstance(exc, Forbidden):

@@ -6,7 +6,6 @@ still decides every step. Personal data reaches only the dossier page, and only 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -17,8 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from admin.access import dossier_for, may_read_log, steps_for
 from admin.auth import COOKIE, CurrentUser, Forbidden, SignedIn
-from admin.forms import payload_from_form, step_forms
-from admin.render import TEMPLATES
+from admin.dossier_view import confirmation_missing, page_context
+from admin.forms import errors_by_input, payload_from_form
+from admin.render import TEMPLATES, state_label
 from workflow import queries
 from workflow.agencies import ReassignError, reassign
 from workflow.audit import verify_chain
@@ -54,9 +54,7 @@ def stage_labeller(rt: Runtime) -> Callable[[str, str], str]:
     """`stage_label(regime id, state)` for the templates: the stage's Vietnamese label, else the state."""
 
     def label(regime_id: str, state: str) -> str:
-        regime = rt.regimes.get(regime_id)
-        stage = next((s for k, s in regime.stages.items() if k.value == state), None) if regime else None
-        return stage.label_vi if stage else state
+        return state_label(state, regime_id)
 
     return label
 
@@ -88,11 +86,16 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
 
     def inbox_page(request: Request, user: CurrentUser, agency_id: str, status: int = 200, **extra: Any) -> Response:
         directory = rt.engine.directory()
+        agency = directory.agencies.get(agency_id)
+        today = rt.today()
+        heirs = [a for a in directory.agencies.values() if a.valid_on(today) and a.id != agency_id]
         context = {
             "user": user,
-            "box": queries.inbox(rt.db, agency_id, rt.today()),
+            "box": queries.inbox(rt.db, agency_id, today),
             "agency_name": directory.name(agency_id),
-            "agency": directory.agencies.get(agency_id),
+            "agency": agency,
+            "successor_name": directory.name(agency.successor_id) if agency and agency.successor_id else "",
+            "successors": sorted(((a.id, a.name_vi) for a in heirs), key=lambda c: c[1]),
             "stage_label": stage_labeller(rt),
             **extra,
         }
@@ -112,7 +115,9 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
         if not user.is_admin:
             raise Forbidden("reassign an agency's work")
         try:
-            report = reassign_for(rt, agency_id, user.username, form.get("basis", "").strip(), None)
+            successor = form.get("successor_id", "").strip() or None
+            report = reassign_for(rt, agency_id, user.username, form.get("basis", "").strip(), successor)
+            report["to_agency_name"] = rt.engine.directory().name(report.get("to_agency"))
         except ReassignError as err:
             return inbox_page(request, user, agency_id, 422, error=str(err))
         return inbox_page(request, user, agency_id, report=report)
@@ -121,18 +126,13 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
         request: Request, user: CurrentUser, dossier_id: int, status: int = 200, **extra: Any
     ) -> HTMLResponse:
         view = dossier_for(rt, user, dossier_id)
-        regime = rt.regimes[view["regime"]["id"]]
-        forms = step_forms(steps_for(user, view, rt.engine.directory(), rt.today()), regime.grounds)
+        offered = steps_for(user, view, rt.engine.directory(), rt.today())
         context = {
             "user": user,
-            "d": view,
-            "person": view.get("person"),
+            **page_context(rt, user, view, offered),
             "log": queries.history(rt.db, dossier_id) if may_read_log(user, view) else None,
-            "regime_notes": regime.notes,
-            "forms": forms,
-            "keys": {f.event: str(uuid.uuid4()) for f in forms},  # a double submit replays, never re-applies
-            "today": rt.today().isoformat(),
             "posted": {},
+            "field_errors": {},
             **extra,
         }
         return render(request, "dossier.html", context, status_code=status)
@@ -159,10 +159,18 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
         event = form.get("event", "")
         payload = payload_from_form(form, view["available_steps"], event)
 
-        def again(status: int, **extra: Any) -> HTMLResponse:
+        def again(status: int, refusals: list[Mapping[str, Any]] | None = None, **extra: Any) -> HTMLResponse:
+            """The page again with everything typed kept, and each problem beside its field."""
             posted = {"event": event, "values": form}
-            return dossier_page(request, user, dossier_id, status, posted=posted, **extra)
+            errors = errors_by_input(refusals or [], form, event)
+            return dossier_page(
+                request, user, dossier_id, status, posted=posted, refusals=refusals, field_errors=errors, **extra
+            )
 
+        unconfirmed = confirmation_missing(view, event, form)
+        if unconfirmed is not None:  # checked without writing anything: nothing is attempted until confirmed
+            problems = rt.engine.dry_run(dossier_id, event, user.actor, payload)
+            return again(422, [unconfirmed, *problems], unconfirmed=True)
         try:
             result = rt.engine.fire(
                 dossier_id,
@@ -173,7 +181,7 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
                 expected_version=_int(form.get("expected_version")),
             )
         except (StepRefused, InvalidInput) as err:
-            return again(422, refusals=_refusals(err))
+            return again(422, _refusals(err))
         except VersionConflict:
             return again(409, error=CONFLICT)
         except StepNotAvailable:
@@ -203,10 +211,7 @@ def _refusals(err: StepRefused | InvalidInput) -> list[Mapping[str, Any]]:
     result = getattr(err, "result", None)
     if result is not None and result.refusals:
         return list(result.refusals)
-    field = getattr(err, "field", "")
-    return [
-        {"code": "payload.invalid", "reason_vi": f"Dữ liệu không hợp lệ ({field}): {err}", "basis": "", "field": field}
-    ]
+    return list(getattr(err, "errors", None) or [])
 
 
 __all__ = ["page_routes", "posted_form", "reassign_for"]

@@ -10,12 +10,15 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from admin.auth import COOKIE
-from handlers.labels import doc_label_vi  # pure labels, shared with the engine's messages
+from admin.forms import DATE_PATTERN
+from states import labels
+from states.registry import regimes_by_id
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 STATUS_MARKS = {"confirmed": "✔ đã xác nhận", "to_verify": "◻ cần kiểm tra", "unconfirmed": "? chưa xác nhận"}
+REGIMES = regimes_by_id()  # names only: configured regimes differ in rule values, never in names
 
 
 def vn_time(value: str | datetime | None) -> str:
@@ -36,7 +39,38 @@ def vn_date(value: str | date | None) -> str:
 TEMPLATES.env.filters["vn_time"] = vn_time
 TEMPLATES.env.filters["vn_date"] = vn_date
 TEMPLATES.env.globals["STATUS_MARKS"] = STATUS_MARKS
-TEMPLATES.env.filters["doc_label"] = doc_label_vi
+TEMPLATES.env.filters["doc_label"] = labels.doc_label
+
+
+def state_label(state: str | None, regime_id: str | None = None) -> str:
+    return labels.state_label(state, REGIMES.get(regime_id or "")) if state else ""
+
+
+def step_label(trigger: str | None, regime_id: str | None = None) -> str:
+    return labels.step_label(trigger, REGIMES.get(regime_id or "")) if trigger else ""
+
+
+def rule_label(rule_id: str | None, regime_id: str | None = None) -> str:
+    return labels.rule_label(rule_id, REGIMES.get(regime_id or "")) if rule_id else ""
+
+
+def regime_label(regime_id: str | None) -> str:
+    regime = REGIMES.get(regime_id or "")
+    return regime.label_vi if regime else (regime_id or "")
+
+
+TEMPLATES.env.globals.update(
+    state_label=state_label,
+    stage_label=lambda regime_id, state: state_label(state, regime_id),  # the inbox's older (regime, state) order
+    step_label=step_label,
+    rule_label=rule_label,
+    regime_label=regime_label,
+    track_label=labels.track_label,
+    closing_reason_label=labels.closing_reason_label,
+    agency_type_label=labels.agency_type_label,
+    field_label=labels.field_label,
+    DATE_PATTERN=DATE_PATTERN,
+)
 
 
 def csrf_token(request: Request) -> str:

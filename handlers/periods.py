@@ -189,7 +189,8 @@ def term_within_range(facts: DossierFacts, today: date) -> Verdict:
     if not isinstance(months, int) or not low.value <= months <= high.value:
         return _refused(
             "decision.term_out_of_range",
-            f"Thời hạn phải từ {low.value} đến {high.value} tháng (nhận được: {months}).",
+            f"Thời hạn phải từ {low.value} đến {high.value} tháng"
+            + (f" (nhận được: {months})." if months is not None else "."),
             f"The term must be {low.value} to {high.value} months (got {months}).",
             high,
         )

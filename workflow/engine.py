@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from handlers.facts import DocumentRef, DossierFacts
 from handlers.labels import doc_label_en, doc_label_vi
 from handlers.verdict import Refused
+from states.labels import agency_type_label, field_label
 from states.model import Regime, State, Step, Track
 from workflow.chain import GENESIS, entry_hash
 from workflow.db import reading
@@ -156,6 +157,27 @@ class DossierEngine:
             raise outcome.error
         return outcome.result
 
+    def dry_run(self, dossier_id: int, event: str, actor: Actor, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every reason `fire` would refuse the step now, found without writing anything (not even the log):
+        a form checked before an irreversible step is confirmed. [] means it would be applied."""
+        from workflow.preview import load_row
+
+        row = load_row(self.db, dossier_id)
+        now, today = self._now()
+        regime, track = self.regimes[row.regime], Track(row.track)
+        try:
+            step = self._choose(regime, track, row.state, event, payload)
+            cp = clean(step, payload, today)
+        except InvalidInput as err:
+            return [dict(e) for e in err.errors]
+        except StepNotAvailable as err:
+            return [_refusal("step.not_available", "Bước này không thực hiện được ở giai đoạn hiện tại.", str(err))]
+        return self._check(regime, track, row, step, cp, actor, today)
+
+    def authorise(self, step: Step, actor: Actor, commune: str, on: date) -> list[dict[str, Any]]:
+        """Whether the actor's agency may take the step for a dossier of the commune on the day."""
+        return self._authorise(step, actor, commune, on)
+
     def _remember(
         self, store: Store, key: str | None, dossier_id: int | None, outcome: _Outcome, now: datetime
     ) -> None:
@@ -192,10 +214,10 @@ class DossierEngine:
             step = self._choose(regime, track, row.state, event, payload)
             cp = clean(step, payload, today)
         except (StepNotAvailable, InvalidInput) as err:
-            code = "step.not_available" if isinstance(err, StepNotAvailable) else "payload.invalid"
-            reason = _refusal(
-                code, "Bước không hợp lệ hoặc dữ liệu sai: " + str(err), str(err), field=getattr(err, "field", None)
-            )
+            if isinstance(err, InvalidInput):
+                reasons = [dict(e) for e in err.errors]  # every malformed value at once, each naming its field
+            else:
+                reasons = [_refusal("step.not_available", "Bước không hợp lệ ở giai đoạn này: " + str(err), str(err))]
             return self._refuse(
                 store,
                 row,
@@ -203,7 +225,7 @@ class DossierEngine:
                 actor,
                 now,
                 {"fields": sorted(str(k).encode("utf-8", "replace").decode() for k in payload)},
-                [reason],
+                reasons,
                 err,
             )
         refusals = self._check(regime, track, row, step, cp, actor, today)
@@ -222,7 +244,10 @@ class DossierEngine:
         if len(matching) != 1:
             name = next(s.when[0] for s in candidates if s.when)
             options = ", ".join(str(s.when[1]) for s in candidates if s.when)
-            raise InvalidInput(name, f"must be one of: {options}")
+            named = "; ".join(s.label_vi for s in candidates if s.when)
+            raise InvalidInput(
+                name, f"must be one of: {options}", reason_vi=f"Chưa chọn {field_label(name).lower()}: {named}."
+            )
         return matching[0]
 
     def _check(
@@ -237,6 +262,7 @@ class DossierEngine:
     ) -> list[dict[str, Any]]:
         """Every unmet condition: who acts, the step's own document, then every guard of the step."""
         refusals = self._authorise(step, actor, row.commune_code, today)
+        refusals += [dict(m) for m in cp.missing]  # required fields left out, beside every other condition
         if "new_commune" in cp.facts and cp.facts["new_commune"] not in self.directory().parents:
             refusals.append(
                 _refusal(
@@ -282,7 +308,8 @@ class DossierEngine:
             return [
                 _refusal(
                     "actor.not_authorised",
-                    f"Cơ quan của người thực hiện ({kind or 'không rõ'}) không có thẩm quyền thực hiện bước này.",
+                    f"Cơ quan của người thực hiện ({agency_type_label(kind) or 'không rõ'}) không có thẩm quyền "
+                    "thực hiện bước này; bước này do: " + "; ".join(agency_type_label(a) for a in allowed) + ".",
                     f"The actor's agency ({kind or 'unknown'}) may not take this step; allowed: "
                     + ", ".join(allowed)
                     + ".",
@@ -426,6 +453,8 @@ class DossierEngine:
             "stage_label_vi": stage.label_vi,
             "stage_label_en": stage.label_en,
             "event": step.trigger,
+            "event_label_vi": step.label_vi,
+            "event_label_en": step.label_en,
             "due_on": due.isoformat() if due else None,
             "basis": step.basis,
         }

@@ -16,15 +16,37 @@ class DossierNotFound(WorkflowError):
 
 
 class InvalidInput(WorkflowError):
-    """Bad input: names the field and the reason (in English; `reason_vi` in Vietnamese when given, which
-    the API and pages show first). Nothing is changed but the attempt's log entry."""
+    """Bad input: names the field and the reason (in English; `reason_vi` in Vietnamese, which the API and
+    pages show first). Nothing is changed but the attempt's log entry.
 
-    def __init__(self, field: str, reason: str, result: Any = None, *, reason_vi: str | None = None) -> None:
+    `errors` lists every problem found at once, each shaped as a refusal: {code, reason_vi, reason_en,
+    basis, field}; the first is also `field` / `reason` / `reason_vi`.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        reason: str,
+        result: Any = None,
+        *,
+        reason_vi: str = "",
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+        self.reason_vi = reason_vi or f"Dữ liệu không hợp lệ ({field}): {reason}"
         self.result = result
-        self.reason_vi = reason_vi
+        self.errors = errors or [
+            {
+                "code": "payload.invalid",
+                "reason_vi": self.reason_vi,
+                "reason_en": f"{field}: {reason}",
+                "basis": "",
+                "unconfirmed": False,
+                "field": field,
+            }
+        ]
 
 
 class StepNotAvailable(WorkflowError):

@@ -12,7 +12,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from states import labels
 from states.model import Regime, State, Track
+from states.registry import regimes_by_id
 from workflow.db import reading
 from workflow.tables import Agency, Area, Deadline, Dossier, InboxItem, Person, TransitionLog
 
@@ -25,13 +27,31 @@ AGENCY = Agency.__table__  # type: ignore[attr-defined]
 AREA = Area.__table__  # type: ignore[attr-defined]
 
 
+BUILT_IN = regimes_by_id()  # for names only: a configured regime differs in rule values, never in names
+
+
 def _stage_labels(regime: Regime, state: str) -> dict[str, Any]:
     stage = regime.stages.get(State(state))
     return {
         "state": state,
         "label_vi": stage.label_vi if stage else state,
         "label_en": stage.label_en if stage else state,
+        "state_label_vi": labels.state_label(state, regime),
     }
+
+
+def named(row: dict[str, Any]) -> dict[str, Any]:
+    """A dossier row with the Vietnamese names of its codes (`*_label_vi`) beside them."""
+    regime = BUILT_IN.get(str(row.get("regime")))
+    if "state" in row:
+        row["state_label_vi"] = labels.state_label(row["state"], regime)
+    if "track" in row:
+        row["track_label_vi"] = labels.track_label(row["track"])
+    if "closing_reason" in row:
+        row["closing_reason_label_vi"] = labels.closing_reason_label(row["closing_reason"])
+    if "regime" in row and regime is not None:
+        row["regime_label_vi"] = regime.label_vi
+    return row
 
 
 def available_steps(regime: Regime, state: str, track: str) -> list[dict[str, Any]]:
@@ -44,7 +64,12 @@ def available_steps(regime: Regime, state: str, track: str) -> list[dict[str, An
             "label_vi": s.label_vi,
             "label_en": s.label_en,
             "actors": [a.value for a in s.actors],
+            "actors_label_vi": [labels.agency_type_label(a.value) for a in s.actors],
             "produces": s.produces.value if s.produces else None,
+            "produces_label_vi": labels.doc_label(s.produces.value) if s.produces else None,
+            "dest": s.dest.value,
+            "dest_label_vi": labels.state_label(s.dest.value, regime),
+            "irreversible": regime.stages[s.dest].final,
             "fields": {k: v.__name__ for k, v in s.fields.items()},
             "basis": s.basis,
         }
@@ -62,8 +87,9 @@ def deadline_rows(
     limit: int = 500,
 ) -> list[dict[str, Any]]:
     query = (
-        select(DEADLINE, DOSSIER.c.code, DOSSIER.c.regime)
+        select(DEADLINE, DOSSIER.c.code, DOSSIER.c.regime, AGENCY.c.name_vi.label("agency_name"))
         .join(DOSSIER, DOSSIER.c.id == DEADLINE.c.dossier_id)
+        .outerjoin(AGENCY, AGENCY.c.id == DEADLINE.c.agency_id)
         .where(DEADLINE.c.closed_at.is_(None))
         .order_by(DEADLINE.c.due_on)
         .limit(limit)
@@ -72,8 +98,8 @@ def deadline_rows(
         query = query.where(DEADLINE.c.dossier_id == dossier_id)
     if agency_id is not None:
         query = query.where(DEADLINE.c.agency_id == agency_id)
-    if overdue_only:
-        query = query.where(DEADLINE.c.due_on < today)
+    if overdue_only:  # a paused clock (a postponement, a suspended case) is never overdue
+        query = query.where(DEADLINE.c.due_on < today, DEADLINE.c.paused_at.is_(None))
     with reading(db) as conn:
         rows = conn.execute(query).all()
     return [
@@ -83,15 +109,20 @@ def deadline_rows(
             "dossier_code": r.code,
             "regime": r.regime,
             "stage": r.stage,
+            "stage_label_vi": labels.state_label(r.stage, BUILT_IN.get(r.regime)),
             "key": r.key,
             "rule_id": r.rule_id,
+            "rule_label_vi": labels.rule_label(r.rule_id, BUILT_IN.get(r.regime)),
             "agency_id": r.agency_id,
+            "agency_name": r.agency_name or r.agency_id,
             "starts_on": r.starts_on.isoformat(),
             "due_on": r.due_on.isoformat(),
             "days_left": (r.due_on - today).days,
             "status_mark": r.status_mark,
+            "status_label_vi": labels.status_label(r.status_mark),
             "basis": r.basis,
             "paused": r.paused_at is not None,
+            "overdue": r.paused_at is None and r.due_on < today,
         }
         for r in rows
     ]
@@ -118,13 +149,15 @@ def dossier_view(
         "code": row.code,
         "regime": {"id": regime.id, "label_vi": regime.label_vi, "label_en": regime.label_en},
         "track": row.track,
+        "track_label_vi": labels.track_label(row.track),
         **_stage_labels(regime, row.state),
         "version": row.version,
         "commune": {"code": row.commune_code, "name": commune},
         "agency": {"id": row.agency_id, "name": agency},
         "closing_reason": row.closing_reason,
+        "closing_reason_label_vi": labels.closing_reason_label(row.closing_reason),
         "facts": {k: v for k, v in data.items() if k not in PERSONAL_FACTS},
-        "documents": documents,
+        "documents": {k: {**v, "label_vi": labels.doc_label(k)} for k, v in documents.items()},
         "opened_at": row.opened_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
         "log_entries": row.last_seq,
@@ -148,7 +181,20 @@ def dossier_view(
 def history(db: Engine, dossier_id: int) -> list[dict[str, Any]]:
     with reading(db) as conn:
         rows = conn.execute(select(LOG).where(LOG.c.dossier_id == dossier_id).order_by(LOG.c.seq)).all()
-    return [{**r._asdict(), "at": r.at.isoformat()} for r in rows]
+        regime_id = conn.execute(select(DOSSIER.c.regime).where(DOSSIER.c.id == dossier_id)).scalar()
+    regime = BUILT_IN.get(str(regime_id))
+    return [_log_entry(r._asdict(), regime) for r in rows]
+
+
+def _log_entry(entry: dict[str, Any], regime: Regime | None) -> dict[str, Any]:
+    """A log entry with the names of its step and states (the codes stay: they are what was hashed)."""
+    return {
+        **entry,
+        "at": entry["at"].isoformat(),
+        "event_label_vi": labels.step_label(entry["event"], regime),
+        "from_state_label_vi": labels.state_label(entry["from_state"], regime) if entry.get("from_state") else "",
+        "to_state_label_vi": labels.state_label(entry["to_state"], regime) if entry.get("to_state") else "",
+    }
 
 
 def list_dossiers(
@@ -184,7 +230,7 @@ def list_dossiers(
     if commune:
         query = query.where(DOSSIER.c.commune_code == commune)
     with reading(db) as conn:
-        return [{**r._asdict(), "updated_at": r.updated_at.isoformat()} for r in conn.execute(query)]
+        return [named({**r._asdict(), "updated_at": r.updated_at.isoformat()}) for r in conn.execute(query)]
 
 
 def inbox(db: Engine, agency_id: str, today: date, *, unread_only: bool = True) -> dict[str, Any]:
@@ -224,3 +270,32 @@ def export_log(db: Engine, dossier_id: int | None = None) -> list[str]:
         query = query.where(LOG.c.dossier_id == dossier_id)
     with reading(db) as conn:
         return [canonical({**r._asdict(), "at": r.at}).decode("utf-8") for r in conn.execute(query)]
+
+
+def commune_choices(db: Engine, today: date) -> list[tuple[str, str]]:
+    """The communes in existence on the day, as (code, "name (district or province)") for a select."""
+    with reading(db) as conn:
+        rows = conn.execute(select(AREA)).all()
+    names = {r.code: r.name for r in rows}
+    current = [
+        r
+        for r in rows
+        if r.level == "commune" and r.valid_from <= today and (r.valid_to is None or today <= r.valid_to)
+    ]
+    return sorted(
+        ((r.code, f"{r.name} ({names.get(r.parent_code or '', '')})") for r in current),
+        key=lambda choice: choice[1],
+    )
+
+
+def last_step(db: Engine, dossier_id: int) -> dict[str, Any] | None:
+    """The dossier's last applied step (its event, time, agency and what it recorded), or None."""
+    query = (
+        select(LOG.c.event, LOG.c.at, LOG.c.actor_agency, LOG.c.payload)
+        .where(LOG.c.dossier_id == dossier_id, LOG.c.kind == "step")
+        .order_by(LOG.c.seq.desc())
+        .limit(1)
+    )
+    with reading(db) as conn:
+        row = conn.execute(query).first()
+    return {**row._asdict(), "at": row.at.isoformat()} if row else None

@@ -23,6 +23,8 @@ from sqlalchemy import Connection, Engine, Row, Select, Table, and_, exists, or_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from handlers.calendar import WorkingCalendar
+from states import labels
+from states.registry import regimes_by_id
 from workflow.db import is_postgres, reading
 from workflow.directory import Directory
 from workflow.settings import Settings
@@ -39,6 +41,7 @@ HOUR = timedelta(hours=1)
 _CONTEXT_COPIED = ("dossier_code", "regime", "stage", "rule_id", "basis", "status_mark")
 _VIEW_COPIED = ("dossier_code", "stage", "rule_id", "due_on", "agency_id", "status_mark", "basis")
 
+_REGIMES = regimes_by_id()  # for names only
 D = Deadline.__table__  # type: ignore[attr-defined]
 A = Alert.__table__  # type: ignore[attr-defined]
 O = Outbox.__table__  # type: ignore[attr-defined]  # noqa: E741
@@ -297,9 +300,22 @@ def _context(
     context: dict[str, object] = {name: getattr(row, name) for name in _CONTEXT_COPIED}
     context |= {"due_on": row.due_on.isoformat(), "days_left": (row.due_on - run.today).days}
     context |= {"late": late, "agency_id": agency_id}
+    context |= _names(str(row.regime), str(row.stage), str(row.rule_id))
     if kind == "escalation":
         context["escalated_from"] = escalated_from
+        context["escalated_from_name"] = run.directory.name(escalated_from) if run.directory else escalated_from
     return context
+
+
+def _names(regime_id: str, stage: str, rule_id: str) -> dict[str, object]:
+    """The names a message shows for the stage and the rule (the codes stay in the context for machines)."""
+    regime = _REGIMES.get(regime_id)
+    return {
+        "stage_label_vi": labels.state_label(stage, regime),
+        "stage_label_en": labels.state_label(stage, regime, labels.EN),
+        "rule_label_vi": labels.rule_label(rule_id, regime),
+        "rule_label_en": labels.rule_label(rule_id, regime, labels.EN),
+    }
 
 
 # --------------------------------------------------------------------------- listing

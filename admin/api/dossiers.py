@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from admin.access import dossier_for, may_read_log
 from admin.auth import Forbidden, SignedIn
 from admin.errors import ERRORS
-from workflow import queries
+from workflow import preview, queries
 from workflow.errors import DossierNotFound
 from workflow.runtime import Runtime
 
@@ -71,6 +71,16 @@ def router(rt: Runtime) -> APIRouter:
         if not rows:
             raise DossierNotFound(dossier_id)
         return rows
+
+    @api.get("/dossiers/{dossier_id}/actions", summary="Every step: available now or not, with every legal reason")
+    def get_actions(dossier_id: int, user: SignedIn) -> list[dict[str, Any]]:
+        """Every step of the dossier's regime with `available` and, when not, every reason in legal terms
+        (`reasons`: code, reason_vi, reason_en, basis); what each step needs typed (`needs`); whether it ends
+        the dossier (`irreversible`); `steps_before`: 0 for this stage, n for a later one, -1 for a stage passed.
+        The guards run on the stored facts; nothing is written. For a user who takes steps,
+        `actor.not_authorised` marks the steps their agency may not take."""
+        dossier_for(rt, user, dossier_id)  # 404 for a dossier the user may not read
+        return preview.actions(rt.engine, dossier_id, rt.today(), user.actor if user.may_fire else None)
 
     @api.post("/dossiers/{dossier_id}/fire", summary="Take a step; refused with every legal reason (422)")
     def fire(dossier_id: int, body: FireRequest, user: SignedIn) -> dict[str, Any]:

@@ -40,9 +40,12 @@ def test_the_dossier_page_shows_the_regime_stage_deadline_and_the_chained_log(se
 
     body = page.inner_text("body")
     assert "Thời hạn khiếu nại, kiến nghị, kháng nghị" in body
-    assert "vn-2021" in body
-    assert "complaint.period" in body
-    assert "decide__apply" in body
+    assert "Luật PCMT 2021, Nghị định 116/2021 (cấp huyện)" in body  # the regime by its name
+    deadline = page.inner_text("#deadlines")
+    assert "Thời hạn khiếu nại, kiến nghị" in deadline and "complaint.period" not in deadline
+    assert "Pháp lệnh 03/2022/UBTVQH15, Điều 32 khoản 1" in deadline
+    assert "Quyết định áp dụng biện pháp" in page.inner_text("#log")  # the step by its name, its code in small print
+    assert "vn-2021" in page.inner_text(".support")
 
 
 def test_a_court_clerk_sees_the_courts_inbox_first_on_the_home_page(server, page) -> None:  # type: ignore[no-untyped-def]
@@ -86,7 +89,8 @@ def test_commune_police_are_refused_with_every_reason_then_notify_the_person(com
     assert "Đã thực hiện: Thông báo lập hồ sơ cho người bị đề nghị" in page.inner_text("main")
     assert "Thông báo, người bị đề nghị đọc hồ sơ" in page.inner_text("#stage")
     last = page.locator("#log tr").last.inner_text()
-    assert "notify_person" in last and "cax.quaicang" in last and "person_reading" in last
+    assert "Thông báo lập hồ sơ cho người bị đề nghị" in last and "cax.quaicang" in last
+    assert "→ Thông báo, người bị đề nghị đọc hồ sơ" in last
 
 
 def test_the_procurator_verifies_the_chain_downloads_the_log_and_is_offered_no_step(server, page, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -317,6 +317,11 @@ def test_reminder_due_and_overdue_go_to_the_responsible_agency_without_personal_
         "status_mark": "confirmed",
         "late": True,
         "agency_id": "commune_police-C01",
+        # names for the message (a stage or rule no regime knows is named by its code)
+        "stage_label_vi": "addiction_determination_requested",
+        "stage_label_en": "addiction_determination_requested",
+        "rule_label_vi": "determination.request",
+        "rule_label_en": "determination.request",
     }
     everything = repr([row.context for row in rows]) + repr(logs)
     assert PERSON_NAME not in everything and PERSON_ID_NUMBER not in everything
