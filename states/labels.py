@@ -49,6 +49,10 @@ FIELD_LABELS: Mapping[str, tuple[str, str]] = {
     "moved_on": ("Ngày chuyển đi", "date of the move"),
     "new_commune": ("Xã, phường nơi chuyển đến", "destination commune"),
     "term_reduced_by_court": ("Tòa án đã giảm thời hạn", "term reduced by the court"),
+    "commune_education_on": (
+        "Ngày quyết định giáo dục tại xã (nếu căn cứ là đã bị giáo dục tại xã)",
+        "date of the commune-education decision",
+    ),
     "document": ("Văn bản", "document"),
     "document.number": ("Số văn bản", "document number"),
     "document.date": ("Ngày ban hành văn bản", "document date"),
@@ -65,7 +69,16 @@ VALUE_LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "used_during_voluntary": ("Sử dụng ma túy trong thời gian cai nghiện tự nguyện", "used during voluntary rehab"),
         "substitution_breach": ("Vi phạm khi điều trị nghiện bằng thuốc thay thế", "breach during substitution"),
         "relapse_in_post_rehab": ("Sử dụng ma túy trong thời gian quản lý sau cai", "relapse in post-rehab"),
-        "monitoring_breach": ("Vi phạm trong thời gian giám sát", "breach during monitoring"),
+        "monitoring_breach": ("Vi phạm quy định về giám sát điện tử", "breach of electronic monitoring"),
+        "management_breach": (
+            "Vi phạm quy định quản lý người sử dụng trái phép chất ma túy",
+            "breach of drug-user management",
+        ),
+        "commune_education_still_addicted": (
+            "Đã bị giáo dục tại xã, phường, thị trấn mà vẫn còn nghiện",
+            "still addicted after commune education",
+        ),
+        "no_stable_residence": ("Nghiện ma túy, không có nơi cư trú ổn định", "addicted, no stable residence"),
     },
     "complainant": {
         "person": ("Người bị đề nghị", "the person"),

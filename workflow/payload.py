@@ -33,7 +33,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 # Fields a step may leave out: the law does not require them (a date the step's document already gives,
 # a count that is zero unless stated).
-OPTIONAL_FIELDS = frozenset({"notice_received_on", "decision_received_on", "days_held_pending"})
+OPTIONAL_FIELDS = frozenset(
+    {"notice_received_on", "decision_received_on", "days_held_pending", "commune_education_on"}  # last: one ground's
+)
 # Required, but reported by the step's own guard with its legal basis (the grounds of PCMT art. 32/33, the
 # grounds of a postponement or an exemption, a minor's kind of facility): not reported twice.
 GUARDED_FIELDS = frozenset({"grounds", "ground", "facility_kind"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.labels import DOC_LABELS
-from states.labels import LABELLED, field_label, state_label, step_label
+from states.labels import LABELLED, field_label, state_label, step_label, value_labels
 from states.model import Doc, State
 from states.registry import regimes_by_id
 
@@ -37,3 +37,10 @@ def test_a_dossiers_stage_is_named_by_its_regime_and_a_step_by_its_trigger() -> 
     assert state_label("labour_review") == "Kiểm tra hồ sơ, chuyển Tòa án"
     assert step_label("decide__apply", vn2025) == "Quyết định áp dụng biện pháp"
     assert step_label("record_escort", vn2025) != "record_escort"
+
+
+@pytest.mark.parametrize("regime", sorted(REGIMES))
+def test_every_ground_of_every_regime_has_a_name(regime: str) -> None:
+    named = value_labels("notify_person", "grounds")
+
+    assert [g for g in REGIMES[regime].grounds if g not in named] == []
