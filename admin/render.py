@@ -13,6 +13,7 @@ from admin.auth import COOKIE
 from admin.forms import DATE_PATTERN
 from states import labels
 from states.registry import regimes_by_id
+from workflow.documents import DOCUMENT_TYPES  # the .docx the system issues
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -39,6 +40,7 @@ def vn_date(value: str | date | None) -> str:
 TEMPLATES.env.filters["vn_time"] = vn_time
 TEMPLATES.env.filters["vn_date"] = vn_date
 TEMPLATES.env.globals["STATUS_MARKS"] = STATUS_MARKS
+TEMPLATES.env.globals["DOCUMENT_TYPES"] = DOCUMENT_TYPES
 TEMPLATES.env.filters["doc_label"] = labels.doc_label
 
 
