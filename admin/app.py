@@ -19,6 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from admin.api import PREFIX, api_routes
 from admin.auth import DEV_SECRET, Auth, SessionSigner, Users, login_routes
 from admin.errors import install_error_handlers
+from admin.imports import import_pages
 from admin.limits import BodyLimit
 from admin.pages import page_routes
 from admin.plans import plan_routes
@@ -62,6 +63,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     login_routes(app, TEMPLATES, auth)
     page_routes(app, rt)
     plan_routes(app, rt)
+    import_pages(app, rt)
     api_routes(app, rt)
     return app
 

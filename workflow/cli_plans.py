@@ -104,6 +104,80 @@ def submit_command(report_id: int, user: str = typer.Option("cli", help="who sub
         typer.echo(f"report {report_id} {'marked submitted' if changed else 'was already submitted'}")
 
 
+documents_app = typer.Typer(help="Văn bản .docx theo thể thức NĐ 30/2020 (official documents)", no_args_is_help=True)
+import_app = typer.Typer(help="Nhập hồ sơ đang có từ Excel (import existing cases)", no_args_is_help=True)
+
+
+@documents_app.command("list")
+def documents_list() -> None:
+    """The document types the system issues."""
+    from workflow.documents import DOCUMENT_TYPES
+
+    emit(DOCUMENT_TYPES)
+
+
+@documents_app.command("render")
+def documents_render(
+    dossier_id: int,
+    doc_type: str,
+    out: Annotated[Path, typer.Option("--out", help="the .docx file to write")],
+    place: Annotated[str, typer.Option(help="the place line of the header")] = "",
+) -> None:
+    """Write one document of a dossier as .docx (number, date and signer as recorded on its chain)."""
+    from workflow.documents import UnknownDocumentType, build_docx
+    from workflow.queries import dossier_view
+
+    with runtime() as rt:
+        view = dossier_view(rt.db, rt.regimes, dossier_id, rt.today(), with_person=True)
+        if view is None:
+            fail(f"dossier {dossier_id} not found")
+        assert view is not None
+        commune = str(view["commune"].get("name") or "")
+        try:
+            doc, content = build_docx(view, doc_type, agency=str(view["agency"]["name"] or ""), place=place or commune)
+        except UnknownDocumentType as err:
+            fail(str(err), 2)
+            raise AssertionError("unreachable") from err
+        out.write_bytes(content)
+        typer.echo(f"wrote {out} ({'draft' if doc.draft else doc.number})")
+
+
+@import_app.command("dossiers")
+def import_dossiers(
+    file: Annotated[Path, typer.Argument(help="an .xlsx workbook (headers: rehab import template)")],
+    user: Annotated[str, typer.Option(help="who imports (written on each dossier's chain)")] = "cli",
+) -> None:
+    """Import existing cases: every row checked first; any bad row and nothing is imported."""
+    from workflow.engine import Actor
+    from workflow.importing import ImportRejected, import_workbook
+
+    with runtime() as rt:
+        try:
+            content = file.read_bytes()
+        except OSError as err:
+            fail(f"{file}: {err}", 2)
+            raise AssertionError("unreachable") from err
+        try:
+            report = import_workbook(rt.engine, content, Actor(user, None, "admin"))
+        except ImportRejected as err:
+            for problem in err.problems:
+                typer.echo(f"error: {file}: {problem}", err=True)
+            typer.echo(f"error: {len(err.problems)} problem(s); nothing imported", err=True)
+            raise typer.Exit(1) from err
+        typer.echo(f"imported {len(report.imported)} dossiers, skipped {len(report.skipped)} (sha256 {report.sha256})")
+
+
+@import_app.command("template")
+def import_template(out: Annotated[Path, typer.Option("--out", help="the .xlsx to write")]) -> None:
+    """Write an empty import workbook with the expected headers."""
+    from workflow.importing import template_workbook
+
+    out.write_bytes(template_workbook())
+    typer.echo(f"wrote {out}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(plans_app, name="plans")
     app.add_typer(reports_app, name="reports")
+    app.add_typer(documents_app, name="documents")
+    app.add_typer(import_app, name="import")

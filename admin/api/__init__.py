@@ -15,11 +15,11 @@ from types import ModuleType
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
-from admin.api import audit, deadlines, documents, dossiers, inbox, operations, plans
+from admin.api import audit, deadlines, documents, dossiers, imports, inbox, operations, plans
 from workflow.runtime import Runtime
 
 PREFIX = "/api/v1"
-AREAS: tuple[ModuleType, ...] = (dossiers, inbox, deadlines, audit, operations, plans, documents)
+AREAS: tuple[ModuleType, ...] = (dossiers, inbox, deadlines, audit, operations, plans, documents, imports)
 
 
 def api_routes(app: FastAPI, rt: Runtime) -> None:
