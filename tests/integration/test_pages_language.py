@@ -343,3 +343,40 @@ def test_a_suspended_case_is_shown_paused_and_never_overdue(site) -> None:  # ty
 
     assert 'id="paused"' in page and "Tạm dừng" in page and "Quá hạn" not in page
     assert [d for d in overdue if d["dossier_id"] == journey.dossier_id] == []
+
+
+# ----------------------------------------------------------------------------- notifications
+
+
+def test_deadline_messages_name_the_stage_and_the_rule_never_their_codes(site) -> None:  # type: ignore[no-untyped-def]
+    from workflow.service import cycle
+
+    client, journey = site
+    journey.clock.advance(days=40)  # the commune police's first step is long overdue
+
+    cycle(journey.rt)
+    box = client.get(f"/api/inbox/{AGENCY_OF['commune_police']}", auth=as_("cax")).json()
+
+    text = " ".join(m["subject"] + " " + m["body"] for m in box["messages"])
+    assert box["messages"] and "Đã lập biên bản vi phạm" in text
+    assert codes_in(text, STATE_CODES) == set() and "violation.next_step" not in text
+
+
+def test_the_api_names_every_bad_field_at_once_and_refuses_a_missing_required_field(site) -> None:  # type: ignore[no-untyped-def]
+    client, journey = site
+    url = f"/api/v1/dossiers/{journey.dossier_id}/fire"
+
+    malformed = client.post(
+        url,
+        json={"event": "request_determination", "payload": {"document": {"number": "", "date": "32/01/2023"}, "x": 1}},
+        auth=as_("cax"),
+    )
+    missing = client.post(
+        url, json={"event": "close_not_eligible", "payload": {"on": f"{journey.clock.today:%d/%m/%Y}"}}, auth=as_("cax")
+    )
+
+    assert malformed.status_code == 422
+    assert {f["field"] for f in malformed.json()["fields"]} == {"document.number", "document.date", "x"}
+    assert all(f["message_vi"] for f in malformed.json()["fields"])
+    assert missing.status_code == 422
+    assert [(r["code"], r["field"]) for r in missing.json()["reasons"]] == [("payload.required", "reason")]
