@@ -16,6 +16,8 @@ legal date: every step passes its guards and every hash chain verifies. A new re
     planner.py    fitting each plan to `today`
     executor.py   the plans through `open_dossier` and `fire`
     users.py      a demo user per agency
+    handover.py   abolished agencies' open work handed to their successors, once
+    reference/    the demo's areas and agencies (dien-bien.toml), imported like any deployment's file
     report.py     what was built, counted from the database
 """
 
@@ -28,17 +30,18 @@ import structlog
 from sqlalchemy import func, select
 
 from demo.executor import Executor
+from demo.handover import hand_over
 from demo.payloads import Payloads
 from demo.people import People
 from demo.planner import Planner
 from demo.plans import Context
 from demo.plans_data import load_plans
+from demo.reference import load_demo_reference
 from demo.report import DOSSIER, DemoReport
 from demo.targets import Targets
 from demo.timeline import Timeline
 from demo.users import DEMO_PASSWORD, create_users
 from workflow.db import reading
-from workflow.reference import load_reference
 from workflow.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -54,7 +57,7 @@ def build_demo(runtime: Runtime, *, seed: int = 2021, count: int = 220, today: d
         log.info("demo.skipped", reason="the database already has dossiers", dossiers=existing)
         return DemoReport(skipped=True, today=today, dossiers=existing)
     with runtime.db.begin() as conn:
-        load_reference(conn)
+        load_demo_reference(conn)
     runtime.engine.reload_directory()
     report = _build(runtime, seed, count, today)
     load_plans(runtime, today)
@@ -69,6 +72,7 @@ def _build(runtime: Runtime, seed: int, count: int, today: date) -> DemoReport:
     ctx.users, report.users = create_users(ctx.rt.db, ctx.directory)
     planner = Planner(ctx, people, Targets(ctx, people), Timeline(ctx, Payloads(ctx)), report)
     Executor(ctx, people, report).execute(planner.plan(count))
+    report.handed_over = hand_over(runtime, ctx.directory, today)
     report.count(ctx.rt.db, today)
     return report
 

@@ -6,10 +6,10 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from demo.reference import COMMUNES, COMMUNES_2025, COMMUNES_MERGED_ON, commune_code
 from demo.spread import FEMALE_SHARE, NO_RESIDENCE_SHARE
 from handlers.eligibility import age_on
 from states.model import Track
-from workflow.reference import COMMUNES, commune_code
 
 
 def _listed(names: str) -> tuple[str, ...]:
@@ -60,6 +60,8 @@ class Commune:
 
 
 DISTRICT_COMMUNES = tuple(Commune(commune_code(name), name, quota) for name, quota in COMMUNES)
+# Since 01/07/2025 a person's address names the 2025 commune (NQ 1661/NQ-UBTVQH15) and no district.
+MERGED_INTO = {old: new for new, olds in COMMUNES_2025.items() for old in olds}
 
 
 @dataclass
@@ -104,11 +106,21 @@ class People:
         return Person(name, sex, address, int(years * 365.25), rng.random() >= NO_RESIDENCE_SHARE)
 
     def fix(self, person: Person, start: date) -> None:
-        """The birth date and a 12-digit CCCD (011 = Điện Biên, century and sex, year of birth, serial)."""
+        """The birth date, a 12-digit CCCD (011 = Điện Biên, century and sex, year of birth, serial), and from
+        01/07/2025 an address in the 2025 commune."""
         if person.id_number is not None:
             return
         person.birth_date = person.born(start)
+        if start >= COMMUNES_MERGED_ON:
+            person.address = address_after_merger(person.address)
         century = (0 if person.birth_date.year < 2000 else 2) + (1 if person.sex == "female" else 0)
         while person.id_number is None or person.id_number in self.ids:
             person.id_number = f"011{century}{person.birth_date.year % 100:02d}{self.rng.randrange(10**6):06d}"
         self.ids.add(person.id_number)
+
+
+def address_after_merger(address: str) -> str:
+    """'Bản Đông, Xã Quài Cang, huyện Tuần Giáo, tỉnh Điện Biên' → 'Bản Đông, xã Tuần Giáo, tỉnh Điện Biên'."""
+    village, commune, _rest = address.split(", ", 2)
+    new = MERGED_INTO.get(commune)
+    return f"{village}, {new[0].lower()}{new[1:]}, tỉnh Điện Biên" if new else address

@@ -27,6 +27,7 @@ class DemoReport:
     steps: int = 0
     users: int = 0
     relapses: int = 0  # dossiers opened after a relapse, linked to the previous one
+    handed_over: int = 0  # dossiers moved from an abolished agency to its successor after the build
     by_regime: dict[str, int] = field(default_factory=dict)
     by_state: dict[str, int] = field(default_factory=dict)
     by_regime_state: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -49,7 +50,8 @@ class DemoReport:
             f"demo: {self.dossiers} dossiers, {self.steps} steps, {self.users} users "
             f"(password '{DEMO_PASSWORD}'), as of {self.today}, in {self.seconds:.1f} s",
             f"  open {self.open}, overdue {self.overdue} ({buckets or 'none'}), refused {self.refused}, "
-            f"failed {self.failed}, unplanned {self.unplanned}, relapses {self.relapses}",
+            f"failed {self.failed}, unplanned {self.unplanned}, relapses {self.relapses}, "
+            f"handed over {self.handed_over}",
         ]
         for regime, states in sorted(self.by_regime_state.items()):
             listed = ", ".join(f"{s} {n}" for s, n in sorted(states.items(), key=lambda x: -x[1]))

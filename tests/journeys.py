@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from demo.reference import DISTRICT, PROVINCE, commune_code, load_demo_reference
 from workflow.engine import Actor, FireResult
-from workflow.reference import DISTRICT, PROVINCE, commune_code, load_reference
 from workflow.runtime import Runtime
 from workflow.settings import Settings
 
@@ -48,7 +48,7 @@ def make_runtime(url: str, start: datetime | None = None) -> tuple[Runtime, Cloc
     clock = Clock(start or datetime(2023, 3, 1, 2, 0, tzinfo=UTC))
     rt = Runtime.build(Settings(database_url=url), clock=clock, migrate_db=True)
     with rt.db.begin() as conn:
-        load_reference(conn)
+        load_demo_reference(conn)
     return rt, clock
 
 
@@ -67,7 +67,7 @@ def open_adult(
         person={"full_name": "Lò Văn Minh", "id_number": id_number, "birth_date": birth},
         commune_code=COMMUNE,
         violation=doc("12/BB-VPHC", clock.today),
-        actor=actor("commune_police"),
+        actor=in_office(rt, clock.today, actor("commune_police")),
         facts=facts,
     )
 
@@ -88,9 +88,12 @@ class Journey:
         steps = regime.candidates(self._state(), event)  # type: ignore[arg-type]
         if steps and steps[0].produces is not None and "document" not in body:
             body["document"] = doc(number, self.clock.today)
-        result = self.rt.engine.fire(self.dossier_id, event, actor(agency_type), body)
+        result = self.rt.engine.fire(self.dossier_id, event, self.actor(agency_type), body)
         self.results.append(result)
         return result
+
+    def actor(self, agency_type: str) -> Actor:
+        return in_office(self.rt, self.clock.today, actor(agency_type))
 
     def _row(self) -> Any:
         from sqlalchemy import select
@@ -110,6 +113,18 @@ class Journey:
     @property
     def state(self) -> str:
         return self._state()
+
+
+def in_office(rt: Runtime, today: date, chosen: Actor) -> Actor:
+    """The actor, or for a merged commune's police or committee the same user at its successor (Quài Cang's
+    until 30/06/2025, those of the 2025 Xã Tuần Giáo after)."""
+    directory = rt.engine.directory()
+    agency = directory.agencies.get(chosen.agency_id or "")
+    if agency is not None and not agency.valid_on(today) and agency.type in ("commune_police", "commune_committee"):
+        heir = directory.successor_on(agency.id, today)
+        if heir is not None:
+            return Actor(chosen.user, heir)
+    return chosen
 
 
 ATTACHMENTS = [

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.journeys import Clock, attachments, doc
+from demo.reference import DISTRICT, PROVINCE, REGIONAL_COURT, commune_code
+from tests.journeys import Clock, attachments, doc, in_office
 from workflow.engine import Actor, FireResult
-from workflow.reference import DISTRICT, PROVINCE, REGIONAL_COURT, commune_code
 from workflow.runtime import Runtime
 from workflow.tables import Deadline, Dossier, TransitionLog
 
@@ -48,7 +48,7 @@ class Case:
         regime = self.rt.regimes[self.row.regime]
         if all(s.produces is None for s in regime.candidates(self.row.state, event)):
             body.pop("document")
-        return self.rt.engine.fire(self.id, event, actor(kind), body)
+        return self.rt.engine.fire(self.id, event, in_office(self.rt, self.clock.today, actor(kind)), body)
 
     @property
     def row(self) -> Any:
@@ -71,7 +71,7 @@ def open_case(
         person=person or PERSON,
         commune_code=COMMUNE,
         violation=doc("12/BB-VPHC", violation_on),
-        actor=actor("commune_police"),
+        actor=in_office(rt, clock.today, actor("commune_police")),
         facts=facts,
     )
     assert result.dossier_id is not None

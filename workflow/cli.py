@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 
+from workflow.cli_reference import reference_app
 from workflow.errors import WorkflowError
 from workflow.logs import configure_logging
 from workflow.runtime import Runtime
@@ -28,6 +29,7 @@ audit_app = typer.Typer(help="Kiểm tra nhật ký (transition log audit)", no_
 agencies_app = typer.Typer(help="Cơ quan (agencies)", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(agencies_app, name="agencies")
+app.add_typer(reference_app, name="reference")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -56,12 +58,8 @@ def emit(data: Any) -> None:
 
 @app.command()
 def init() -> None:
-    """Create or migrate the database schema (idempotent)."""
+    """Create or migrate the database schema (idempotent). Areas and agencies: `rehab reference import FILE`."""
     with runtime(migrate_db=True) as rt:
-        from workflow.reference import load_reference
-
-        with rt.db.begin() as conn:
-            load_reference(conn)
         typer.echo(f"database ready: {rt.db.url.render_as_string(hide_password=True)}")
 
 

@@ -1,4 +1,18 @@
-"""Which agency is responsible, for a commune, on a day: agencies are dated data with successors."""
+"""Which agency is responsible, for a commune, on a day: areas and agencies are dated data with successors.
+
+The area hierarchy (commune → district until 30/06/2025, or court region → province) is read here and nowhere
+else. A commune merged on 01/07/2025 has a successor commune; a dossier keeps the commune it was opened in, and
+the agencies of that commune's successor serve it (the merged commune's agencies hand their open work over to
+theirs). Queries other parts use:
+
+    parents_of(area)          the area and the areas containing it (commune → district → province)
+    lineage(commune)          every area whose agencies may serve a dossier of the commune, on some date, nearest
+                              first: its parents, its successors and theirs, the areas containing its predecessors
+    province_of(area)         the province an area belongs to (also across successors)
+    agency_province(agency)   the province an agency serves
+    area_on(area, day)        the area in office on the day (a merged commune's successor after 01/07/2025)
+    communes_served(agency)   every commune, past and present, whose dossiers the agency serves
+"""
 
 from __future__ import annotations
 
@@ -32,12 +46,31 @@ class AgencyRow:
         return any(a in mine for a in areas)
 
 
+@dataclass(frozen=True, slots=True)
+class AreaRow:
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    valid_from: date = date(2000, 1, 1)
+    valid_to: date | None = None
+    successor_code: str | None = None
+    official_code: str | None = None
+    status: str = "✔"
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
 @dataclass
 class Directory:
     agencies: dict[str, AgencyRow]
     parents: dict[str, str | None]
+    areas: dict[str, AreaRow] = field(default_factory=dict)
     _cache: dict[tuple[str, str, date], str | None] = field(default_factory=dict)
     _acting: dict[tuple[str, date], frozenset[str]] = field(default_factory=dict)
+    _lineage: dict[str, list[str]] = field(default_factory=dict)
+    _predecessors: dict[str, list[str]] | None = None
 
     @classmethod
     def load(cls, conn: Connection) -> Directory:
@@ -56,17 +89,109 @@ class Directory:
             )
             for r in conn.execute(select(Agency.__table__)).all()  # type: ignore[attr-defined]
         }
-        parents = {r.code: r.parent_code for r in conn.execute(select(Area.__table__)).all()}  # type: ignore[attr-defined]
-        return cls(agencies, parents)
+        areas = {
+            r.code: AreaRow(
+                r.code,
+                r.name,
+                r.level,
+                r.parent_code,
+                r.valid_from,
+                r.valid_to,
+                r.successor_code,
+                r.official_code,
+                r.status,
+            )
+            for r in conn.execute(select(Area.__table__)).all()  # type: ignore[attr-defined]
+        }
+        return cls(agencies, {a.code: a.parent_code for a in areas.values()}, areas)
 
-    def lineage(self, area_code: str) -> list[str]:
-        """The area and every area above it, nearest first."""
+    # ------------------------------------------------------------------------------------------ areas
+
+    def parents_of(self, area_code: str) -> list[str]:
+        """The area and every area containing it, nearest first (a cycle in the data stops the chain)."""
         chain: list[str] = []
         current: str | None = area_code
         while current is not None and current not in chain:
             chain.append(current)
             current = self.parents.get(current)
         return chain
+
+    def area_successors(self, area_code: str) -> list[str]:
+        """The areas that succeeded the area, nearest first (Quài Cang → Xã Tuần Giáo)."""
+        chain: list[str] = []
+        current = self.areas.get(area_code)
+        while current is not None and current.successor_code and current.successor_code not in chain:
+            chain.append(current.successor_code)
+            current = self.areas.get(current.successor_code)
+        return chain
+
+    def area_predecessors(self, area_code: str) -> list[str]:
+        """The areas merged into the area, and theirs, nearest first (Xã Tuần Giáo → Quài Cang, Quài Nưa, …)."""
+        if self._predecessors is None:
+            self._predecessors = {}
+            for area in self.areas.values():
+                if area.successor_code:
+                    self._predecessors.setdefault(area.successor_code, []).append(area.code)
+        found: list[str] = []
+        todo = list(self._predecessors.get(area_code, []))
+        while todo:
+            code = todo.pop(0)
+            if code not in found and code != area_code:
+                found.append(code)
+                todo += self._predecessors.get(code, [])
+        return found
+
+    def lineage(self, area_code: str) -> list[str]:
+        """Every area whose agencies may serve a dossier of the commune, on some date, nearest first: the commune
+        and its parents, then each successor and its parents, then the areas that contained its predecessors (the
+        former district of a 2025 commune; not the merged communes themselves, whose agencies have ended)."""
+        if area_code not in self._lineage:
+            chain: list[str] = []
+            for start in (area_code, *self.area_successors(area_code)):
+                chain += [a for a in self.parents_of(start) if a not in chain]
+            for start in self.area_predecessors(area_code):  # the district it was in, not the merged commune
+                chain += [a for a in self.parents_of(start)[1:] if a not in chain]
+            self._lineage[area_code] = chain
+        return self._lineage[area_code]
+
+    def province_of(self, area_code: str) -> str | None:
+        """The province the area belongs to (that of its successors if it has no province of its own)."""
+        for start in (area_code, *self.area_successors(area_code)):
+            for code in self.parents_of(start):
+                area = self.areas.get(code)
+                if area is not None and area.level == "province":
+                    return code
+        return None
+
+    def agency_province(self, agency_id: str | None) -> str | None:
+        agency = self.agencies.get(agency_id or "")
+        return self.province_of(agency.area_code) if agency else None
+
+    def area_on(self, area_code: str, on: date) -> str:
+        """The area in office on the day: the area itself, or the successor of one that ended (after a merger)."""
+        area = self.areas.get(area_code)
+        if area is None or area.valid_on(on):
+            return area_code
+        for heir in self.area_successors(area_code):
+            found = self.areas.get(heir)
+            if found is not None and found.valid_on(on):
+                return heir
+        return area_code
+
+    def communes_served(self, agency_id: str | None) -> frozenset[str]:
+        """Every commune, past and present, whose dossiers the agency serves (its area, what it covers, beneath)."""
+        agency = self.agencies.get(agency_id or "")
+        if agency is None:
+            return frozenset()
+        return frozenset(
+            code for code, area in self.areas.items() if area.level == "commune" and agency.serves(self.lineage(code))
+        )
+
+    def area_name(self, area_code: str | None) -> str:
+        area = self.areas.get(area_code or "")
+        return area.name if area else (area_code or "—")
+
+    # ------------------------------------------------------------------------------------------ agencies
 
     def resolve(self, agency_type: str, commune_code: str, on: date) -> str | None:
         """The agency of a type serving the commune on the day (nearest jurisdiction wins)."""
@@ -84,7 +209,8 @@ class Directory:
 
     def _resolve(self, agency_type: str, commune_code: str, on: date) -> str | None:
         """In office on the day; else the successor in office of an abolished agency of the type (district
-        court → regional court); else, for a type not yet in office, the agency it will succeed."""
+        court → regional court, a merged commune's police → the new commune's); else, for a type not yet in
+        office, the agency it will succeed."""
         of_type = self._nearest([a for a in self.agencies.values() if a.type == agency_type], commune_code)
         for agency in of_type:
             if agency.valid_on(on):

@@ -387,7 +387,8 @@ class DossierEngine:
         data = _merge(row.data, cp, step, legal_date)
         stage = regime.stages[State(new_state)]
         directory = self.directory()
-        commune = str(data["new_commune"]) if step.moves_commune else row.commune_code
+        # a move names the person's new commune; one merged on 01/07/2025 is today's commune that took it in
+        commune = directory.area_on(str(data["new_commune"]), today) if step.moves_commune else row.commune_code
         agency_id = directory.resolve(stage.agency.value, commune, today) if stage.agency else None
         entry = {
             "dossier_id": row.id,

@@ -209,6 +209,10 @@ def _open_once(
         directory = engine.directory(conn)
         if commune_code not in directory.parents:
             raise InvalidInput("commune_code", f"unknown commune '{commune_code}'")
+        current = directory.area_on(commune_code, today)  # a commune merged on 01/07/2025: today's commune
+        if current != commune_code:
+            data["commune_named"] = commune_code
+            commune_code = current
         refusals = _refusals(engine, regime, initial, track, data, actor, commune_code, today)
         if refusals:
             raise StepRefused(FireResult(None, "open_dossier", False, None, None, 0, 0, "", refusals))
@@ -350,6 +354,7 @@ def _insert(
         "regime": regime.id,
         "track": track.value,
         "commune_code": commune,
+        **({"commune_named": data["commune_named"]} if "commune_named" in data else {}),
         "documents": list(data["documents"].values()),
         "prior_episodes": data["prior_episodes"],
         **{k: ("(ẩn)" if k in PRIVATE_FACTS else data[k]) for k in OPEN_FACTS if k in data},

@@ -1,250 +1,454 @@
-"""Reference data from the seed plans: Điện Biên province, Tuần Giáo district and its 17 communes
-(Kế hoạch cai nghiện năm 2021 của UBND huyện Tuần Giáo, seed 000), with their agencies as dated data.
+"""Areas and agencies loaded from a deployment's own file (`rehab reference import FILE`).
 
-The 2025 reform as data (LEGAL-PROCESS-2025-2026.md): from 1/3/2025 the district police and labour office
-are gone and the provincial police (PC04) succeeds them; from 1/7/2025 the district level ends, a regional
-court and a regional procuracy cover the former district's communes and succeed the district court and
-procuracy, the provincial committee succeeds the district committee. Điện Biên was not merged with another
-province. The communes are kept as they were (dossiers reference them); their July 2025 mergers are not
-modelled here (◻: add them as areas with `successor_code` and their agencies with `successor_id`).
+A reference file (TOML or JSON) lists a province's areas (province, districts until 30/06/2025, court regions,
+communes with their codes from the official list of administrative units) and its agencies by type and area, each
+dated, with successors across the 2025 rearrangement. `[[commune_agencies]]` gives every commune its own agencies
+(commune police, commune committee), dated like the commune and succeeded by those of the commune's successor.
+
+The whole file is checked before anything is written: every problem is reported with its row, field and reason,
+and nothing is imported. Importing is idempotent: a row already stored as in the file is left alone, a changed row
+is updated, so importing the same file twice changes nothing. Areas and agencies are never deleted (dossiers and
+the transition log name them); one that ends gets `valid_to` and a successor.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from datetime import date
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+import structlog
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import Connection, insert, select, update
 
+from vocabulary import AgencyType
+from workflow.directory import AgencyRow as DirectoryAgency
+from workflow.directory import AreaRow as DirectoryArea
+from workflow.directory import Directory
+from workflow.errors import WorkflowError
 from workflow.tables import Agency, Area
 
-PROVINCE = ("dien-bien", "Tỉnh Điện Biên")
-DISTRICT = ("dien-bien.tuan-giao", "Huyện Tuần Giáo")
-# (commune name, yearly quota of compulsory dossiers in the 2021 plan)
-COMMUNES: tuple[tuple[str, int], ...] = (
-    ("Xã Chiềng Sinh", 3),
-    ("Xã Chiềng Đông", 2),
-    ("Xã Nà Sáy", 1),
-    ("Xã Mường Thín", 1),
-    ("Thị trấn Tuần Giáo", 2),
-    ("Xã Quài Cang", 3),
-    ("Xã Quài Nưa", 2),
-    ("Xã Mường Mùn", 3),
-    ("Xã Phình Sáng", 2),
-    ("Xã Quài Tở", 2),
-    ("Xã Mùn Chung", 2),
-    ("Xã Mường Khong", 1),
-    ("Xã Rạng Đông", 1),
-    ("Xã Ta Ma", 1),
-    ("Xã Tỏa Tình", 1),
-    ("Xã Pú Xi", 1),
-    ("Xã Nà Tòng", 2),
-)
-END_DISTRICT_POLICE = date(2025, 2, 28)  # NĐ 02/2025/NĐ-CP: district police and labour offices end
-END_DISTRICT_LEVEL = date(2025, 6, 30)  # two-level local government from 1/7/2025
-REGIONS_START = date(2025, 7, 1)  # regional courts and procuracies (NQ 81/2025/UBTVQH15 ◻)
-REGION = ("dien-bien.khu-vuc-tuan-giao", "Khu vực Tòa án, Viện kiểm sát: địa bàn huyện Tuần Giáo cũ")
+log = structlog.get_logger(__name__)
+
+AREA = Area.__table__  # type: ignore[attr-defined]
+AGENCY = Agency.__table__  # type: ignore[attr-defined]
+EPOCH = date(2000, 1, 1)  # "in office since before the system's records"
+LEVELS = {"province": 0, "district": 1, "region": 1, "commune": 2}
+OFFICIAL_DIGITS = {"province": 2, "district": 3, "commune": 5}  # Quyết định 124/2004/QĐ-TTg, 19/2025/QĐ-TTg
+STATUSES = ("✔", "◻", "?")
+AGENCY_TYPES = tuple(t.value for t in AgencyType if t is not AgencyType.PERSON)
 
 
-def slug(name: str) -> str:
-    plain = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
-    plain = "".join(c for c in plain if unicodedata.category(c) != "Mn").lower()
-    for prefix in ("xa ", "thi tran "):
-        plain = plain.removeprefix(prefix)
-    return plain.replace(" ", "-")
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def commune_code(name: str) -> str:
-    return f"{DISTRICT[0]}.{slug(name)}"
+class AreaRow(_Row):
+    code: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9.\-]*$")
+    name: str = Field(min_length=1)
+    level: str
+    parent: str | None = None
+    official_code: str | None = None
+    valid_from: date = EPOCH
+    valid_to: date | None = None
+    successor: str | None = None
+    status: str = "✔"
+    confidence: str | None = None
+    basis: str = ""
 
 
-def areas() -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = [
-        {"code": PROVINCE[0], "name": PROVINCE[1], "level": "province", "parent_code": None},
-        {
-            "code": DISTRICT[0],
-            "name": DISTRICT[1],
-            "level": "district",
-            "parent_code": PROVINCE[0],
-            "valid_to": END_DISTRICT_LEVEL,
-        },
-    ]
-    rows += [{"code": commune_code(n), "name": n, "level": "commune", "parent_code": DISTRICT[0]} for n, _ in COMMUNES]
-    rows.append(
-        {
-            "code": REGION[0],
-            "name": REGION[1],
-            "level": "region",
-            "parent_code": PROVINCE[0],
-            "valid_from": REGIONS_START,
-        }
+class AgencyRow(_Row):
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9._\-]*$")
+    type: str
+    name_vi: str = Field(min_length=1)
+    name_en: str = ""
+    area: str
+    covers: list[str] = Field(default_factory=list)
+    valid_from: date = EPOCH
+    valid_to: date | None = None
+    successor: str | None = None
+    email: str | None = None
+    webhook_url: str | None = None
+
+
+class CommuneAgencies(_Row):
+    type: str
+    name_vi: str = Field(min_length=1)  # placeholders: {name} "Xã Quài Cang", {name_lower} "xã Quài Cang", {short}
+    name_en: str = ""
+
+
+class ReferenceFile(_Row):
+    source: dict[str, str] = Field(default_factory=dict)
+    areas: list[AreaRow] = Field(default_factory=list)
+    agencies: list[AgencyRow] = Field(default_factory=list)
+    commune_agencies: list[CommuneAgencies] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    where: str  # "areas[3]" or "agencies[id=dien-bien.facility]"
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}.{self.field}: {self.reason}"
+
+
+class ReferenceInvalid(WorkflowError):
+    """The file cannot be imported; nothing was written. Every problem found is listed."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.problems = problems
+        listed = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s), nothing imported:\n{listed}")
+
+
+@dataclass
+class ImportReport:
+    areas_added: list[str] = field(default_factory=list)
+    areas_updated: list[str] = field(default_factory=list)
+    agencies_added: list[str] = field(default_factory=list)
+    agencies_updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> int:
+        return sum(len(x) for x in (self.areas_added, self.areas_updated, self.agencies_added, self.agencies_updated))
+
+    def describe(self) -> str:
+        return (
+            f"areas: {len(self.areas_added)} added, {len(self.areas_updated)} updated; agencies: "
+            f"{len(self.agencies_added)} added, {len(self.agencies_updated)} updated; {self.unchanged} unchanged"
+        )
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """The file's content (TOML, or JSON by its suffix); a syntax error is a `ReferenceInvalid` with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ReferenceInvalid(str(path), [Problem("file", "content", f"cannot be read: {err}")]) from None
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as err:
+        raise ReferenceInvalid(str(path), [Problem("file", "syntax", str(err))]) from None
+    if not isinstance(data, dict):
+        raise ReferenceInvalid(str(path), [Problem("file", "content", "must be a table (object) at the top")])
+    return data
+
+
+def parse(data: Mapping[str, Any], source: str = "reference") -> ReferenceFile:
+    """The typed file; every field error at once, with its row."""
+    try:
+        return ReferenceFile.model_validate(data)
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            loc = [str(x) for x in e["loc"]]
+            where = f"{loc[0]}[{loc[1]}]" if len(loc) > 1 and loc[1].isdigit() else loc[0]
+            name = ".".join(loc[2:] if len(loc) > 1 and loc[1].isdigit() else loc[1:]) or "row"
+            problems.append(Problem(where, name, e["msg"]))
+        raise ReferenceInvalid(source, problems) from None
+
+
+# --------------------------------------------------------------------------------------------- checking
+
+
+def expand(ref: ReferenceFile) -> tuple[list[AreaRow], list[AgencyRow]]:
+    """The areas, and the agencies with every commune's own agencies added (explicit rows win)."""
+    explicit = {a.id for a in ref.agencies}
+    made: list[AgencyRow] = []
+    for area in (a for a in ref.areas if a.level == "commune"):
+        for kind in ref.commune_agencies:
+            agency_id = f"{area.code}.{kind.type}"
+            if agency_id in explicit:
+                continue
+            names = _names(area.name)
+            made.append(
+                AgencyRow(
+                    id=agency_id,
+                    type=kind.type,
+                    name_vi=kind.name_vi.format(**names),
+                    name_en=kind.name_en.format(**names),
+                    area=area.code,
+                    valid_from=area.valid_from,
+                    valid_to=area.valid_to,
+                    successor=f"{area.successor}.{kind.type}" if area.successor else None,
+                )
+            )
+    return list(ref.areas), list(ref.agencies) + made
+
+
+def _names(name: str) -> dict[str, str]:
+    short = name
+    for prefix in ("Thị trấn ", "Xã ", "Phường ", "Đặc khu "):
+        short = short.removeprefix(prefix)
+    return {"name": name, "name_lower": name[:1].lower() + name[1:], "short": short}
+
+
+@dataclass
+class _Known:
+    """What the file may refer to: its own rows and those already stored."""
+
+    areas: dict[str, AreaRow]
+    agencies: dict[str, AgencyRow]
+
+
+def check(
+    areas: list[AreaRow],
+    agencies: list[AgencyRow],
+    stored_areas: Mapping[str, AreaRow],
+    stored_agencies: Mapping[str, AgencyRow],
+) -> list[Problem]:
+    """Every problem of the rows, against each other and the stored rows."""
+    problems: list[Problem] = []
+    known = _Known({**stored_areas}, {**stored_agencies})
+    for rows, key, kind in ((areas, "code", "areas"), (agencies, "id", "agencies")):
+        seen: set[str] = set()
+        for row in rows:
+            value = getattr(row, key)
+            if value in seen:
+                problems.append(Problem(f"{kind}[{key}={value}]", key, "appears twice in the file"))
+            seen.add(value)
+    known.areas.update({a.code: a for a in areas})
+    known.agencies.update({a.id: a for a in agencies})
+    for area in areas:
+        problems += _check_area(area, known)
+    for agency in agencies:
+        problems += _check_agency(agency, known)
+    return problems
+
+
+def _dates(where: str, row: AreaRow | AgencyRow) -> list[Problem]:
+    if row.valid_to is not None and row.valid_to < row.valid_from:
+        return [Problem(where, "valid_to", f"{row.valid_to} is before valid_from {row.valid_from}")]
+    return []
+
+
+def _successor(
+    where: str, row: AreaRow | AgencyRow, heir: AreaRow | AgencyRow | None, name: str, kind: str
+) -> list[Problem]:
+    if row.successor is None:
+        return []
+    if heir is None:
+        return [Problem(where, "successor", f"unknown {kind} '{row.successor}'")]
+    if row.valid_to is None:
+        return [Problem(where, "valid_to", f"a {kind} with a successor must end (valid_to)")]
+    next_day = row.valid_to + timedelta(days=1)
+    if not (heir.valid_from <= next_day and (heir.valid_to is None or next_day <= heir.valid_to)):
+        return [Problem(where, "successor", f"'{name}' is not in office on {next_day} (the day after valid_to)")]
+    return []
+
+
+def _check_area(area: AreaRow, known: _Known) -> list[Problem]:
+    where = f"areas[code={area.code}]"
+    problems = _dates(where, area)
+    if area.level not in LEVELS:
+        problems.append(Problem(where, "level", f"'{area.level}' is not one of: {', '.join(LEVELS)}"))
+    if area.status not in STATUSES:
+        problems.append(Problem(where, "status", f"'{area.status}' is not one of: {', '.join(STATUSES)}"))
+    digits = OFFICIAL_DIGITS.get(area.level)
+    if area.official_code is not None and (
+        digits is None or not (area.official_code.isdigit() and len(area.official_code) == digits)
+    ):
+        expected = f"{digits} digits" if digits else "none (a region has no official code)"
+        problems.append(Problem(where, "official_code", f"'{area.official_code}': a {area.level} code has {expected}"))
+    problems += _check_parent(where, area, known)
+    heir = known.areas.get(area.successor or "")
+    problems += _successor(where, area, heir, area.successor or "", "area")
+    if heir is not None and heir.level != area.level:
+        problems.append(Problem(where, "successor", f"'{heir.code}' is a {heir.level}, not a {area.level}"))
+    return problems
+
+
+def _check_parent(where: str, area: AreaRow, known: _Known) -> list[Problem]:
+    if area.level == "province":
+        return [Problem(where, "parent", "a province has no parent")] if area.parent else []
+    if not area.parent:
+        return [Problem(where, "parent", f"a {area.level} needs its parent area")]
+    parent = known.areas.get(area.parent)
+    if parent is None:
+        return [Problem(where, "parent", f"unknown area '{area.parent}'")]
+    if LEVELS.get(parent.level, 9) >= LEVELS.get(area.level, 0):
+        return [Problem(where, "parent", f"'{parent.code}' is a {parent.level}: it cannot contain a {area.level}")]
+    return []
+
+
+def _check_agency(agency: AgencyRow, known: _Known) -> list[Problem]:
+    where = f"agencies[id={agency.id}]"
+    problems = _dates(where, agency)
+    if agency.type not in AGENCY_TYPES:
+        problems.append(Problem(where, "type", f"'{agency.type}' is not an agency type ({', '.join(AGENCY_TYPES)})"))
+    if agency.area not in known.areas:
+        problems.append(Problem(where, "area", f"unknown area '{agency.area}'"))
+    problems += [Problem(where, "covers", f"unknown area '{c}'") for c in agency.covers if c not in known.areas]
+    problems += _successor(where, agency, known.agencies.get(agency.successor or ""), agency.successor or "", "agency")
+    if agency.email is not None and "@" not in agency.email:
+        problems.append(Problem(where, "email", f"'{agency.email}' is not an e-mail address"))
+    if agency.webhook_url is not None and not agency.webhook_url.startswith(("https://", "http://")):
+        problems.append(Problem(where, "webhook_url", "must start with https:// (or http://)"))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------- storing
+
+
+def _area_values(row: AreaRow) -> dict[str, Any]:
+    return {
+        "code": row.code,
+        "name": row.name,
+        "level": row.level,
+        "parent_code": row.parent,
+        "official_code": row.official_code,
+        "valid_from": row.valid_from,
+        "valid_to": row.valid_to,
+        "successor_code": row.successor,
+        "status": row.status,
+        "confidence": row.confidence,
+        "basis": row.basis,
+    }
+
+
+def _agency_values(row: AgencyRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "type": row.type,
+        "name_vi": row.name_vi,
+        "name_en": row.name_en,
+        "area_code": row.area,
+        "covers": list(row.covers),
+        "valid_from": row.valid_from,
+        "valid_to": row.valid_to,
+        "successor_id": row.successor,
+        "email": row.email,
+        "webhook_url": row.webhook_url,
+    }
+
+
+def _stored(conn: Connection) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    areas = {r.code: dict(r._mapping) for r in conn.execute(select(AREA))}
+    agencies = {r.id: {**r._mapping, "covers": list(r.covers or [])} for r in conn.execute(select(AGENCY))}
+    return areas, agencies
+
+
+def _as_area_row(values: Mapping[str, Any]) -> AreaRow:
+    return AreaRow.model_construct(
+        code=values["code"],
+        name=values["name"],
+        level=values["level"],
+        parent=values["parent_code"],
+        valid_from=values["valid_from"],
+        valid_to=values["valid_to"],
+        successor=values["successor_code"],
     )
-    return rows
 
 
-def _agency(id_: str, type_: str, vi: str, en: str, area: str, **kw: Any) -> dict[str, Any]:
-    return {"id": id_, "type": type_, "name_vi": vi, "name_en": en, "area_code": area, "covers": [], **kw}
+def _as_agency_row(values: Mapping[str, Any]) -> AgencyRow:
+    return AgencyRow.model_construct(
+        id=values["id"],
+        type=values["type"],
+        area=values["area_code"],
+        valid_from=values["valid_from"],
+        valid_to=values["valid_to"],
+        successor=values["successor_id"],
+    )
 
 
-REGIONAL_COURT = f"{PROVINCE[0]}.regional_court.tuan-giao"  # "TAND khu vực N": its number ◻ not verified
-REGIONAL_PROCURACY = f"{PROVINCE[0]}.regional_procuracy.tuan-giao"
+def import_reference(conn: Connection, data: Mapping[str, Any], source: str = "reference") -> ImportReport:
+    """Check the whole file, then add or update its rows in the caller's transaction (nothing on a problem)."""
+    ref = parse(data, source)
+    areas, agencies = expand(ref)
+    stored_areas, stored_agencies = _stored(conn)
+    problems = check(
+        areas,
+        agencies,
+        {k: _as_area_row(v) for k, v in stored_areas.items()},
+        {k: _as_agency_row(v) for k, v in stored_agencies.items()},
+    )
+    if problems:
+        raise ReferenceInvalid(source, problems)
+    report = ImportReport()
+    _upsert(
+        conn,
+        AREA,
+        "code",
+        [_area_values(a) for a in areas],
+        stored_areas,
+        report.areas_added,
+        report.areas_updated,
+        report,
+    )
+    _upsert(
+        conn,
+        AGENCY,
+        "id",
+        [_agency_values(a) for a in agencies],
+        stored_agencies,
+        report.agencies_added,
+        report.agencies_updated,
+        report,
+    )
+    log.info("reference.imported", source=source, changed=report.changed, unchanged=report.unchanged)
+    return report
 
 
-def agencies() -> list[dict[str, Any]]:
-    p, d = PROVINCE[0], DISTRICT[0]
-    communes = [commune_code(name) for name, _ in COMMUNES]
-    rows = [
-        _agency(
-            f"{p}.provincial_committee",
-            "provincial_committee",
-            "UBND tỉnh Điện Biên",
-            "Điện Biên Provincial People's Committee",
-            p,
-        ),
-        _agency(
-            f"{p}.provincial_police",
-            "provincial_police",
-            "Công an tỉnh Điện Biên (PC04)",
-            "Điện Biên Provincial Police (drug police)",
-            p,
-        ),
-        _agency(f"{p}.provincial_court", "provincial_court", "TAND tỉnh Điện Biên", "Điện Biên Provincial Court", p),
-        _agency(f"{p}.procuracy", "procuracy", "VKSND tỉnh Điện Biên", "Điện Biên Provincial Procuracy", p),
-        _agency(
-            f"{p}.facility",
-            "facility",
-            "Cơ sở cai nghiện ma túy tỉnh Điện Biên",
-            "Điện Biên compulsory rehabilitation facility",
-            p,
-        ),
-        _agency(
-            f"{d}.health_facility",
-            "health_facility",
-            "Trung tâm Y tế huyện Tuần Giáo",
-            "Tuần Giáo District Health Centre",
-            d,
-        ),
-        _agency(
-            f"{d}.justice_office",
-            "justice_office",
-            "Phòng Tư pháp huyện Tuần Giáo",
-            "Tuần Giáo District Justice Office",
-            d,
-            valid_to=END_DISTRICT_LEVEL,
-        ),
-        _agency(
-            f"{d}.labour_office",
-            "labour_office",
-            "Phòng LĐ-TB&XH huyện Tuần Giáo",
-            "Tuần Giáo District Labour Office",
-            d,
-            valid_to=END_DISTRICT_POLICE,
-            successor_id=f"{p}.provincial_police",
-        ),  # ? which police unit checks dossiers (NĐ 02/2025)
-        _agency(
-            f"{d}.district_police",
-            "district_police",
-            "Công an huyện Tuần Giáo",
-            "Tuần Giáo District Police",
-            d,
-            valid_to=END_DISTRICT_POLICE,
-            successor_id=f"{p}.provincial_police",
-        ),
-        _agency(
-            f"{d}.district_court",
-            "district_court",
-            "TAND huyện Tuần Giáo",
-            "Tuần Giáo District Court",
-            d,
-            valid_to=END_DISTRICT_LEVEL,
-            successor_id=REGIONAL_COURT,
-        ),
-        _agency(
-            f"{d}.procuracy",
-            "procuracy",
-            "VKSND huyện Tuần Giáo",
-            "Tuần Giáo District Procuracy",
-            d,
-            valid_to=END_DISTRICT_LEVEL,
-            successor_id=REGIONAL_PROCURACY,
-        ),
-        _agency(
-            REGIONAL_COURT,
-            "regional_court",
-            "TAND khu vực (địa bàn huyện Tuần Giáo cũ), tỉnh Điện Biên",
-            "Regional People's Court (former Tuần Giáo district)",
-            REGION[0],
-            covers=communes,
-            valid_from=REGIONS_START,
-        ),
-        _agency(
-            REGIONAL_PROCURACY,
-            "procuracy",
-            "VKSND khu vực (địa bàn huyện Tuần Giáo cũ), tỉnh Điện Biên",
-            "Regional People's Procuracy (former Tuần Giáo district)",
-            REGION[0],
-            covers=communes,
-            valid_from=REGIONS_START,
-        ),
-        _agency(
-            f"{d}.district_committee",
-            "district_committee",
-            "UBND huyện Tuần Giáo",
-            "Tuần Giáo District People's Committee",
-            d,
-            valid_to=END_DISTRICT_LEVEL,
-            successor_id=f"{p}.provincial_committee",
-        ),
-    ]
-    for name, _ in COMMUNES:
-        code = commune_code(name)
-        short = name.removeprefix("Xã ")
-        rows.append(
-            _agency(
-                f"{code}.commune_police",
-                "commune_police",
-                f"Công an {name[0].lower()}{name[1:]}",
-                f"{short} commune police",
-                code,
-            )
-        )
-        rows.append(
-            _agency(
-                f"{code}.commune_committee", "commune_committee", f"UBND {name}", f"{short} People's Committee", code
-            )
-        )
-    return rows
-
-
-def load_reference(
+def _upsert(
     conn: Connection,
-    extra_areas: list[dict[str, Any]] | None = None,
-    extra_agencies: list[dict[str, Any]] | None = None,
+    table: Any,
+    key: str,
+    rows: list[dict[str, Any]],
+    stored: Mapping[str, Mapping[str, Any]],
+    added: list[str],
+    updated: list[str],
+    report: ImportReport,
 ) -> None:
-    """Insert the areas and agencies that are not there yet (idempotent)."""
-    area_t, agency_t = Area.__table__, Agency.__table__  # type: ignore[attr-defined]
-    have_areas = set(conn.execute(select(area_t.c.code)).scalars())
-    have_agencies = set(conn.execute(select(agency_t.c.id)).scalars())
-    new_areas = [a for a in areas() + (extra_areas or []) if a["code"] not in have_areas]
-    new_agencies = [a for a in agencies() + (extra_agencies or []) if a["id"] not in have_agencies]
-    if new_areas:
-        conn.execute(
-            insert(area_t),
-            [{"valid_from": date(2000, 1, 1), "valid_to": None, "successor_code": None, **a} for a in new_areas],
-        )
-    if new_agencies:
-        conn.execute(
-            insert(agency_t),
-            [
-                {
-                    "valid_from": date(2000, 1, 1),
-                    "valid_to": None,
-                    "successor_id": None,
-                    "email": None,
-                    "webhook_url": None,
-                    **a,
-                }
-                for a in new_agencies
-            ],
-        )
+    new = [r for r in rows if r[key] not in stored]
+    if new:
+        conn.execute(insert(table), new)
+        added += [r[key] for r in new]
+    for row in (r for r in rows if r[key] in stored):
+        before = stored[row[key]]
+        if all(before.get(k) == v for k, v in row.items()):
+            report.unchanged += 1
+            continue
+        conn.execute(update(table).where(table.c[key] == row[key]).values(**row))
+        updated.append(row[key])
+
+
+def import_file(conn: Connection, path: Path) -> ImportReport:
+    """`import_reference` of a TOML or JSON file."""
+    return import_reference(conn, read_file(path), str(path))
+
+
+def directory_of(data: Mapping[str, Any], source: str = "reference") -> Directory:
+    """The directory a file describes, without a database (checked as an import into an empty one is)."""
+    ref = parse(data, source)
+    areas, agencies = expand(ref)
+    problems = check(areas, agencies, {}, {})
+    if problems:
+        raise ReferenceInvalid(source, problems)
+    return Directory(
+        {
+            a.id: DirectoryAgency(
+                a.id, a.type, a.name_vi, a.area, tuple(a.covers), a.valid_from, a.valid_to, a.successor, a.email
+            )
+            for a in agencies
+        },
+        {a.code: a.parent for a in areas},
+        {
+            a.code: DirectoryArea(
+                a.code, a.name, a.level, a.parent, a.valid_from, a.valid_to, a.successor, a.official_code, a.status
+            )
+            for a in areas
+        },
+    )

@@ -12,15 +12,20 @@ from sqlmodel import Field, SQLModel
 
 
 class Area(SQLModel, table=True):
-    """Jurisdiction tree: province → district (until 30/06/2025) → commune."""
+    """Jurisdiction tree: province → district (until 30/06/2025) or court region → commune, dated, with the area
+    that succeeded one that ended (a commune merged on 01/07/2025). Loaded by `rehab reference import`."""
 
     code: str = Field(primary_key=True)
     name: str
-    level: str  # province | district | commune
+    level: str  # province | district | region | commune
     parent_code: str | None = Field(default=None, index=True)
     valid_from: date = Field(default=date(2000, 1, 1))
     valid_to: date | None = None
     successor_code: str | None = None
+    official_code: str | None = None  # the official list of administrative units (reused across 2025: not unique)
+    status: str = "✔"  # ✔ confirmed | ◻ to verify | ? unknown
+    confidence: str | None = None  # "low" where the sources are thin
+    basis: str = ""
 
 
 class Agency(SQLModel, table=True):

@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import func, select
 
 from demo import DemoReport, build_demo
+from demo.reference import COMMUNES, COMMUNES_2025, COMMUNES_MERGED_ON, commune_2025_code, commune_code, slug
 from states.model import ClosingReason, State
 from workflow.audit import verify_chain
 from workflow.chain import GENESIS, entry_hash
 from workflow.deadlines import local_date
 from workflow.passwords import hash_password, needs_rehash, verify_password
-from workflow.reference import COMMUNES, commune_code
 from workflow.runtime import Runtime
 from workflow.settings import Settings
 from workflow.tables import Deadline, Dossier, Person, TransitionLog, User
@@ -260,6 +260,47 @@ class TestTheDemo:
         assert users["vks.tuangiao"].role == "procurator"
         assert users["admin"].role == "admin"
         assert users["cax.quaicang"].agency_id == "dien-bien.tuan-giao.quai-cang.commune_police"
+
+    def test_audit_8_opens_dossiers_after_the_merger_in_the_2025_communes_and_keeps_older_ones_in_theirs(
+        self, demo: Built
+    ) -> None:
+        runtime, _ = demo
+        directory = runtime.engine.directory()
+
+        with runtime.db.connect() as conn:
+            rows = conn.execute(
+                select(DOSSIER.c.commune_code, LOG.c.at)
+                .join(LOG, LOG.c.dossier_id == DOSSIER.c.id)
+                .where(LOG.c.seq == 1)
+            ).all()
+        opened = [(code, local_date(at, runtime.tz)) for code, at in rows]
+
+        before = {code for code, day in opened if day < COMMUNES_MERGED_ON}
+        after = {code for code, day in opened if day >= COMMUNES_MERGED_ON}
+        assert before and after
+        assert all(directory.areas[c].valid_to == date(2025, 6, 30) for c in before)  # the commune they were opened in
+        assert all(directory.areas[c].valid_from == COMMUNES_MERGED_ON for c in after)
+
+    def test_audit_8_leaves_no_open_dossier_with_an_abolished_agency(self, demo: Built) -> None:
+        runtime, report = demo
+        directory = runtime.engine.directory()
+
+        with runtime.db.connect() as conn:
+            held = conn.execute(select(DOSSIER.c.agency_id).where(DOSSIER.c.state != "closed")).scalars().all()
+
+        assert report.handed_over > 0
+        assert [a for a in held if a is not None and not directory.agencies[a].valid_on(TODAY)] == []
+
+    def test_audit_8_gives_the_2025_communes_users_and_keeps_the_merged_communes_users(self, demo: Built) -> None:
+        runtime, _ = demo
+
+        with runtime.db.connect() as conn:
+            users = {r.username: r.agency_id for r in conn.execute(select(USER))}
+
+        assert users["cax.xatuangiao"] == f"{commune_2025_code('Xã Tuần Giáo')}.commune_police"
+        assert users["ubndx.xatuangiao"] == f"{commune_2025_code('Xã Tuần Giáo')}.commune_committee"
+        assert users["cax.quaicang"] == f"{commune_code('Xã Quài Cang')}.commune_police"
+        assert {f"cax.xa{slug(n).replace('-', '')}" for n in COMMUNES_2025} <= set(users)
 
     def test_gives_people_plausible_vietnamese_identity_numbers(self, demo: Built) -> None:
         runtime, _ = demo

@@ -397,7 +397,7 @@ def _pg(rt) -> bool:  # type: ignore[no-untyped-def]
 
 class TestMovingHouseUnderSupervision:
     def test_the_new_commune_takes_over_supervision_after_the_old_police_notify_it(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
-        from workflow.reference import commune_code
+        from demo.reference import commune_code
 
         rt, clock = journey_runtime
         journey = _open(rt, clock)

@@ -11,19 +11,20 @@ import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
+from demo.reference import REGIONAL_COURT, commune_2025_code
 from notifications.worker import deliver_pending
 from tests.journeys import Clock, make_runtime
 from tests.regime_cases import DEADLINE, DOSSIER, LOG, Case, D, P, open_case, to_session
 from workflow import queries
 from workflow.agencies import ReassignError, reassign
 from workflow.audit import verify_chain
-from workflow.reference import REGIONAL_COURT
 from workflow.runtime import Runtime
 from workflow.tables import InboxItem
 
 INBOX = InboxItem.__table__
 COURT = f"{D}.district_court"
 BASIS = "Nghị quyết 81/2025/UBTVQH15"
+TUAN_GIAO_2025 = commune_2025_code("Xã Tuần Giáo")
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ class TestReassign:
         ("agency", "successor", "message"),
         [
             ("no.such.agency", None, r"^unknown agency 'no.such.agency'$"),
-            (f"{D}.quai-cang.commune_police", None, r"is still in office \(with no end date\)"),
+            (f"{P}.facility", None, r"is still in office \(with no end date\)"),
             (f"{D}.justice_office", None, r"has no successor: name one"),
             (f"{D}.justice_office", f"{P}.provincial_court", r"is a provincial_court; the work of a justice_office"),
             (COURT, f"{P}.provincial_court", r"has successor '.*regional_court.*', not"),
@@ -143,12 +144,14 @@ class TestReassign:
             actor="admin.tinh",
             basis="Nghị định 120/2025/NĐ-CP",
             now=clock.now,
-            successor_id=f"{D}.quai-cang.commune_committee",
+            successor_id=f"{TUAN_GIAO_2025}.commune_committee",
         )
 
         assert report.moved == 0
         rt.engine.reload_directory()
-        assert rt.engine.directory().agencies[f"{D}.justice_office"].successor_id == f"{D}.quai-cang.commune_committee"
+        assert (
+            rt.engine.directory().agencies[f"{D}.justice_office"].successor_id == f"{TUAN_GIAO_2025}.commune_committee"
+        )
 
 
 class TestCommand:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from demo.reference import REGIONAL_COURT
 from handlers.calendar import Unit
 from tests.journeys import Clock, attachments, make_runtime
 from tests.regime_cases import (
@@ -25,7 +26,6 @@ from tests.regime_cases import (
 )
 from workflow.audit import verify_chain
 from workflow.errors import InvalidInput, StepRefused
-from workflow.reference import REGIONAL_COURT
 from workflow.runtime import Runtime
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from demo.reference import commune_2025_code
 from handlers.calendar import Unit
 from notifications.messages import render
 from tests.journeys import Clock, doc, make_runtime
@@ -58,7 +59,8 @@ class TestDrugUserManagement:
         case = start_management(rt, clock, date(2026, 8, 4))
 
         assert (case.row.regime, case.row.state) == ("vn-2026", "drug_user_management")
-        assert case.row.agency_id == f"{COMMUNE}.commune_police"
+        assert case.row.commune_code == commune_2025_code("Xã Tuần Giáo")  # Quài Cang is part of it since 7/2025
+        assert case.row.agency_id == f"{commune_2025_code('Xã Tuần Giáo')}.commune_police"
         assert case.deadline("user_management_end").due_on == rt.calendar.period_end(date(2026, 8, 4), 1, Unit.YEARS)
         with pytest.raises(StepRefused, match="management.period_running"):
             case.step("end_user_management", "commune_police", days=300)

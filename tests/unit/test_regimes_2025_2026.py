@@ -7,6 +7,14 @@ from typing import Any
 
 import pytest
 
+from demo.reference import (
+    DISTRICT,
+    PROVINCE,
+    REGIONAL_COURT,
+    REGIONAL_PROCURACY,
+    commune_code,
+    demo_directory,
+)
 from handlers.calendar import DEFAULT_CALENDAR_CONFIG, WorkingCalendar
 from handlers.facts import DocumentRef, DossierFacts
 from handlers.history import term_follows_history
@@ -21,8 +29,7 @@ from handlers.vn2026 import (
 from states.configurable import with_unconfirmed
 from states.model import AgencyType, Regime, State, Status, Track
 from states.registry import CONFIGURABLE, NoRegimeForDate, regime_for, regimes_by_id
-from workflow.directory import AgencyRow, Directory
-from workflow.reference import DISTRICT, PROVINCE, REGIONAL_COURT, REGIONAL_PROCURACY, agencies, areas, commune_code
+from workflow.directory import Directory
 from workflow.runtime import configured_regimes
 from workflow.settings import Settings
 
@@ -47,24 +54,7 @@ def facts(
 
 
 def reference_directory() -> Directory:
-    base = {"valid_from": date(2000, 1, 1), "valid_to": None, "successor_id": None}
-    rows = [{**base, **a} for a in agencies()]
-    return Directory(
-        {
-            r["id"]: AgencyRow(
-                r["id"],
-                r["type"],
-                r["name_vi"],
-                r["area_code"],
-                tuple(r["covers"]),
-                r["valid_from"],
-                r["valid_to"],
-                r["successor_id"],
-            )
-            for r in rows
-        },
-        {a["code"]: a["parent_code"] for a in areas()},
-    )
+    return demo_directory()
 
 
 class TestChoosingTheRegime:
@@ -295,17 +285,17 @@ class TestReferenceAgenciesResolve:
         regime, directory = REGIMES[regime_id], reference_directory()
         types = {st.agency for st in regime.stages.values() if st.agency}
         types |= {a for st in regime.stages.values() for spec in st.deadlines for a in (spec.agency, *spec.escalate_to)}
-        communes = [code for code, parent in directory.parents.items() if parent == DISTRICT[0]]
+        communes = [code for code, area in directory.areas.items() if area.level == "commune"]
         missing = [
             (t, c, d)
             for t in types
             if t
             for c in communes
             for d in self.DAYS[regime_id]
-            if directory.resolve(t.value, c, d) is None
+            if directory.areas[c].valid_on(d) and directory.resolve(t.value, c, d) is None
         ]
 
-        assert len(communes) == 17 and missing == []
+        assert len(communes) == 19 + 8 and missing == []
 
     def test_the_court_is_the_district_court_until_30_june_2025_then_the_regional_court(self) -> None:
         directory, commune = reference_directory(), commune_code("Xã Quài Cang")
