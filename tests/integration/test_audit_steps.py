@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from demo.reference import commune_code
 from tests.journeys import COMMUNE, Journey, actor, doc, make_runtime
 from workflow.engine import Actor
 from workflow.errors import StepRefused
-from workflow.reference import commune_code
 from workflow.tables import Dossier
 
 PERSON = {"full_name": "Lò Văn Minh", "id_number": "011090001234", "birth_date": "1990-05-01"}

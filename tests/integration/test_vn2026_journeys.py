@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from demo.reference import commune_2025_code
 from handlers.calendar import Unit
 from notifications.messages import render
-from tests.journeys import Clock, doc, make_runtime
+from tests.journeys import Clock, doc, in_office, make_runtime
 from tests.regime_cases import COMMUNE, DEADLINE, DOSSIER, FACILITY, PERSON, Case, actor, open_case, to_session
 from workflow.audit import verify_chain
 from workflow.errors import InvalidInput, StepRefused
@@ -35,7 +35,7 @@ def start_management(rt: Runtime, clock: Clock, decided: date, tested: str = "20
     result = rt.engine.open_dossier(
         person=PERSON,
         commune_code=COMMUNE,
-        actor=actor("commune_police"),
+        actor=in_office(rt, clock.today, actor("commune_police")),
         violation={**doc("5/QĐ-CAX", decided), "type": "user_management_decision"},
         facts={"positive_test_on": tested},
         start_state="drug_user_management",
