@@ -18,6 +18,7 @@ from admin.auth import CurrentUser, Forbidden, SignedIn
 from admin.errors import ApiError, field_error, not_found
 from admin.pages import Posted, posted_form
 from admin.render import TEMPLATES
+from workflow.payload import parse_date
 from workflow.plans import (
     CATEGORY_VI,
     PERIOD_VI,
@@ -90,6 +91,11 @@ def _chart(progress: Progress) -> list[dict[str, Any]]:
         }
         for t in rows
     ]
+
+
+def day(name: str, value: str | None) -> date | None:
+    """A period bound typed as dd/mm/yyyy (or ISO); empty means the plan's year bound."""
+    return parse_date(name, value) if value else None
 
 
 class Plans:
@@ -181,11 +187,11 @@ def plan_routes(app: FastAPI, rt: Runtime) -> None:
         request: Request,
         plan_id: str,
         user: SignedIn,
-        start: Annotated[date | None, Query(alias="from")] = None,
-        end: Annotated[date | None, Query(alias="to")] = None,
+        start: Annotated[str | None, Query(alias="from", max_length=20)] = None,
+        end: Annotated[str | None, Query(alias="to", max_length=20)] = None,
         print_view: Annotated[bool, Query(alias="print")] = False,
     ) -> HTMLResponse:
-        progress = plans.progress(user, plan_id, start, end)
+        progress = plans.progress(user, plan_id, day("from", start), day("to", end))
         directory = rt.engine.directory()
         context = {
             "user": user,

@@ -124,7 +124,7 @@ def documents_render(
     place: Annotated[str, typer.Option(help="the place line of the header")] = "",
 ) -> None:
     """Write one document of a dossier as .docx (number, date and signer as recorded on its chain)."""
-    from workflow.documents import UnknownDocumentType, build_docx
+    from workflow.documents import UnknownDocumentType, build_docx, place_of
     from workflow.queries import dossier_view
 
     with runtime() as rt:
@@ -132,7 +132,7 @@ def documents_render(
         if view is None:
             fail(f"dossier {dossier_id} not found")
         assert view is not None
-        commune = str(view["commune"].get("name") or "")
+        commune = place_of(view)
         try:
             doc, content = build_docx(view, doc_type, agency=str(view["agency"]["name"] or ""), place=place or commune)
         except UnknownDocumentType as err:

@@ -97,6 +97,14 @@ def template_for(doc_type: str, regime: str) -> str:
     return specific if (TEMPLATES / specific).exists() else f"{doc_type}.txt.j2"
 
 
+def place_of(view: Mapping[str, Any]) -> str:
+    """The place line of the header: the commune's name without its level word."""
+    name = str(view["commune"].get("name") or "")
+    for prefix in ("Thị trấn ", "Phường ", "Xã "):
+        name = name.removeprefix(prefix)
+    return name
+
+
 def issued(view: Mapping[str, Any], doc_type: str) -> Issued:
     recorded = view.get("documents", {}).get(doc_type)
     if not recorded:
@@ -151,12 +159,15 @@ def _first(cell: Any, text: str, *, size: int, bold: bool = False, italic: bool 
 def _header(document: Any, agency: str, doc: Issued, symbol: str, place: str) -> None:
     table = document.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
     left, right = table.rows[0].cells
-    left.width, right.width = Cm(6.5), Cm(9.5)
+    for column, cell, width in ((table.columns[0], left, Cm(6.5)), (table.columns[1], right, Cm(10))):
+        column.width = width
+        cell.width = width
     _first(left, agency.upper(), size=13, bold=True)
     _para(left, "_______", align=WD_ALIGN_PARAGRAPH.CENTER, size=13)
     _para(left, f"Số: {doc.number or '……/' + symbol}", align=WD_ALIGN_PARAGRAPH.CENTER, size=13)
-    _first(right, NATIONAL_NAME, size=13, bold=True)
+    _first(right, NATIONAL_NAME, size=12, bold=True)
     _para(right, MOTTO, align=WD_ALIGN_PARAGRAPH.CENTER, size=14, bold=True)
     _para(right, "_______________________", align=WD_ALIGN_PARAGRAPH.CENTER, size=13)
     when = f"ngày {doc.date:%d} tháng {doc.date:%m} năm {doc.date:%Y}" if doc.date else "ngày … tháng … năm ……"

@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, and_, func, or_, select
 
-from states.model import Regime, State
+from states.labels import state_label
+from states.model import Regime
 from workflow.db import reading
 from workflow.deadlines import local_date
 from workflow.plans import AREA, CATEGORY_VI, KPI_VI, PLAN, REPORT, TARGET, TRACKED_CATEGORIES, area_tree
@@ -107,14 +108,6 @@ class Progress:
 
 def _local(moment: datetime, tz: ZoneInfo) -> date:
     return local_date(moment, tz)
-
-
-def _state_label(regimes: Sequence[Regime], state: str) -> str:
-    for regime in regimes:
-        stage = next((s for k, s in regime.stages.items() if k.value == state), None)
-        if stage is not None:
-            return stage.label_vi
-    return "Kết thúc hồ sơ" if state == State.CLOSED.value else state
 
 
 def _percentile(values: Sequence[float], share: float) -> float:
@@ -270,7 +263,7 @@ class ProgressReader:
         )
         with reading(self.db) as conn:
             rows = conn.execute(query).all()
-        return [{"state": s, "label_vi": _state_label(self.regimes, s), "count": n} for s, n in rows]
+        return [{"state": s, "label_vi": state_label(s), "count": n} for s, n in rows]
 
     def _durations(self, tree: set[str], period: Period) -> list[dict[str, Any]]:
         """Days from entering a state to leaving it, for stays that ended within the period."""
@@ -296,7 +289,7 @@ class ProgressReader:
         return [
             {
                 "state": state,
-                "label_vi": _state_label(self.regimes, state),
+                "label_vi": state_label(state),
                 "count": len(days),
                 "median_days": float(statistics.median(days)),
                 "p90_days": float(_percentile(days, 0.9)),

@@ -12,18 +12,10 @@ from fastapi.responses import Response
 from admin.access import dossier_for
 from admin.auth import Forbidden, SignedIn
 from admin.errors import ERRORS, not_found
-from workflow.documents import DOCUMENT_TYPES, build_docx, issued
+from workflow.documents import DOCUMENT_TYPES, build_docx, issued, place_of
 from workflow.runtime import Runtime
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def place_of(view: dict[str, Any]) -> str:
-    """The place line of the header: the commune's name without its level word."""
-    name = str(view["commune"].get("name") or "")
-    for prefix in ("Thị trấn ", "Phường ", "Xã "):
-        name = name.removeprefix(prefix)
-    return name
 
 
 def router(rt: Runtime) -> APIRouter:

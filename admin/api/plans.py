@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -12,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from admin.auth import SignedIn
 from admin.errors import ERRORS
-from admin.plans import XLSX, Plans
+from admin.plans import XLSX, Plans, day
 from workflow.report_book import build_workbook
 from workflow.runtime import Runtime
 
@@ -33,8 +32,8 @@ class PlanImport(BaseModel):
     toml: str = Field(min_length=1, max_length=200_000, description="the plan file (TOML), as demo/data/plans/")
 
 
-From = Annotated[date | None, Query(alias="from", description="period start (default 1 January)")]
-To = Annotated[date | None, Query(alias="to", description="period end (default 31 December)")]
+From = Annotated[str | None, Query(alias="from", max_length=20, description="period start, dd/mm/yyyy or ISO")]
+To = Annotated[str | None, Query(alias="to", max_length=20, description="period end, dd/mm/yyyy or ISO")]
 PlanId = Annotated[str, Query(max_length=100)]
 
 
@@ -54,11 +53,11 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.get("/plans/{plan_id}/progress", summary="Targets, KPIs, stages, durations, overdue work, reports")
     def progress(plan_id: str, user: SignedIn, start: From = None, end: To = None) -> dict[str, Any]:
-        return plans.progress(user, plan_id, start, end).as_json()
+        return plans.progress(user, plan_id, day("from", start), day("to", end)).as_json()
 
     @api.get("/plans/{plan_id}/report.xlsx", summary="The periodic report as an Excel workbook")
     def report(plan_id: str, user: SignedIn, start: From = None, end: To = None) -> Response:
-        figures = plans.progress(user, plan_id, start, end)
+        figures = plans.progress(user, plan_id, day("from", start), day("to", end))
         name = f"bao-cao-{plan_id}-{figures.period_start:%Y%m%d}-{figures.period_end:%Y%m%d}.xlsx"
         content = build_workbook(figures, rt.engine.directory().name)
         return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
