@@ -50,9 +50,24 @@ def steps_for(user: CurrentUser, view: Mapping[str, Any], directory: Directory, 
     return [s for s in view["available_steps"] if acting & set(s["actors"])]
 
 
-def may_read_log(user: CurrentUser, view: Mapping[str, Any]) -> bool:
-    """The transition log: the procuracy and administrators, and staff who may read the dossier's file."""
-    return user.role in ("procurator", "admin") or "person" in view
+def may_read_log(user: CurrentUser, view: Mapping[str, Any], directory: Directory | None = None) -> bool:
+    """The transition log: the procuracy and administrators, staff who may read the dossier's file, and staff of
+    a commune agency that served the dossier's commune, even once abolished: a commune merged on 01/07/2025
+    keeps reading the history of the dossiers opened there (the log holds no names)."""
+    if user.role in ("procurator", "admin") or "person" in view:
+        return True
+    agency = directory.agencies.get(user.agency_id or "") if directory is not None else None
+    return (
+        agency is not None
+        and agency.type in COMMUNE_AGENCIES
+        and agency.serves(directory.parents_of(view["commune"]["code"]))  # type: ignore[union-attr]
+    )
+
+
+def outside_province(user: CurrentUser, commune_code: str, directory: Directory) -> bool:
+    """A user of an agency of another province: each province's users see only their own dossiers."""
+    mine = directory.agency_province(user.agency_id) if user.agency_id else None
+    return mine is not None and mine != directory.province_of(commune_code)
 
 
 def dossier_for(rt: Runtime, user: CurrentUser, dossier_id: int) -> dict[str, Any]:
@@ -62,6 +77,8 @@ def dossier_for(rt: Runtime, user: CurrentUser, dossier_id: int) -> dict[str, An
     if view is None:
         raise DossierNotFound(dossier_id)
     directory = rt.engine.directory()
+    if outside_province(user, view["commune"]["code"], directory):
+        raise DossierNotFound(dossier_id)  # as if it did not exist
     if not may_see_person(user, view, directory, today):
         return view
     full = queries.dossier_view(rt.db, rt.regimes, dossier_id, today, with_person=True)

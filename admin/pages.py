@@ -130,7 +130,7 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
         context = {
             "user": user,
             **page_context(rt, user, view, offered),
-            "log": queries.history(rt.db, dossier_id) if may_read_log(user, view) else None,
+            "log": queries.history(rt.db, dossier_id) if may_read_log(user, view, rt.engine.directory()) else None,
             "posted": {},
             "field_errors": {},
             **extra,

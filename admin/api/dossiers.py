@@ -65,7 +65,7 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.get("/dossiers/{dossier_id}/history", summary="The dossier's transition log, refused attempts included")
     def get_history(dossier_id: int, user: SignedIn) -> list[dict[str, Any]]:
-        if not may_read_log(user, dossier_for(rt, user, dossier_id)):
+        if not may_read_log(user, dossier_for(rt, user, dossier_id), rt.engine.directory()):
             raise Forbidden("read this dossier's transition log")
         rows = queries.history(rt.db, dossier_id)
         if not rows:
