@@ -29,7 +29,7 @@ from workflow.plans import (
     mark_submitted,
     plan_ids,
 )
-from workflow.progress import InvalidPeriod, PlanNotFound, Progress, ProgressReader
+from workflow.progress import AreaOutsidePlan, InvalidPeriod, PlanNotFound, Progress, ProgressReader
 from workflow.report_book import REPORT_STATUS_VI
 from workflow.runtime import Runtime
 
@@ -105,17 +105,38 @@ class Plans:
         self.rt = rt
         self.access = PlanAccess(rt)
 
-    def progress(self, user: CurrentUser, plan_id: str, start: date | None, end: date | None) -> Progress:
+    def progress(
+        self, user: CurrentUser, plan_id: str, start: date | None, end: date | None, area: str | None = None
+    ) -> Progress:
         try:
             self.access.plan(user, plan_id)
             return ProgressReader(self.rt.db, self.rt.regimes, self.rt.tz).progress(
-                plan_id, self.rt.today(), start, end
+                plan_id, self.rt.today(), start, end, area
             )
         except PlanNotFound as err:
             raise not_found(f"kế hoạch {plan_id}", f"plan {plan_id}", "plan.not_found") from err
+        except AreaOutsidePlan as err:
+            vi = f"địa bàn '{area}' không thuộc địa bàn của kế hoạch"
+            raise field_error("area", "plan.area_outside", vi, "the area is not inside the plan's area") from err
         except InvalidPeriod as err:
             vi = "ngày kết thúc kỳ báo cáo trước ngày bắt đầu"
             raise field_error("to", "period.ends_before_start", vi, "the period ends before it starts") from err
+
+    def areas_of(self, plan_id: str) -> list[tuple[str, str]]:
+        """The plan's area and the areas with a target inside it, for the area filter (code, name)."""
+        from sqlalchemy import select
+
+        from workflow.plans import AREA, TARGET
+
+        with self.rt.db.connect() as conn:
+            rows = conn.execute(
+                select(AREA.c.code, AREA.c.name)
+                .join(TARGET, TARGET.c.area_code == AREA.c.code)
+                .where(TARGET.c.plan_id == plan_id)
+                .distinct()
+                .order_by(AREA.c.name)
+            ).all()
+        return [(r.code, r.name) for r in rows]
 
     def may_submit(self, user: CurrentUser, agency_id: str) -> bool:
         if user.is_admin:
@@ -190,8 +211,9 @@ def plan_routes(app: FastAPI, rt: Runtime) -> None:
         start: Annotated[str | None, Query(alias="from", max_length=20)] = None,
         end: Annotated[str | None, Query(alias="to", max_length=20)] = None,
         print_view: Annotated[bool, Query(alias="print")] = False,
+        area: Annotated[str | None, Query(max_length=200)] = None,
     ) -> HTMLResponse:
-        progress = plans.progress(user, plan_id, day("from", start), day("to", end))
+        progress = plans.progress(user, plan_id, day("from", start), day("to", end), area or None)
         directory = rt.engine.directory()
         context = {
             "user": user,
@@ -203,6 +225,7 @@ def plan_routes(app: FastAPI, rt: Runtime) -> None:
             "categories": CATEGORY_VI,
             "may_submit": {r["id"]: plans.may_submit(user, r["agency_id"]) for r in progress.reports},
             "query": request.url.query,
+            "areas": plans.areas_of(plan_id),
             "print_view": print_view,
         }
         return render(request, "plan.html", context)

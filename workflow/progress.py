@@ -46,6 +46,10 @@ class PlanNotFound(LookupError):
     pass
 
 
+class AreaOutsidePlan(LookupError):
+    """An area that is not inside the plan's area."""
+
+
 class InvalidPeriod(ValueError):
     """A report period that ends before it starts."""
 
@@ -125,8 +129,11 @@ class ProgressReader:
         self.regimes = sorted(regimes.values(), key=lambda r: r.in_force_from, reverse=True)
         self.tz = tz
 
-    def progress(self, plan_id: str, today: date, start: date | None = None, end: date | None = None) -> Progress:
-        """The plan's figures for a period (default: its whole year); `end` before `start` is a ValueError."""
+    def progress(
+        self, plan_id: str, today: date, start: date | None = None, end: date | None = None, area: str | None = None
+    ) -> Progress:
+        """The plan's figures for a period (default: its whole year), for its whole area or one area inside
+        it (a commune's page of a district plan); `end` before `start` is `InvalidPeriod`."""
         with reading(self.db) as conn:
             plan = conn.execute(select(PLAN).where(PLAN.c.id == plan_id)).first()
             if plan is None:
@@ -138,11 +145,16 @@ class ProgressReader:
         if period.end < period.start:
             raise InvalidPeriod("the period ends before it starts")
         tree = area_tree(areas, plan.area_code)
+        root = area or plan.area_code
+        if root not in tree:
+            raise AreaOutsidePlan(root)
+        tree = area_tree(areas, root)
+        targets = [t for t in targets if t.area_code in tree]
         out = Progress(
             plan.id,
             plan.title,
-            plan.area_code,
-            areas[plan.area_code].name if plan.area_code in areas else plan.area_code,
+            root,
+            areas[root].name if root in areas else root,
             plan.year,
             period.start,
             period.end,
@@ -150,7 +162,7 @@ class ProgressReader:
         )
         applied = self._events_by_area(tree, APPLIED, period)
         out.targets = [self._target_row(t, areas, applied, out.elapsed_share) for t in targets]
-        out.targets.sort(key=lambda t: (t.category, t.area_code != plan.area_code, t.area_name))
+        out.targets.sort(key=lambda t: (t.category, t.area_code != root, t.area_name))
         out.kpis, out.without_post_rehab = self._post_rehab_kpi(plan.kpis, tree, period, today)
         out.stages = self._stages(tree)
         out.durations = self._durations(tree, period)

@@ -34,7 +34,7 @@ class PlanImport(BaseModel):
 
 From = Annotated[str | None, Query(alias="from", max_length=20, description="period start, dd/mm/yyyy or ISO")]
 To = Annotated[str | None, Query(alias="to", max_length=20, description="period end, dd/mm/yyyy or ISO")]
-PlanId = Annotated[str, Query(max_length=100)]
+Area = Annotated[str | None, Query(max_length=200, description="an area inside the plan's (default: the plan's)")]
 
 
 def router(rt: Runtime) -> APIRouter:
@@ -52,12 +52,12 @@ def router(rt: Runtime) -> APIRouter:
         return {"id": result.plan_id, "created": result.created, "changed": result.changed, "reports": result.reports}
 
     @api.get("/plans/{plan_id}/progress", summary="Targets, KPIs, stages, durations, overdue work, reports")
-    def progress(plan_id: str, user: SignedIn, start: From = None, end: To = None) -> dict[str, Any]:
-        return plans.progress(user, plan_id, day("from", start), day("to", end)).as_json()
+    def progress(plan_id: str, user: SignedIn, start: From = None, end: To = None, area: Area = None) -> dict[str, Any]:
+        return plans.progress(user, plan_id, day("from", start), day("to", end), area).as_json()
 
     @api.get("/plans/{plan_id}/report.xlsx", summary="The periodic report as an Excel workbook")
-    def report(plan_id: str, user: SignedIn, start: From = None, end: To = None) -> Response:
-        figures = plans.progress(user, plan_id, day("from", start), day("to", end))
+    def report(plan_id: str, user: SignedIn, start: From = None, end: To = None, area: Area = None) -> Response:
+        figures = plans.progress(user, plan_id, day("from", start), day("to", end), area)
         name = f"bao-cao-{plan_id}-{figures.period_start:%Y%m%d}-{figures.period_end:%Y%m%d}.xlsx"
         content = build_workbook(figures, rt.engine.directory().name)
         return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})

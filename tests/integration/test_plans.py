@@ -274,3 +274,17 @@ def test_a_report_date_alerts_exactly_once_and_submitting_closes_it(rt: Runtime)
             .where(Deadline.__table__.c.stage == "report:Q4")  # type: ignore[attr-defined]
         ).scalar_one()
     assert q4_alerts == 0  # submitted before it fell due: never alerted
+
+
+def test_a_commune_page_of_a_district_plan_shows_only_that_commune(rt: Runtime) -> None:
+    from workflow.progress import AreaOutsidePlan
+
+    _person(rt)
+    import_plan(rt.db, PLAN, rt.policy, rt.now())
+    _dossier(rt, QC, [("decide__apply", date(2024, 3, 10))])
+    _dossier(rt, QT, [("decide__apply", date(2024, 4, 1))])
+    commune = _progress(rt, area=QC)
+    assert [(t.area_code, t.done) for t in commune.targets] == [(QC, 1)]
+    assert commune.area_name == "Xã Quài Cang"
+    with pytest.raises(AreaOutsidePlan):
+        _progress(rt, area="dien-bien")  # above the plan's area
