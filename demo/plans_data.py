@@ -5,21 +5,30 @@ latest ones are left open, so the dashboard and the inboxes show a report overdu
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
-from workflow.plans import REPORT, import_plan_file, mark_submitted
+from workflow.plans import AREA, REPORT, import_plan_file, mark_submitted
 from workflow.runtime import Runtime
 
 PLANS = Path(__file__).parent / "data" / "plans"
 LEFT_OPEN = timedelta(days=21)
 
 
+def _area_known(rt: Runtime, path: Path) -> bool:
+    area = tomllib.loads(path.read_text(encoding="utf-8"))["plan"]["area"]
+    with rt.db.connect() as conn:
+        return conn.execute(select(AREA.c.code).where(AREA.c.code == area)).first() is not None
+
+
 def load_plans(rt: Runtime, today: date) -> int:
+    """Import each demo plan whose area is loaded (Đắk Lắk's only with its reference file)."""
     for path in sorted(PLANS.glob("*.toml")):
-        import_plan_file(rt.db, path, rt.policy, rt.now())
+        if _area_known(rt, path):
+            import_plan_file(rt.db, path, rt.policy, rt.now())
     with rt.db.connect() as conn:
         reports = conn.execute(select(REPORT.c.id, REPORT.c.due_on).where(REPORT.c.submitted_at.is_(None))).all()
     for report in reports:

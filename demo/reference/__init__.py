@@ -6,6 +6,7 @@ imports the file through `workflow.reference` exactly as `rehab reference import
 
 from __future__ import annotations
 
+import tomllib
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -22,27 +23,20 @@ REGION = ("dien-bien.khu-vuc-tuan-giao", "Khu vực Tòa án, Viện kiểm sát
 REGIONAL_COURT = "dien-bien.regional_court.tuan-giao"  # "TAND khu vực N": its number ◻ not verified
 REGIONAL_PROCURACY = "dien-bien.regional_procuracy.tuan-giao"
 COMMUNES_MERGED_ON = date(2025, 7, 1)  # NQ 1661/NQ-UBTVQH15: the 2025 communes operate from this day
-# The units of Tuần Giáo district until 30/06/2025 with the yearly quota of compulsory dossiers in the 2021 plan
-# (seed 000; it lists 17 of the 19 units), and the 2025 commune each became part of.
-COMMUNES: tuple[tuple[str, int], ...] = (
-    ("Xã Chiềng Sinh", 3),
-    ("Xã Chiềng Đông", 2),
-    ("Xã Nà Sáy", 1),
-    ("Xã Mường Thín", 1),
-    ("Thị trấn Tuần Giáo", 2),
-    ("Xã Quài Cang", 3),
-    ("Xã Quài Nưa", 2),
-    ("Xã Mường Mùn", 3),
-    ("Xã Phình Sáng", 2),
-    ("Xã Quài Tở", 2),
-    ("Xã Mùn Chung", 2),
-    ("Xã Mường Khong", 1),
-    ("Xã Rạng Đông", 1),
-    ("Xã Ta Ma", 1),
-    ("Xã Tỏa Tình", 1),
-    ("Xã Pú Xi", 1),
-    ("Xã Nà Tòng", 2),
-)
+# The units of Tuần Giáo district until 30/06/2025 with their yearly quota of compulsory dossiers, read from the
+# 2021 plan's file (seed 000, demo/data/plans/tuan-giao-2021.toml; it lists 17 of the 19 units): the demo draws
+# communes by these weights, and the dashboard reads the same file.
+PLAN_2021 = Path(__file__).parents[1] / "data" / "plans" / "tuan-giao-2021.toml"
+
+
+def _quotas(path: Path) -> tuple[tuple[str, int], ...]:
+    targets = tomllib.loads(path.read_text(encoding="utf-8"))["targets"]
+    return tuple(
+        (t["area"], int(t["target"])) for t in targets if t["category"] == "compulsory" and "." not in t["area"]
+    )
+
+
+COMMUNES: tuple[tuple[str, int], ...] = _quotas(PLAN_2021)
 # The 2025 communes holding the former district's territory (NQ 1661/NQ-UBTVQH15), by the old units they took in.
 COMMUNES_2025: dict[str, tuple[str, ...]] = {
     "Xã Tuần Giáo": ("Thị trấn Tuần Giáo", "Xã Quài Cang", "Xã Quài Nưa"),

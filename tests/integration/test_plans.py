@@ -288,3 +288,15 @@ def test_a_commune_page_of_a_district_plan_shows_only_that_commune(rt: Runtime) 
     assert commune.area_name == "Xã Quài Cang"
     with pytest.raises(AreaOutsidePlan):
         _progress(rt, area="dien-bien")  # above the plan's area
+
+
+def test_the_demo_s_plan_files_import_cleanly_against_their_reference_files(rt: Runtime) -> None:
+    from pathlib import Path
+
+    from workflow.plans import import_plan_file
+    from workflow.reference import import_file
+
+    with rt.db.begin() as conn:
+        import_file(conn, Path("demo/reference/dak-lak.toml"))
+    for path in sorted(Path("demo/data/plans").glob("*.toml")):
+        assert import_plan_file(rt.db, path, rt.policy, rt.now()).created, path
