@@ -210,7 +210,8 @@ def _handle(conn: Connection, run: _Run, row: Row[Any]) -> int:
         if alert_id is None:
             continue  # written before, by an earlier sweep or another process
         _write_messages(conn, run, row, kind, alert_id, late)
-        log.info("sweep.alert_written", deadline_id=row.id, dossier_code=row.dossier_code, kind=kind, late=late)
+        what = row.dossier_code or f"{row.plan_id}:{row.report_period}"  # a dossier, or a plan's report
+        log.info("sweep.alert_written", deadline_id=row.id, about=what, kind=kind, late=late)
         written += 1
     return written
 
