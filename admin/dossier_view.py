@@ -35,12 +35,18 @@ def _acting(rt: Runtime, user: CurrentUser) -> frozenset[str]:
 
 
 def _blocked(actions: list[dict[str, Any]], acting: frozenset[str], offered: set[str]) -> list[dict[str, Any]]:
-    """Steps of this stage the user's agency cannot take yet, and the next stage's steps, with reasons.
-    A user who takes no steps sees those of every agency."""
+    """Steps of this stage the user's agency cannot take yet, and the next stage's steps that wait for a legal
+    reason (a period running, a decision not in effect), with every reason. A user who takes no steps sees
+    those of every agency."""
     mine = [a for a in actions if not acting or acting & set(a["actors"])]
     here = [a for a in mine if a["in_current_stage"] and a["reasons"] and a["trigger"] in offered]
-    ahead = [a for a in mine if a["steps_before"] == 1]
+    ahead = [a for a in mine if a["steps_before"] == 1 and _legal(a["reasons"])]
     return here + ahead
+
+
+def _legal(reasons: list[dict[str, Any]]) -> bool:
+    """A reason in law besides "another stage" (the next stage's steps worth showing: they wait for something)."""
+    return any(not str(r["code"]).startswith("step.") for r in reasons)
 
 
 def _returned(rt: Runtime, view: Mapping[str, Any]) -> dict[str, Any] | None:

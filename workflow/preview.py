@@ -77,7 +77,8 @@ class _Watched(dict[str, Any]):
 
 def _input_dependent(step: Step, payload: _Watched, docs: _Watched) -> bool:
     """Whether what the guard asked for is the step's own input: a field, or a document it produces or attaches."""
-    if payload.asked & (set(step.fields) | GENERIC_FIELDS):
+    typed = {name for name, kind in step.fields.items() if kind is not bool}  # a box left unticked states nothing
+    if payload.asked & (typed | GENERIC_FIELDS):
         return True
     missing = {d for d in docs.asked if d not in docs}
     mine = {d.value for d in ATTACHABLE.get(step.event, ())} | ({step.produces.value} if step.produces else set())

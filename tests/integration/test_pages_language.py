@@ -380,3 +380,16 @@ def test_the_api_names_every_bad_field_at_once_and_refuses_a_missing_required_fi
     assert all(f["message_vi"] for f in malformed.json()["fields"])
     assert missing.status_code == 422
     assert [(r["code"], r["field"]) for r in missing.json()["reasons"]] == [("payload.required", "reason")]
+
+
+def test_completion_before_the_term_ends_says_until_when_though_a_court_reduction_could_be_ticked(site) -> None:  # type: ignore[no-untyped-def]
+    client, journey = site
+    to_awaiting_escort(journey)
+    journey.step("record_escort", "district_police", {"facility_name": "Cơ sở cai nghiện ma túy tỉnh Điện Biên"})
+
+    actions = client.get(f"/api/v1/dossiers/{journey.dossier_id}/actions", auth=as_("vks")).json()
+
+    completion = next(a for a in actions if a["trigger"] == "record_completion")
+    assert completion["in_current_stage"] and not completion["available"]
+    assert [r["code"] for r in completion["reasons"]] == ["term.not_served"]
+    assert "hết hạn ngày" in completion["reasons"][0]["reason_vi"]
