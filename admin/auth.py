@@ -136,7 +136,7 @@ class SessionSigner:
 
 
 class Users:
-    """Reads users for authentication; the web layer never writes this table."""
+    """Reads users for authentication (a disabled user is no user); changes go through `workflow.users`."""
 
     def __init__(self, db: Engine) -> None:
         self.db = db
@@ -144,7 +144,7 @@ class Users:
     def get(self, username: str) -> CurrentUser | None:
         with reading(self.db) as conn:
             row = conn.execute(select(USER).where(USER.c.username == username)).first()
-        if row is None:
+        if row is None or row.disabled:
             return None
         return CurrentUser(row.username, row.role, row.agency_id, row.display_name or row.username)
 
@@ -153,7 +153,7 @@ class Users:
         with reading(self.db) as conn:
             row = conn.execute(select(USER).where(USER.c.username == username.strip())).first()
         stored = row.password_hash if row is not None else _dummy_hash()
-        if not verify_password(password, stored) or row is None:
+        if not verify_password(password, stored) or row is None or row.disabled:
             log.info("auth.login_failed")  # no username: a mistyped password is often someone's real one
             return None
         return CurrentUser(row.username, row.role, row.agency_id, row.display_name or row.username)

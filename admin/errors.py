@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException
 from admin.auth import Forbidden, NotAuthenticated
 from workflow.agencies import ReassignError
 from workflow.errors import DossierNotFound, InvalidInput, StepNotAvailable, StepRefused, VersionConflict
+from workflow.users import UserNotFound
 
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="rehab", charset="UTF-8"'}
 
@@ -261,6 +262,8 @@ def _from_workflow(exc: Exception) -> ApiError:
         reason_vi = exc.reason_vi or exc.reason
         fields = [{"field": e["field"], "code": e["code"], "message_vi": e["reason_vi"]} for e in exc.errors]
         return ApiError(422, "validation.failed", f"Dữ liệu không hợp lệ: {reason_vi}", str(exc), fields=fields)
+    if isinstance(exc, UserNotFound):
+        return ApiError(404, "user.not_found", f"Không tìm thấy người dùng '{exc.username}'.", str(exc))
     if isinstance(exc, ReassignError):
         return ApiError(422, "reassign.refused", f"Không chuyển giao được: {exc}", str(exc))
     if isinstance(exc, Forbidden):
@@ -334,6 +337,7 @@ def install_error_handlers(app: FastAPI) -> None:
         VersionConflict,
         InvalidInput,
         ReassignError,
+        UserNotFound,
     ):
         app.add_exception_handler(kind, mapped)
 

@@ -195,6 +195,7 @@ class User(SQLModel, table=True):
     role: str  # staff | supervisor | procurator | admin
     display_name: str = ""
     password_hash: str = ""
+    disabled: bool = False  # a disabled user can no longer sign in or use the API
 
 
 class Plan(SQLModel, table=True):

@@ -15,11 +15,32 @@ from types import ModuleType
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
-from admin.api import audit, deadlines, documents, dossiers, imports, inbox, operations, plans
+from admin.api import (
+    audit,
+    deadlines,
+    documents,
+    dossiers,
+    imports,
+    inbox,
+    operations,
+    plans,
+    users,
+)
 from workflow.runtime import Runtime
 
 PREFIX = "/api/v1"
-AREAS: tuple[ModuleType, ...] = (dossiers, inbox, deadlines, audit, operations, plans, documents, imports)
+# One area per line, so areas added in parallel merge without conflicts.
+AREAS: tuple[ModuleType, ...] = (
+    dossiers,
+    inbox,
+    deadlines,
+    audit,
+    operations,
+    plans,
+    documents,
+    imports,
+    users,
+)
 
 
 def api_routes(app: FastAPI, rt: Runtime) -> None:
