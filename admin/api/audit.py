@@ -9,13 +9,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from admin.api.params import MAX_ID
 from admin.auth import CurrentUser, Forbidden, SignedIn
 from admin.errors import ERRORS
 from workflow import queries
 from workflow.audit import Break, check_anchor, take_anchor, verify_chain
 from workflow.runtime import Runtime
-
-MAX_DOSSIER = 2**63 - 1
 
 
 class Anchor(BaseModel):
@@ -59,7 +58,7 @@ def router(rt: Runtime) -> APIRouter:
     api = APIRouter(tags=["audit"], responses=ERRORS)
 
     @api.get("/audit/verify", summary="Recompute every hash and link (one dossier, or all)")
-    def audit(user: SignedIn, dossier: int | None = Query(None, ge=1, le=MAX_DOSSIER)) -> AuditAnswer:
+    def audit(user: SignedIn, dossier: int | None = Query(None, ge=1, le=MAX_ID)) -> AuditAnswer:
         _auditor(user, "verify the transition log")
         report = verify_chain(rt.db, dossier)
         return _answer(report.first_break, entries=report.entries, dossiers=report.dossiers)
@@ -77,7 +76,7 @@ def router(rt: Runtime) -> APIRouter:
         return _answer(check_anchor(rt.db, body.model_dump()))
 
     @api.get("/audit/export", summary="The transition log as canonical JSON lines, each with its hash")
-    def export(user: SignedIn, dossier: int | None = Query(None, ge=1, le=MAX_DOSSIER)) -> StreamingResponse:
+    def export(user: SignedIn, dossier: int | None = Query(None, ge=1, le=MAX_ID)) -> StreamingResponse:
         _auditor(user, "export the transition log")
         lines = queries.export_log(rt.db, dossier)
         name = f"nhat-ky-ho-so-{dossier}.jsonl" if dossier is not None else "nhat-ky.jsonl"

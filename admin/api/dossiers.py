@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from admin.access import dossier_for, may_read_log
+from admin.api.params import MAX_ID, DossierId
 from admin.auth import Forbidden, SignedIn
 from admin.errors import ERRORS
 from workflow import preview, queries
@@ -55,16 +56,16 @@ def router(rt: Runtime) -> APIRouter:
         agency: str | None = Query(None, max_length=200),
         state: str | None = Query(None, max_length=100),
         limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0, le=2**31 - 1),
+        offset: int = Query(0, ge=0, le=MAX_ID),
     ) -> list[dict[str, Any]]:
         return queries.list_dossiers(rt.db, agency_id=agency, state=state, limit=limit, offset=offset)
 
     @api.get("/dossiers/{dossier_id}", summary="A dossier: state, deadlines, steps; the person only for some roles")
-    def get_dossier(dossier_id: int, user: SignedIn) -> dict[str, Any]:
+    def get_dossier(dossier_id: DossierId, user: SignedIn) -> dict[str, Any]:
         return dossier_for(rt, user, dossier_id)
 
     @api.get("/dossiers/{dossier_id}/history", summary="The dossier's transition log, refused attempts included")
-    def get_history(dossier_id: int, user: SignedIn) -> list[dict[str, Any]]:
+    def get_history(dossier_id: DossierId, user: SignedIn) -> list[dict[str, Any]]:
         if not may_read_log(user, dossier_for(rt, user, dossier_id), rt.engine.directory()):
             raise Forbidden("read this dossier's transition log")
         rows = queries.history(rt.db, dossier_id)
@@ -83,7 +84,7 @@ def router(rt: Runtime) -> APIRouter:
         return preview.actions(rt.engine, dossier_id, rt.today(), user.actor if user.may_fire else None)
 
     @api.post("/dossiers/{dossier_id}/fire", summary="Take a step; refused with every legal reason (422)")
-    def fire(dossier_id: int, body: FireRequest, user: SignedIn) -> dict[str, Any]:
+    def fire(dossier_id: DossierId, body: FireRequest, user: SignedIn) -> dict[str, Any]:
         if not user.may_fire:
             raise Forbidden("take steps")
         result = rt.engine.fire(

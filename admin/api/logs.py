@@ -14,12 +14,11 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from admin.api.params import MAX_ID
 from admin.auth import CurrentUser, Forbidden, SignedIn
 from admin.errors import ERRORS, field_error
 from workflow.logsearch import LogQuery, as_csv, as_json_lines, communes_served, iter_log, search_log
 from workflow.runtime import Runtime
-
-MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)

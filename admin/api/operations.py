@@ -6,16 +6,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from admin.api.params import AgencyId, RowId
 from admin.auth import CurrentUser, Forbidden, SignedIn
 from admin.errors import ERRORS, not_found
 from admin.pages import reassign_for
 from workflow.agencies import successor_candidates
 from workflow.runtime import Runtime
-
-MAX_ID = 2**63 - 1
 
 
 class ReassignRequest(BaseModel):
@@ -45,7 +44,7 @@ def router(rt: Runtime) -> APIRouter:
     api = APIRouter(tags=["administration"], responses=ERRORS)
 
     @api.get("/agencies/{agency_id}/successors", summary="Who may take over an abolished agency's work today")
-    def successors(user: SignedIn, agency_id: str = Path(max_length=200)) -> list[Agency]:
+    def successors(user: SignedIn, agency_id: AgencyId) -> list[Agency]:
         _admin(user, "reassign an agency's work")
         directory = rt.engine.directory()
         if agency_id not in directory.agencies:
@@ -56,7 +55,7 @@ def router(rt: Runtime) -> APIRouter:
         ]
 
     @api.post("/agencies/{agency_id}/reassign", summary="Hand an abolished agency's open work to its successor")
-    def reassign_agency(body: ReassignRequest, user: SignedIn, agency_id: str = Path(max_length=200)) -> dict[str, Any]:
+    def reassign_agency(body: ReassignRequest, user: SignedIn, agency_id: AgencyId) -> dict[str, Any]:
         _admin(user, "reassign an agency's work")
         return reassign_for(rt, agency_id, user.username, body.basis, body.successor_id)
 
@@ -68,7 +67,7 @@ def router(rt: Runtime) -> APIRouter:
         return [asdict(d) for d in dead_letters(rt.db)]
 
     @api.post("/deliveries/{delivery_id}/retry", summary="Give a dead notification a fresh set of attempts")
-    def retry(user: SignedIn, delivery_id: int = Path(ge=1, le=MAX_ID)) -> dict[str, Any]:
+    def retry(user: SignedIn, delivery_id: RowId) -> dict[str, Any]:
         from notifications.worker import DeadLetterNotFound, retry_dead
 
         _admin(user, "retry dead letters")
