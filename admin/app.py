@@ -16,7 +16,9 @@ import structlog
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from admin.admin_pages import admin_page_routes
 from admin.api import PREFIX, api_routes
+from admin.audit_pages import audit_page_routes
 from admin.auth import DEV_SECRET, Auth, SessionSigner, Users, login_routes
 from admin.errors import install_error_handlers
 from admin.imports import import_pages
@@ -27,6 +29,7 @@ from admin.render import TEMPLATES, vn_date, vn_time
 from workflow.runtime import Runtime
 
 log = structlog.get_logger(__name__)
+ANCHOR_CHECKS = ("/audit/anchor/check", f"{PREFIX}/audit/anchor/check", "/api/audit/anchor/check")
 
 
 def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
@@ -53,7 +56,8 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.openapi = lambda: api_schema(app)  # type: ignore[method-assign]
-    app.add_middleware(BodyLimit, max_bytes=rt.settings.max_body_bytes)
+    larger = {path: rt.settings.max_anchor_bytes for path in ANCHOR_CHECKS}  # anchors grow with the dossiers
+    app.add_middleware(BodyLimit, max_bytes=rt.settings.max_body_bytes, larger=larger)
     app.state.runtime = rt
     if rt.settings.session_secret == DEV_SECRET:
         log.warning("session.development_secret", hint="set REHAB_SESSION_SECRET in production")
@@ -62,6 +66,8 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     install_error_handlers(app)
     login_routes(app, TEMPLATES, auth)
     page_routes(app, rt)
+    admin_page_routes(app, rt)
+    audit_page_routes(app, rt)
     plan_routes(app, rt)
     import_pages(app, rt)
     api_routes(app, rt)

@@ -3,12 +3,14 @@
 `BodyLimit` is plain ASGI middleware: it refuses at once when `Content-Length` says too much, and
 counts the bytes of a streamed (chunked) body as they arrive, refusing as soon as the count passes the
 limit, so neither kind of request can make the server hold more than `max_bytes` of one body.
-The limit is `Settings.max_body_bytes` (REHAB_MAX_BODY_BYTES, 256 KiB by default).
+The limit is `Settings.max_body_bytes` (REHAB_MAX_BODY_BYTES, 256 KiB by default); a few exact paths
+have their own (`larger`: the anchor file upload, `max_anchor_bytes`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,17 +31,19 @@ def _kib(n: int) -> str:
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})  # exact paths with a limit of their own (an anchor file upload)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(str(scope.get("path", "")), self.max_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, send)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, send, limit)
             return
         seen = 0
         started = False
@@ -49,7 +53,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise BodyTooLarge()
             return message
 
@@ -64,10 +68,10 @@ class BodyLimit:
         except BodyTooLarge:
             if started:  # pragma: no cover - a route that answers before reading its body
                 raise
-            await self._refuse(scope, send)
+            await self._refuse(scope, send, limit)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        limit = _kib(self.max_bytes)
+    async def _refuse(self, scope: Scope, send: Send, max_bytes: int) -> None:
+        limit = _kib(max_bytes)
         if str(scope.get("path", "")).startswith("/api/"):
             body = error_body(
                 "request.too_large",

@@ -15,13 +15,13 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from admin.access import dossier_for, may_read_log, steps_for
+from admin.api.params import DossierId
 from admin.auth import COOKIE, CurrentUser, Forbidden, SignedIn
 from admin.dossier_view import confirmation_missing, page_context
 from admin.forms import errors_by_input, payload_from_form
 from admin.render import TEMPLATES, state_label
 from workflow import queries
 from workflow.agencies import ReassignError, reassign
-from workflow.audit import verify_chain
 from workflow.errors import InvalidInput, StepNotAvailable, StepRefused, VersionConflict
 from workflow.runtime import Runtime
 
@@ -138,7 +138,7 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
         return render(request, "dossier.html", context, status_code=status)
 
     @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
-    def dossier(request: Request, dossier_id: int, user: SignedIn, done: str | None = None) -> HTMLResponse:
+    def dossier(request: Request, dossier_id: DossierId, user: SignedIn, done: str | None = None) -> HTMLResponse:
         notice = None
         if done:
             view = dossier_for(rt, user, dossier_id)
@@ -149,7 +149,7 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
     @app.post("/dossiers/{dossier_id}/fire", response_class=HTMLResponse)
     def fire(
         request: Request,
-        dossier_id: int,
+        dossier_id: DossierId,
         user: SignedIn,  # before the form: an anonymous post is 401, not a CSRF refusal
         form: Posted,
     ) -> Response:
@@ -187,17 +187,6 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
         except StepNotAvailable:
             return again(409, error=NOT_AVAILABLE)
         return RedirectResponse(f"/dossiers/{dossier_id}?done={result.event}", status_code=303)
-
-    @app.get("/audit", response_class=HTMLResponse)
-    def audit(request: Request, user: SignedIn, verify: bool = False, dossier: str = "") -> HTMLResponse:
-        if not user.may_audit:
-            raise Forbidden("verify the transition log")
-        only = _int(dossier.strip())  # the form sends an empty box as "": every dossier
-        report = verify_chain(rt.db, only) if verify else None
-        context = {"user": user, "report": report, "dossier": only}
-        if report is not None:
-            log.info("audit.verified", user=user.username, ok=report.ok, entries=report.entries)
-        return render(request, "audit.html", context)
 
 
 def _int(value: str | None) -> int | None:

@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     session_secret: str = "dev-only-change-me"  # signs the web session cookie; set REHAB_SESSION_SECRET
     session_hours: int = 12  # a web session lasts this long after login
     max_body_bytes: int = Field(default=262_144, ge=1024)  # larger request bodies are refused with 413
+    max_anchor_bytes: int = Field(default=33_554_432, ge=1024)  # an uploaded anchor file (~80 bytes a dossier)
 
     @classmethod
     def settings_customise_sources(
