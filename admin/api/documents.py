@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
 from admin.access import dossier_for
+from admin.api.params import DossierId
 from admin.auth import Forbidden, SignedIn
 from admin.errors import ERRORS, not_found
 from workflow.documents import DOCUMENT_TYPES, build_docx, issued, place_of
@@ -28,7 +29,7 @@ def router(rt: Runtime) -> APIRouter:
         return view
 
     @api.get("/dossiers/{dossier_id}/documents", summary="The documents the system can issue for a dossier")
-    def list_documents(dossier_id: int, user: SignedIn) -> list[dict[str, Any]]:
+    def list_documents(dossier_id: DossierId, user: SignedIn) -> list[dict[str, Any]]:
         view = readable(user, dossier_id)
         out = []
         for doc_type, label in DOCUMENT_TYPES.items():
@@ -42,7 +43,7 @@ def router(rt: Runtime) -> APIRouter:
         return out
 
     @api.get("/dossiers/{dossier_id}/documents/{doc_type}.docx", summary="One document as .docx")
-    def document(dossier_id: int, user: SignedIn, doc_type: str = Path(max_length=60)) -> Response:
+    def document(dossier_id: DossierId, user: SignedIn, doc_type: str = Path(max_length=60)) -> Response:
         if doc_type not in DOCUMENT_TYPES:
             raise not_found(f"mẫu văn bản '{doc_type}'", f"document type '{doc_type}'", "document.unknown_type")
         view = readable(user, dossier_id)

@@ -74,7 +74,7 @@ def router(rt: Runtime) -> APIRouter:
         return rows
 
     @api.get("/dossiers/{dossier_id}/actions", summary="Every step: available now or not, with every legal reason")
-    def get_actions(dossier_id: int, user: SignedIn) -> list[dict[str, Any]]:
+    def get_actions(dossier_id: DossierId, user: SignedIn) -> list[dict[str, Any]]:
         """Every step of the dossier's regime with `available` and, when not, every reason in legal terms
         (`reasons`: code, reason_vi, reason_en, basis); what each step needs typed (`needs`); whether it ends
         the dossier (`irreversible`); `steps_before`: 0 for this stage, n for a later one, -1 for a stage passed.

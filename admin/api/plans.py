@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from admin.api.params import RowId
 from admin.auth import SignedIn
 from admin.errors import ERRORS
 from admin.plans import XLSX, Plans, day
@@ -63,7 +64,7 @@ def router(rt: Runtime) -> APIRouter:
         return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @api.post("/plans/{plan_id}/reports/{report_id}/submit", summary="Mark a periodic report submitted")
-    def submit(plan_id: str, report_id: int, user: SignedIn) -> dict[str, Any]:
+    def submit(plan_id: Annotated[str, Path(max_length=200)], report_id: RowId, user: SignedIn) -> dict[str, Any]:
         return {"report_id": report_id, "submitted": plans.submit(user, plan_id, report_id)}
 
     return api
