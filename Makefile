@@ -25,7 +25,7 @@ var/rehab.db: | install
 demo-db: var/rehab.db
 
 run: install demo-db
-	@echo "Demo logins (password 'demo'), one per agency: cax.quaicang (Công an xã Quài Cang), ubndx.quaicang, toakv.khuvuctuangiao (TAND khu vực), cat.dienbien, cscn.dienbien, vks.khuvuctuangiao / vks.tuangiao (Viện kiểm sát, read-only), admin"
+	@echo "Demo logins (password 'demo'), one per agency: cax.xatuangiao (Công an xã Tuần Giáo, from 01/07/2025), cax.quaicang (Công an xã Quài Cang, merged into it), ubndx.quaicang, toakv.khuvuctuangiao (TAND khu vực), cat.dienbien, cscn.dienbien, vks.khuvuctuangiao / vks.tuangiao (Viện kiểm sát, read-only), admin"
 	$(REHAB) serve
 
 test: install
