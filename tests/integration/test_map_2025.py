@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from demo.reference import commune_2025_code, commune_code
-from tests.journeys import Clock, Journey, attachments, make_runtime, open_adult
+from tests.journeys import Clock, Journey, attachments, make_runtime, open_adult, to_supervision
 from workflow import queries
 from workflow.agencies import reassign
 from workflow.engine import Actor
@@ -114,4 +114,23 @@ def test_audit_8_every_old_unit_of_tuan_giao_has_a_2025_successor(tmp_path: Path
     assert len(old) == 19
     assert all(directory.area_on(a.code, date(2025, 7, 1)).startswith("dien-bien.xa-") for a in old)
     assert all(directory.area_on(a.code, date(2025, 6, 30)) == a.code for a in old)
+    rt.db.dispose()
+
+
+def test_audit_8_moving_under_supervision_to_a_merged_commune_goes_to_the_commune_that_took_it_in(
+    db_url: str,
+) -> None:
+    rt, clock = make_runtime(db_url, datetime(2024, 6, 3, 2, tzinfo=UTC))
+    journey = Journey(rt, clock, open_adult(rt, clock).dossier_id or 0)
+    to_supervision(journey, term=12)
+    clock.now = max(clock.now, datetime(2025, 8, 1, 2, tzinfo=UTC))
+    named = commune_code("Xã Pú Xi")  # the old address on the person's papers
+
+    journey.step("record_move", "commune_police", {"moved_on": clock.today.isoformat(), "new_commune": named})
+    journey.step("notify_move", "commune_police", days=2)
+
+    dossier = row(rt, journey.dossier_id)
+    moved_to = commune_2025_code("Xã Mường Mùn")
+    assert dossier.commune_code == moved_to  # type: ignore[attr-defined]
+    assert dossier.agency_id == f"{moved_to}.commune_committee"  # type: ignore[attr-defined]
     rt.db.dispose()

@@ -238,3 +238,27 @@ class TestSecondProvince:
         assert {directory.province_of(c) for c in dak_lak} == {"dak-lak"}
         assert directory.resolve("facility", TAN_LAP, date(2026, 3, 2)) == "dak-lak.facility"
         assert directory.resolve("regional_court", TAN_LAP, date(2026, 3, 2)) == "dak-lak.regional_court.buon-ma-thuot"
+
+
+def test_a_successor_named_by_reassignment_survives_a_new_import(tmp_path: Path) -> None:
+    from workflow.agencies import reassign
+
+    rt = Runtime.build(Settings(database_url=f"sqlite:///{tmp_path}/r.db"), migrate_db=True)
+    with rt.db.begin() as conn:
+        import_file(conn, DIEN_BIEN_FILE)
+    office, heir = "dien-bien.tuan-giao.justice_office", "dien-bien.xa-tuan-giao.commune_committee"
+    reassign(
+        rt.db,
+        office,
+        actor="admin",
+        basis="NĐ 120/2025/NĐ-CP",
+        now=datetime(2025, 7, 2, 2, tzinfo=UTC),
+        successor_id=heir,
+    )
+
+    with rt.db.begin() as conn:
+        again = import_file(conn, DIEN_BIEN_FILE)
+
+    assert again.changed == 0
+    assert rt.engine.directory().agencies[office].successor_id == heir
+    rt.db.dispose()
