@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,11 @@ from workflow.errors import StepRefused
 from workflow.reference import ReferenceInvalid, import_file, import_reference
 from workflow.runtime import Runtime
 from workflow.settings import Settings
-from workflow.tables import Agency, Area, Deadline
+from workflow.sweep import sweep
+from workflow.tables import Agency, Area, Deadline, Outbox
 
 runner = CliRunner()
-AREA, AGENCY, DEADLINE = Area.__table__, Agency.__table__, Deadline.__table__
+AREA, AGENCY, DEADLINE, OUTBOX = Area.__table__, Agency.__table__, Deadline.__table__, Outbox.__table__
 DAK_LAK_FILE = DIEN_BIEN_FILE.with_name("dak-lak.toml")
 TAN_LAP = "dak-lak.phuong-tan-lap"
 
@@ -225,6 +226,11 @@ class TestSecondProvince:
         assert owners and {directory.agency_province(a) for a in owners} == {"dak-lak"}
         with pytest.raises(StepRefused, match="actor.outside_jurisdiction"):
             rt.engine.fire(dossier, "send_to_labour", Actor("cax.xatuangiao", "dien-bien.xa-tuan-giao.commune_police"))
+        late = clock.now + timedelta(days=60)  # every deadline overdue and escalated
+        assert sweep(rt.db, rt.calendar, rt.settings, late) > 0
+        with rt.db.connect() as conn:
+            told = set(conn.execute(select(OUTBOX.c.agency_id).where(OUTBOX.c.dossier_id == dossier)).scalars())
+        assert told and {directory.agency_province(a) for a in told} == {"dak-lak"}
 
     def test_each_provinces_agencies_serve_only_its_own_communes(self, both: tuple[Runtime, Clock]) -> None:
         rt, _ = both
