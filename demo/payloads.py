@@ -78,8 +78,6 @@ class Payloads:
             return self.ctx.calendar.add_working_days(on, int(choices["_session_wd"])).isoformat()
         if name == "commune_education_on":  # the commune-education decision came months before (vn-2014)
             return (plan.start - timedelta(days=200)).isoformat()
-        if name == "days_absconded":
-            return max(0, (on - marks.get("absconded_on", on)).days)
         if name == "days_held_pending":
             return min(int(choices[name]), max(0, (on - plan.start).days))
         if name == "facility_name":

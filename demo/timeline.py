@@ -18,6 +18,7 @@ from handlers.facts import DocumentRef, DossierFacts
 from handlers.verdict import Refused
 from states.model import AgencyType, Doc, Event, State, Step
 from workflow.deadlines import plan_deadline
+from workflow.engine import merge_step_data
 from workflow.errors import WorkflowError
 from workflow.opening import OPENERS, START_DOCUMENT
 from workflow.payload import CleanPayload, clean
@@ -142,13 +143,8 @@ def _apply(plan: Plan, planned: Planned, marks: dict[str, date]) -> None:
 
 
 def merge(data: Mapping[str, Any], cp: CleanPayload, step: Step, legal_date: date) -> dict[str, Any]:
-    """The dossier data after the step, as the engine stores it."""
-    merged = {k: v for k, v in data.items() if k != "documents"}
-    merged.update(cp.facts)
-    for stamp in step.stamps:
-        merged[stamp] = legal_date.isoformat()
-    merged["documents"] = {**data.get("documents", {}), **{d.type: d.as_json() for d in cp.documents}}
-    return merged
+    """The dossier data after the step, as the engine stores it (the engine's own function)."""
+    return merge_step_data(data, cp, step, legal_date)
 
 
 def documents(data: Mapping[str, Any]) -> dict[str, DocumentRef]:

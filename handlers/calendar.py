@@ -5,7 +5,7 @@ All dates are local legal dates (Asia/Ho_Chi_Minh).
 
 Base public holidays come from the ``holidays`` package (Vietnamese names). The government's
 yearly swaps (a bridge day off, a make-up Saturday) come from :class:`CalendarConfig`;
-:data:`DEFAULT_CALENDAR_CONFIG` holds the 2025 and 2026 notices.
+:data:`DEFAULT_CALENDAR_CONFIG` holds the 2014–2024 swaps (``calendar_history``) and the 2025 and 2026 notices.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 import holidays
 
+from handlers.calendar_history import DAYS_OFF, MAKE_UP_SATURDAYS
 from vocabulary import Unit
 
 __all__ = [
@@ -174,9 +175,11 @@ _BNV_9441 = "thông báo 9441/TB-BNV ngày 16/10/2025"
 _NOTICE_2025 = "thông báo nghỉ lễ 30/4–1/5/2025 của Chính phủ (số hiệu chưa đối chiếu)"
 
 DEFAULT_CALENDAR_CONFIG = CalendarConfig(
-    extra_days_off=frozenset({date(2025, 5, 2), date(2026, 1, 2), date(2026, 8, 31)}),
-    extra_working_days=frozenset({date(2025, 4, 26), date(2026, 1, 10), date(2026, 8, 22)}),
+    extra_days_off=frozenset({*DAYS_OFF, date(2025, 5, 2), date(2026, 1, 2), date(2026, 8, 31)}),
+    extra_working_days=frozenset({*MAKE_UP_SATURDAYS, date(2025, 4, 26), date(2026, 1, 10), date(2026, 8, 22)}),
     notes={
+        **MAKE_UP_SATURDAYS,
+        **DAYS_OFF,
         date(2025, 4, 26): f"làm bù cho Thứ Sáu 02/05/2025 — {_NOTICE_2025}",
         date(2025, 5, 2): f"nghỉ hoán đổi, làm bù Thứ Bảy 26/04/2025 — {_NOTICE_2025}",
         date(2026, 1, 2): f"nghỉ Tết Dương lịch, làm bù Thứ Bảy 10/01/2026 — {_VPCP_12729}",

@@ -143,14 +143,59 @@ def within_application_limitation(facts: DossierFacts, today: date) -> Verdict:
     return ALLOWED
 
 
+def _days_between(start: object, end: object) -> int:
+    return max(0, (date.fromisoformat(str(end)) - date.fromisoformat(str(start))).days)
+
+
+def days_absconded(facts: DossierFacts) -> int:
+    """Every absconding from the facility, from its recorded dates (NĐ 116/2021 art. 56(4)), summed.
+
+    A dossier recorded before the dates were kept has only the number typed at the last return.
+    """
+    periods = facts.fact("absconding_periods") or ()
+    if periods:
+        return sum(_days_between(start, end) for start, end in periods)
+    return int(facts.fact("days_absconded", 0))
+
+
+def days_managed_pending(facts: DossierFacts) -> int:
+    """Days the person was managed at a facility while the dossier was pending (NĐ 116/2021 art. 44(3)).
+
+    `days_managed_at_facility_pending` is what the pending-management stage records; `days_held_pending`
+    is the number typed at escort before that stage existed.
+    """
+    for name in ("days_managed_at_facility_pending", "days_held_pending"):
+        value = facts.fact(name)
+        if value is not None:
+            return int(value)
+    return 0
+
+
 def term_end(facts: DossierFacts) -> date | None:
-    """Admission date plus the term, plus the days absconded, less days held while pending."""
+    """The last day of the term: admission plus the court's months, plus every day absconded (art. 56(4)),
+    less the days managed at a facility while pending (art. 44(3)). The facility's deadline, its art. 62
+    notice and the completion guard all use this one date."""
     admitted = facts.fact_date("admitted_on")
     months = facts.fact("term_months")
     if admitted is None or months is None:
         return None
-    extra = int(facts.fact("days_absconded", 0)) - int(facts.fact("days_held_pending", 0))
+    extra = days_absconded(facts) - days_managed_pending(facts)
     return add_months(admitted, int(months)) + timedelta(days=extra)
+
+
+def returned_after_absconding(facts: DossierFacts, today: date) -> Verdict:
+    """A return is dated on or after the absconding it ends."""
+    left = facts.fact_date("absconded_on")
+    stated = facts.payload.get("returned_on")  # the dossier's own `returned_on` is an earlier episode's
+    back = date.fromisoformat(str(stated)) if stated else (facts.incoming.date if facts.incoming else today)
+    if left is None or back >= left:
+        return ALLOWED
+    return Refused(
+        "absconding.return_before_absconding",
+        f"Ngày trở lại ({back:%d/%m/%Y}) trước ngày bỏ trốn ({left:%d/%m/%Y}).",
+        f"The return ({back:%d/%m/%Y}) is dated before the absconding ({left:%d/%m/%Y}).",
+        "Nghị định 116/2021/NĐ-CP, Điều 56 khoản 4",
+    )
 
 
 def term_shortened(facts: DossierFacts, today: date) -> Verdict:

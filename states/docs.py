@@ -180,7 +180,11 @@ def _deadline_vi(regime: Regime, spec: DeadlineSpec) -> str:
     if spec.plus_rule:
         parts.append(f"rồi {_rule_ref(regime, spec.plus_rule)}")
     start = doc_label_vi(spec.counted_from) if spec.counted_from else "ngày của bước chuyển vào giai đoạn"
+    if spec.from_fact:
+        start = f"ngày `{spec.from_fact}` khi đã ghi nhận, nếu chưa: {start}"
     parts.append(f"tính từ: {start}")
+    if spec.ends:
+        parts.append(f"hết hạn đúng ngày do `{spec.ends.__name__}` tính (không dời sang ngày làm việc)")
     if spec.remind_before_rule:
         parts.append(f"nhắc trước {_rule_ref(regime, spec.remind_before_rule)}")
     if spec.agency:
@@ -304,7 +308,9 @@ def _switches(regime: Regime) -> list[str]:
         (
             f"`{sw.rule}`",
             _rule_ref(regime, sw.use),
-            f"{doc_label_vi(sw.after)} (`{sw.after.value}`) lập từ {sw.from_date:%d/%m/%Y}",
+            f"{doc_label_vi(sw.after)} (`{sw.after.value}`) lập từ {sw.from_date:%d/%m/%Y}"
+            + (f" đến {sw.until:%d/%m/%Y}" if sw.until else "")
+            + ("" if set(sw.tracks) == set(Track) else " (chỉ " + ", ".join(TRACK_VI[t] for t in sw.tracks) + ")"),
             sw.basis,
         )
         for sw in regime.switches

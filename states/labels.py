@@ -42,7 +42,12 @@ FIELD_LABELS: Mapping[str, tuple[str, str]] = {
     "complainant": ("Người khiếu nại, kiến nghị, kháng nghị", "complainant"),
     "complicated": ("Vụ việc phức tạp", "complicated case"),
     "days_absconded": ("Số ngày bỏ trốn", "days absconded"),
-    "days_held_pending": ("Số ngày bị tạm giữ chờ lập hồ sơ", "days held pending the dossier"),
+    "absconded_on": ("Ngày bỏ trốn (để trống: ngày của quyết định truy tìm)", "day the person absconded"),
+    "returned_on": ("Ngày trở lại cơ sở (để trống: ngày của biên bản)", "day the person was back"),
+    "days_held_pending": (
+        "Số ngày được quản lý tại cơ sở trong thời gian chờ (được trừ, NĐ 116/2021 Điều 44 khoản 3)",
+        "days managed at a facility while the dossier was pending (deducted)",
+    ),
     "decision_received_on": ("Ngày người bị đề nghị nhận quyết định", "date the person received the decision"),
     "ground": ("Lý do", "ground"),
     "monitoring_months": ("Thời hạn giám sát điện tử (tháng)", "electronic monitoring (months)"),

@@ -6,11 +6,12 @@ legal text set describes it; a later regime is an earlier one plus its differenc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from handlers.facts import DossierFacts
 from handlers.facts import Guard as Guard
 from vocabulary import (  # re-exported: the process is read through states.model
     STATUS_MARK as STATUS_MARK,
@@ -55,8 +56,11 @@ class DeadlineSpec:
     """A time limit opened when a stage is entered (or by a step), closed when the stage is left.
 
     `rule` names the duration; `counted_from` the document whose date starts the count (None: the
-    legal date of the step that entered the stage). `length_fact` takes the length from a dossier
-    fact instead (the court's term in months). The responsible agency is the stage's unless given.
+    legal date of the step that entered the stage); `from_fact` a dossier date that starts it instead
+    when recorded (the day the person received the notice). `length_fact` takes the length from a dossier
+    fact instead (the court's term in months). `ends` computes the due date from the whole dossier (the
+    term's end: absconding added, time managed while pending deducted), exactly, not moved to a working
+    day: the same function the guards use. The responsible agency is the stage's unless given.
     """
 
     key: str
@@ -69,6 +73,8 @@ class DeadlineSpec:
     escalate_to: tuple[AgencyType, ...] = (AgencyType.DISTRICT_COMMITTEE, AgencyType.PROCURACY)
     spans: tuple[State, ...] = ()  # further states in which this deadline stays open (limitation periods)
     rule_if: tuple[str, str] | None = None  # (fact, rule): a longer limit when the fact holds (complicated case)
+    from_fact: str | None = None
+    ends: Callable[[DossierFacts], date | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +111,9 @@ class Step:
     basis: str = ""
     key: str = ""  # identity for `Regime.revise` when one trigger has several steps from different sources
     moves_commune: bool = False  # the dossier passes to the commune in its `new_commune` fact
+    # (start fact, end fact, list fact): the step ends a period (an absconding) begun at the start fact's date;
+    # [start, end] is appended to the list, so every episode counts (NĐ 116/2021 art. 56(4))
+    ends_period: tuple[str, str, str] | None = None
 
     @property
     def trigger(self) -> str:
@@ -122,15 +131,26 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class RuleSwitch:
-    """A later law reaching into dossiers of an earlier regime: from `from_date` (the date of the document
-    `after`), rule `rule` is read as rule `use` (e.g. post-rehab supervision under Law 120/2025 for a
-    person still in the facility on 1/7/2026)."""
+    """Another law reaching into dossiers of a regime: when the document `after` is dated from `from_date`
+    (to `until`, if given), rule `rule` is read as rule `use` (e.g. post-rehab supervision under Law 120/2025
+    for a person still in the facility on 1/7/2026; PL 09/2014 for a court case accepted before 1/2/2023).
+    `tracks` limits the switch to some tracks (PL 09/2014 governed adults only)."""
 
     rule: str
     use: str
     after: Doc
     from_date: date
     basis: str
+    until: date | None = None
+    tracks: tuple[Track, ...] = (Track.ADULT, Track.MINOR)
+
+    def applies(self, rule_id: str, track: Track | None, dates: Mapping[str, date]) -> bool:
+        on = dates.get(self.after.value)
+        if self.rule != rule_id or on is None or on < self.from_date:
+            return False
+        if self.until is not None and on > self.until:
+            return False
+        return track is None or track in self.tracks
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +183,7 @@ class Regime:
         `dates` (document type -> date) lets a `RuleSwitch` pick the rule a later law makes apply.
         """
         for switch in self.switches:
-            on = (dates or {}).get(switch.after.value)
-            if switch.rule == rule_id and on is not None and on >= switch.from_date:
+            if switch.applies(rule_id, track, dates or {}):
                 rule_id = switch.use
                 break
         if track is not None and f"{rule_id}.{track.value}" in self.rules:
@@ -203,10 +222,12 @@ class Regime:
         rules: Mapping[str, Rule] | None = None,
         initial_states: tuple[State, ...] | None = None,
         notes: tuple[str, ...] = (),
+        switches: tuple[RuleSwitch, ...] | None = None,
     ) -> Regime:
         """A later (or earlier) regime: this one with the differences the law made.
 
-        `steps` replace steps of the same name and add new ones; `drop_steps` removes by name.
+        `steps` replace steps of the same name and add new ones; `drop_steps` removes by name;
+        `switches` replace the earlier regime's rule switches (None keeps them).
         """
         new_stages = {k: v for k, v in self.stages.items() if k not in drop_states}
         new_stages.update(stages or {})
@@ -227,6 +248,7 @@ class Regime:
             steps=kept + steps,
             rules=new_rules,
             notes=notes,
+            switches=self.switches if switches is None else switches,
         )
 
     def with_rule_values(self, overrides: Mapping[str, int]) -> Regime:

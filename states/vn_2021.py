@@ -173,6 +173,7 @@ STAGES: dict[S, Stage] = {
                 length_fact="term_months",
                 remind_before_rule="facility.notice_before_end",
                 escalate_to=(A.PROCURACY,),
+                ends=periods.term_end,
             ),
         ),
         _stage(
@@ -586,6 +587,8 @@ STEPS: tuple[Step, ...] = (
         "Report absconding from the facility",
         produces=Doc.SEARCH_DECISION,
         key="report_absconding__from_facility",
+        fields={"absconded_on": date},
+        stamps=("absconded_on",),
         basis="Nghị định 116/2021/NĐ-CP, Điều 56",
     ),
     _step(
@@ -609,7 +612,10 @@ STEPS: tuple[Step, ...] = (
         "Found: back in the facility",
         produces=Doc.FOUND_RECORD,
         key="record_found__in_facility",
-        fields={"days_absconded": int},
+        fields={"returned_on": date},
+        stamps=("returned_on",),
+        guards=(periods.returned_after_absconding,),
+        ends_period=("absconded_on", "returned_on", "absconding_periods"),
         basis="Nghị định 116/2021/NĐ-CP, Điều 56 khoản 4",
     ),
     _step(

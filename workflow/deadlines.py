@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.calendar import Unit, WorkingCalendar
+from handlers.facts import DocumentRef, DossierFacts
 from states.model import DeadlineSpec, Regime, Stage, Status, Track
 
 ORDER = {Status.CONFIRMED: 0, Status.TO_VERIFY: 1, Status.UNCONFIRMED: 2}
@@ -45,6 +46,20 @@ def _agency_type(spec: DeadlineSpec, stage: Stage) -> str:
     return agency.value if agency is not None else ""
 
 
+def _start(spec: DeadlineSpec, data: Mapping[str, Any], documents: Mapping[str, Any], legal_date: date) -> date:
+    """The law's starting event: a recorded fact (the person received the notice), else the document, else the step."""
+    if spec.from_fact and data.get(spec.from_fact):
+        return date.fromisoformat(str(data[spec.from_fact]))
+    if spec.counted_from is not None and spec.counted_from.value in documents:
+        return date.fromisoformat(documents[spec.counted_from.value]["date"])
+    return legal_date
+
+
+def _facts(policy: DeadlinePolicy, regime: Regime, stage: Stage, track: Track, data: Mapping[str, Any]) -> DossierFacts:
+    documents = {k: DocumentRef.from_json(v) for k, v in data.get("documents", {}).items()}
+    return DossierFacts(regime, track, stage.state.value, policy.calendar, data, documents)
+
+
 def plan_deadline(
     policy: DeadlinePolicy,
     regime: Regime,
@@ -60,12 +75,14 @@ def plan_deadline(
     documents = data.get("documents", {})
     rule_id = spec.rule_if[1] if spec.rule_if and data.get(spec.rule_if[0]) else spec.rule
     rule = regime.rule(rule_id, track, {k: date.fromisoformat(v["date"]) for k, v in documents.items()})
-    start = legal_date
-    if spec.counted_from is not None and spec.counted_from.value in documents:
-        start = date.fromisoformat(documents[spec.counted_from.value]["date"])
+    start = _start(spec, data, documents, legal_date)
     length = int(data.get(spec.length_fact, rule.value)) if spec.length_fact else rule.value
     worst = rule.status
-    if rule.unit is Unit.HOURS:
+    computed = spec.ends(_facts(policy, regime, stage, track, data)) if spec.ends else None
+    if computed is not None:  # a date the law fixes exactly (the term's end), not moved to a working day
+        due_on = computed
+        due_at = end_of_day_utc(due_on, policy.tz)
+    elif rule.unit is Unit.HOURS:
         due_at = now + timedelta(hours=length)
         due_on = local_date(due_at, policy.tz)
     else:

@@ -384,7 +384,7 @@ class DossierEngine:
     ) -> _Outcome:
         new_state = machine_for(regime).apply(row.state, step)
         legal_date = cp.document.date if cp.document else (cp.on or today)
-        data = _merge(row.data, cp, step, legal_date)
+        data = merge_step_data(row.data, cp, step, legal_date)
         stage = regime.stages[State(new_state)]
         directory = self.directory()
         # a move names the person's new commune; one merged on 01/07/2025 is today's commune that took it in
@@ -507,11 +507,17 @@ def _documents(data: Mapping[str, Any], cp: CleanPayload) -> dict[str, DocumentR
     return docs
 
 
-def _merge(data: Mapping[str, Any], cp: CleanPayload, step: Step, legal_date: date) -> dict[str, Any]:
+def merge_step_data(data: Mapping[str, Any], cp: CleanPayload, step: Step, legal_date: date) -> dict[str, Any]:
+    """The dossier data after the step: its facts, stamped dates, ended periods and documents."""
     merged = {k: v for k, v in data.items() if k != "documents"}
     merged.update(cp.facts)
-    for stamp in step.stamps:
-        merged[stamp] = legal_date.isoformat()
+    for stamp in step.stamps:  # the step's legal date, unless the payload states that date itself
+        if stamp not in cp.facts:
+            merged[stamp] = legal_date.isoformat()
+    if step.ends_period is not None:  # every episode is kept: a second absconding never erases the first
+        start, end, into = step.ends_period
+        if merged.get(start) and merged.get(end):
+            merged[into] = [*merged.get(into, []), [merged[start], merged[end]]]
     documents = dict(data.get("documents", {}))
     documents.update({d.type: d.as_json() for d in cp.documents})
     merged["documents"] = documents
@@ -549,4 +555,4 @@ def _replay(prior: Mapping[str, Any]) -> _Outcome:
     return _Outcome(result, error)
 
 
-__all__ = ["Actor", "DossierEngine", "FireResult"]
+__all__ = ["Actor", "DossierEngine", "FireResult", "merge_step_data"]

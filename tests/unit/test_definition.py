@@ -278,10 +278,15 @@ class TestVn2014:
     )
 
     def test_confirms_no_rule_on_a_text_that_took_effect_after_the_regime_ended(self) -> None:
+        # a rule read only through a dated switch (PL 03/2022 for a case the court accepts from 01/02/2023)
+        # applies once that text is in force: it may be confirmed
+        switched_in = {sw.use for sw in self.REGIME.switches}
         anachronistic = [
             rule.id
             for rule in self.REGIME.rules.values()
-            if rule.status is Status.CONFIRMED and any(text in rule.basis for text in self.LATER_TEXTS)
+            if rule.status is Status.CONFIRMED
+            and rule.id not in switched_in
+            and any(text in rule.basis for text in self.LATER_TEXTS)
         ]
 
         assert anachronistic == []

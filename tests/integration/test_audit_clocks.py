@@ -1,0 +1,84 @@
+"""The audit's clock findings through the engine, on SQLite and PostgreSQL (legal-audit-2026-12-01.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from tests.journeys import Journey, open_adult, to_court_decision
+from workflow.errors import StepRefused
+from workflow.tables import Deadline
+
+DEADLINE = Deadline.__table__  # type: ignore[attr-defined]
+FACILITY = {"facility_name": "Cơ sở cai nghiện ma túy tỉnh Điện Biên"}
+
+
+def _open(rt: Any, clock: Any, **kw: Any) -> Journey:
+    return Journey(rt, clock, open_adult(rt, clock, **kw).dossier_id)
+
+
+def _open_deadline(rt: Any, dossier_id: int, key: str) -> Any:
+    with rt.db.connect() as conn:
+        rows = conn.execute(
+            select(DEADLINE).where(
+                DEADLINE.c.dossier_id == dossier_id, DEADLINE.c.closed_at.is_(None), DEADLINE.c.key == key
+            )
+        ).all()
+    return rows[0] if rows else None
+
+
+def _in_facility(j: Journey, payload: dict[str, Any] | None = None) -> None:
+    to_court_decision(j, term=12)
+    j.step("end_complaint_period", "district_court", days=10)
+    j.step("record_escort", "district_police", {**FACILITY, **(payload or {})}, days=2)
+
+
+class TestTermEndThroughTheEngine:
+    def test_audit_1_2_term_end_counts_every_absconding(self, journey_runtime: Any) -> None:
+        rt, clock = journey_runtime
+        j = _open(rt, clock)
+        _in_facility(j)
+        first = _open_deadline(rt, j.dossier_id, "term")
+
+        j.step("report_absconding", "facility", days=30)
+        j.step("record_found", "facility", days=10)
+        j.step("report_absconding", "facility", days=30)
+        j.step("record_found", "facility", days=20)
+        after = _open_deadline(rt, j.dossier_id, "term")
+
+        assert (after.due_on - first.due_on).days == 30  # 10 + 20 days: the second escape keeps the first
+        clock.advance(days=(first.due_on - clock.today).days + 1)
+        with pytest.raises(StepRefused) as early:
+            j.step("record_completion", "facility")
+        assert [r["code"] for r in early.value.result.refusals] == ["term.not_served"]
+        clock.advance(days=(after.due_on - clock.today).days)
+        j.step("record_completion", "facility")
+        assert j.state == "completion_certified"
+
+    def test_audit_1_2_term_deadline_deducts_days_pending_and_reminds_15_days_before(
+        self, journey_runtime: Any
+    ) -> None:
+        rt, clock = journey_runtime
+        j = _open(rt, clock)
+        _in_facility(j, {"days_held_pending": 30})
+        admitted = clock.today
+
+        term = _open_deadline(rt, j.dossier_id, "term")
+
+        expected = admitted.replace(year=admitted.year + 1) - timedelta(days=30)
+        assert term.due_on == expected
+        assert term.remind_on == expected - timedelta(days=15)
+
+    def test_audit_1_2_a_return_dated_before_the_absconding_is_refused(self, journey_runtime: Any) -> None:
+        rt, clock = journey_runtime
+        j = _open(rt, clock)
+        _in_facility(j)
+        j.step("report_absconding", "facility", days=30)
+
+        with pytest.raises(StepRefused) as err:
+            j.step("record_found", "facility", {"returned_on": (clock.today - timedelta(days=3)).isoformat()})
+
+        assert [r["code"] for r in err.value.result.refusals] == ["absconding.return_before_absconding"]
