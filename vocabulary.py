@@ -69,6 +69,7 @@ class Event(StrEnum):
     RECORD_MOVE = "record_move"  # vn-2026: a managed person moves house
     NOTIFY_MOVE = "notify_move"  # vn-2026: the old commune police notify the new one
     REQUEST_DETERMINATION = "request_determination"
+    RECEIVE_FOR_DETERMINATION = "receive_for_determination"
     RECORD_DETERMINATION = "record_determination"
     CLOSE_NOT_ELIGIBLE = "close_not_eligible"
     NOTIFY_PERSON = "notify_person"
@@ -82,6 +83,13 @@ class Event(StrEnum):
     ACCEPT = "accept"
     OPEN_SESSION = "open_session"
     DECIDE = "decide"
+    SEND_DECISION = "send_decision"
+    FORWARD_COMPLAINT = "forward_complaint"
+    RECEIVE_DECISION = "receive_decision"  # the police receive the decision for execution
+    RECORD_PERIODIC_REVIEW = "record_periodic_review"
+    RECORD_RETURN_HOME = "record_return_home"
+    RECORD_ABSENCE = "record_absence"
+    RECORD_MOVE_REPORT = "record_move_report"  # vn-2026: the managed person reports at the new place
     RESUME_CASE = "resume_case"
     LODGE_COMPLAINT = "lodge_complaint"
     END_COMPLAINT_PERIOD = "end_complaint_period"

@@ -80,6 +80,12 @@ class Payloads:
             return (plan.start - timedelta(days=200)).isoformat()
         if name == "days_held_pending":
             return min(int(choices[name]), max(0, (on - plan.start).days))
+        if name == "requested_on":  # the person asked the day after receiving the decision (art. 57(5): 2 wd)
+            decided = plan.data.get("documents", {}).get("court_decision", {}).get("date")
+            asked = self.ctx.calendar.add_working_days(date.fromisoformat(decided), 1) if decided else on
+            return min(asked, on).isoformat()
+        if name in ("absent_from", "absent_to"):  # an unreported week, noticed a few days later
+            return (on - timedelta(days=10 if name == "absent_from" else 3)).isoformat()
         if name == "facility_name":
             agency = self.ctx.directory.resolve(AgencyType.FACILITY.value, plan.case.commune, on)
             return self.ctx.directory.name(agency) if agency else DEFAULT_FACILITY
@@ -103,6 +109,10 @@ class Payloads:
             return texts.text(name, step, case.person.sex, rng)
         if name == "complicated":
             return rng.random() < 0.1
+        if name == "complicated_reason":
+            return "Cần xác minh thêm tình trạng nghiện và nơi cư trú"
+        if name == "post_rehab_years":  # vn-2014: the commune chairman decides 1 or 2 years
+            return rng.choice((1, 2))
         if name == "days_held_pending":
             return 0 if rng.random() < 0.7 else rng.randint(3, 30)
         if name == "new_commune":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from handlers.calendar import add_months
+from handlers.clocks import supervision_end
 from handlers.facts import DossierFacts
 from handlers.verdict import ALLOWED, Refused, Verdict
 from vocabulary import Rule, Status
@@ -112,8 +113,19 @@ def within_enforcement_limitation(facts: DossierFacts, today: date) -> Verdict:
 
 
 def enforcement_limitation_expired(facts: DossierFacts, today: date) -> Verdict:
-    """A dossier is closed for limitation only once the limitation has actually run out."""
+    """A dossier is closed for limitation only once the limitation has actually run out. While the person
+    evades it does not run: the year starts again when the evasion ends (XLVPHC art. 108(3))."""
     ends, rule = _enforcement_ends(facts)
+    absconded = facts.fact_date("absconded_on")
+    if facts.state == "absconded_before_admission" and not (ends and absconded and absconded > ends):
+        return _refused(
+            "limitation.enforcement_evaded",
+            "Người phải chấp hành đang bỏ trốn: thời hiệu thi hành không chạy, "
+            "được tính lại từ khi chấm dứt việc trốn tránh (Luật XLVPHC, Điều 108 khoản 3).",
+            "The person is evading enforcement: the limitation does not run and starts again when the "
+            "evasion ends (XLVPHC art. 108(3)).",
+            rule,
+        )
     if ends is None or today <= ends:
         until = f" (đến hết ngày {ends:%d/%m/%Y})" if ends else ""
         until_en = f" (it runs until {ends:%d/%m/%Y})" if ends else ""
@@ -245,15 +257,14 @@ def term_within_range(facts: DossierFacts, today: date) -> Verdict:
 def supervision_period_served(facts: DossierFacts, today: date) -> Verdict:
     """Post-rehab supervision ends with its certificate only after its full duration."""
     rule = facts.rule("post_rehab.duration")
-    started = facts.doc_date("completion_certificate")  # PCMT art. 40: from completing the measure
-    if started is None or facts.doc("post_rehab_decision") is None:
+    ends = supervision_end(facts)  # PCMT art. 40: from completing the measure, unreported absences added
+    if ends is None or facts.doc("post_rehab_decision") is None:
         return _refused(
             "supervision.not_started",
             "Chưa có quyết định quản lý sau cai nghiện.",
             "There is no post-rehab supervision decision.",
             rule,
         )
-    ends = _end(facts, started, rule)
     if today < ends:
         return _refused(
             "supervision.period_running",

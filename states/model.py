@@ -75,6 +75,7 @@ class DeadlineSpec:
     rule_if: tuple[str, str] | None = None  # (fact, rule): a longer limit when the fact holds (complicated case)
     from_fact: str | None = None
     ends: Callable[[DossierFacts], date | None] | None = None
+    unless_fact: str | None = None  # not opened when this act is recorded (a date on or after the start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ class Stage:
     deadlines: tuple[DeadlineSpec, ...] = ()
     no_deadline_reason: str = ""
     final: bool = False
-    clock_paused: bool = False  # postponement: open deadlines of the dossier pause while here
+    clock_paused: bool = False  # evasion, a suspended court case: open deadlines of the dossier pause while here
 
 
 @dataclass(frozen=True, slots=True)

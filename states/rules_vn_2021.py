@@ -164,6 +164,15 @@ RULES_LIST: tuple[Rule, ...] = (
         "Escort from receiving the decision",
     ),
     _r(
+        "court.send_for_execution",
+        3,
+        D,
+        f"{XLVPHC}, Điều 107",
+        C,
+        "Tòa án gửi quyết định để thi hành kể từ khi có hiệu lực",
+        "The court sends the decision for execution once it is in effect",
+    ),
+    _r(
         "escort.postpone_request",
         2,
         WD,
@@ -223,6 +232,15 @@ RULES_LIST: tuple[Rule, ...] = (
         "Notice before the term ends",
     ),
     _r("facility.review", 3, M, f"{ND116}, Điều 58 khoản 5", C, "Đánh giá định kỳ", "Periodic review"),
+    _r(
+        "facility.review_list",
+        5,
+        WD,
+        f"{ND116}, Điều 58 khoản 5",
+        C,
+        "Niêm yết danh sách trước khi đánh giá định kỳ",
+        "Post the list before the periodic review",
+    ),
     _r(
         "return.report",
         5,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from handlers import clocks
 from handlers import documents as docs
 from states import vn_2021
 from states.model import AgencyType as A
@@ -107,6 +108,25 @@ OWN_RULES = {
             "Post-rehab supervision (1–2 years as decided)",
         ),
         Rule(
+            "post_rehab.duration_min",
+            1,
+            Unit.YEARS,
+            "Luật Phòng, chống ma túy 2000 sửa đổi 2008, Điều 34",
+            V,
+            "Thời hạn quản lý sau cai tối thiểu (quyết định từ 1 đến 2 năm)",
+            "Shortest post-rehab management (1 to 2 years as decided)",
+        ),
+        Rule(
+            "court.decide_complicated",
+            30,
+            Unit.CALENDAR_DAYS,
+            PL09,
+            C,
+            "Ra quyết định, vụ việc phức tạp (15–30 ngày tùy tính chất vụ việc)",
+            "Decide, complicated case (15–30 days depending on the case)",
+            "bảng thời hạn của Tòa án theo Pháp lệnh 09/2014 (ghi chú pháp lý R7)",
+        ),
+        Rule(
             "post_rehab.duration.minor",
             1,
             Unit.YEARS,
@@ -178,6 +198,18 @@ STEPS = (
         fields={**NOTIFY.fields, "commune_education_on": date},
         guards=(*NOTIFY.guards, docs.ground_fits_residence),
         basis=f"{XLVPHC12}, Điều 103; {docs.ND221_3}",
+    ),
+)
+
+# The commune chairman decides 1 to 2 years of post-rehab management (2008 drug law, art. 34 ◻).
+DECIDE_POST_REHAB = vn_2021.STEPS_BY_NAME["decide_post_rehab"]
+STEPS = (
+    *STEPS,
+    replace(
+        DECIDE_POST_REHAB,
+        fields={**DECIDE_POST_REHAB.fields, "post_rehab_years": int},
+        guards=(*DECIDE_POST_REHAB.guards, clocks.post_rehab_years_allowed),
+        basis="Luật Phòng, chống ma túy 2000 sửa đổi 2008, Điều 34 (◻)",
     ),
 )
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from handlers import clocks, periods
 from handlers import documents as docs
-from handlers import periods
 from handlers.eligibility import NOT_EXCLUDED
 from states.model import AgencyType as A
 from states.model import ClosingReason as R
@@ -31,7 +31,18 @@ DECIDE_IN_TIME = DL(
     Doc.ACCEPTANCE_NOTICE,
     spans=(S.SESSION_SCHEDULED, S.COURT_SUSPENDED),
     rule_if=("complicated", "court.decide_complicated"),
+    from_fact="accepted_on",
 )
+# The court sends an effective decision for execution within 3 days (XLVPHC art. 107); the escort's 5 days
+# run from its receipt (computed by clocks.escort_due, as the guards read it).
+SEND_FOR_EXECUTION = DL(
+    "send_for_execution",
+    "court.send_for_execution",
+    agency=A.DISTRICT_COURT,
+    escalate_to=(A.PROCURACY,),
+    unless_fact="execution_received_on",
+)
+TAKES_EFFECT = (SEND_FOR_EXECUTION,)
 MOVE_NOTICE = DL("move_notice", "post_rehab.move_notice", agency=A.COMMUNE_POLICE, escalate_to=(A.DISTRICT_COMMITTEE,))
 ENFORCEMENT_SPAN = (S.AWAITING_ESCORT, S.POSTPONED, S.ABSCONDED_BEFORE_ADMISSION)
 
@@ -64,7 +75,13 @@ STAGES: dict[S, Stage] = {
             "Đang xác định tình trạng nghiện",
             "Addiction determination",
             A.HEALTH_FACILITY,
-            DL("determination_result", "determination.result", Doc.DETERMINATION_REQUEST),
+            DL("determination_staff", "determination.staff", unless_fact="person_received_on"),
+            DL(
+                "determination_result",
+                "determination.result",
+                Doc.DETERMINATION_REQUEST,
+                ends=clocks.determination_result_due,
+            ),
         ),
         _stage(
             S.DOSSIER_COMPILING,
@@ -78,7 +95,13 @@ STAGES: dict[S, Stage] = {
             "Thông báo, người bị đề nghị đọc hồ sơ",
             "Person reads the dossier",
             A.COMMUNE_COMMITTEE,
-            DL("send_to_labour", "reading.period", Doc.READING_NOTICE, plus_rule="reading.send"),
+            DL(
+                "send_to_labour",
+                "reading.period",
+                Doc.READING_NOTICE,
+                plus_rule="reading.send",
+                from_fact="notice_received_on",
+            ),
         ),
         _stage(
             S.LABOUR_REVIEW,
@@ -99,7 +122,7 @@ STAGES: dict[S, Stage] = {
             "Tòa án nhận hồ sơ",
             "Court received the dossier",
             A.DISTRICT_COURT,
-            DL("accept", "court.accept", Doc.LABOUR_PROPOSAL),
+            DL("check_dossier", "court.return_incomplete", Doc.LABOUR_PROPOSAL),
         ),
         _stage(
             S.COURT_ACCEPTED,
@@ -130,20 +153,35 @@ STAGES: dict[S, Stage] = {
             "Complaint period",
             A.DISTRICT_COURT,
             DL("complaint_period", "complaint.period", Doc.COURT_DECISION, escalate_to=(A.PROCURACY,)),
+            DL(
+                "send_decision",
+                "court.send_decision",
+                Doc.COURT_DECISION,
+                escalate_to=(A.PROCURACY,),
+                unless_fact="decision_sent_on",
+            ),
         ),
         _stage(
             S.COMPLAINT_REVIEW,
             "Tòa án cấp tỉnh xem xét khiếu nại",
             "Provincial court reviews the complaint",
             A.PROVINCIAL_COURT,
-            DL("complaint_review", "complaint.review", Doc.COMPLAINT),
+            DL("complaint_review", "complaint.review", Doc.COMPLAINT, from_fact="complaint_forwarded_on"),
+            DL(
+                "forward_complaint",
+                "complaint.forward",
+                Doc.COMPLAINT,
+                agency=A.DISTRICT_COURT,
+                escalate_to=(A.PROCURACY,),
+                unless_fact="complaint_forwarded_on",
+            ),
         ),
         _stage(
             S.AWAITING_ESCORT,
             "Quyết định có hiệu lực, chờ đưa vào cơ sở",
             "Awaiting escort",
             A.DISTRICT_POLICE,
-            DL("escort", "escort.period"),
+            DL("escort", "escort.period", ends=clocks.escort_due),
             DL("enforcement_limitation", "limitation.enforcement", spans=ENFORCEMENT_SPAN),
         ),
         _stage(
@@ -151,8 +189,8 @@ STAGES: dict[S, Stage] = {
             "Hoãn chấp hành",
             "Enforcement postponed",
             A.DISTRICT_POLICE,
-            reason="Hoãn đến khi hết lý do hoãn (NĐ 116/2021 Điều 57); thời hạn tạm dừng",
-            paused=True,
+            reason="Hoãn đến khi hết lý do hoãn (NĐ 116/2021 Điều 57); thời hiệu thi hành vẫn chạy: "
+            "Luật XLVPHC Điều 108 chỉ tính lại khi trốn tránh (◻ chưa thấy quy định tạm dừng khi hoãn)",
         ),
         _stage(
             S.ABSCONDED_BEFORE_ADMISSION,
@@ -160,6 +198,7 @@ STAGES: dict[S, Stage] = {
             "Absconded before admission",
             A.DISTRICT_POLICE,
             DL("search_review", "search.review", Doc.SEARCH_DECISION),
+            paused=True,  # the enforcement limitation does not run while the person evades (XLVPHC art. 108(3))
         ),
         _stage(
             S.IN_FACILITY,
@@ -175,6 +214,14 @@ STAGES: dict[S, Stage] = {
                 escalate_to=(A.PROCURACY,),
                 ends=periods.term_end,
             ),
+            DL(
+                "periodic_review",
+                "facility.review",
+                Doc.HANDOVER_RECORD,
+                from_fact="reviewed_on",
+                remind_before_rule="facility.review_list",
+                escalate_to=(A.PROCURACY,),
+            ),
         ),
         _stage(
             S.ABSCONDED_FROM_FACILITY,
@@ -188,7 +235,7 @@ STAGES: dict[S, Stage] = {
             "Đã chấp hành xong, chờ trình diện",
             "Completed, awaiting return report",
             A.COMMUNE_POLICE,
-            DL("return_report", "return.report", Doc.COMPLETION_CERTIFICATE),
+            DL("return_report", "return.report", Doc.COMPLETION_CERTIFICATE, from_fact="returned_home_on"),
         ),
         _stage(
             S.RETURN_REPORTED,
@@ -209,7 +256,13 @@ STAGES: dict[S, Stage] = {
             "Quản lý sau cai nghiện",
             "Post-rehab supervision",
             A.COMMUNE_COMMITTEE,
-            DL("supervision_end", "post_rehab.duration", Doc.COMPLETION_CERTIFICATE, escalate_to=()),
+            DL(
+                "supervision_end",
+                "post_rehab.duration",
+                Doc.COMPLETION_CERTIFICATE,
+                escalate_to=(),
+                ends=clocks.supervision_end,
+            ),
         ),
         _stage(S.CLOSED, "Kết thúc hồ sơ", "Closed", None, reason="trạng thái cuối", final=True),
     )
@@ -250,6 +303,17 @@ STEPS: tuple[Step, ...] = (
         produces=Doc.DETERMINATION_REQUEST,
         guards=(*NOT_EXCLUDED, docs.documents_present(Doc.VIOLATION_RECORD)),
         basis="Luật PCMT 73/2021/QH14, Điều 27 khoản 2–3",
+    ),
+    _step(
+        E.RECEIVE_FOR_DETERMINATION,
+        S.DETERMINATION_REQUESTED,
+        S.DETERMINATION_REQUESTED,
+        A.HEALTH_FACILITY,
+        "Cử người xác định, tiếp nhận người cần xác định",
+        "Send staff and receive the person to be assessed",
+        stamps=("person_received_on",),
+        restarts=("determination_staff", "determination_result"),
+        basis=clocks.ND109,
     ),
     _step(
         E.CLOSE_NOT_ELIGIBLE,
@@ -359,7 +423,8 @@ STEPS: tuple[Step, ...] = (
         "Court returns an incomplete dossier",
         produces=Doc.RETURN_LETTER,
         fields={"reasons": str},
-        basis="Pháp lệnh 03/2022/UBTVQH15, Điều 9 khoản 1",
+        opens=(DL("labour_review", "labour.review", Doc.RETURN_LETTER),),  # a fresh review of the returned dossier
+        basis="Pháp lệnh 03/2022/UBTVQH15, Điều 9 khoản 1; Nghị định 116/2021/NĐ-CP, Điều 43 khoản 3",
     ),
     _step(
         E.ACCEPT,
@@ -369,8 +434,9 @@ STEPS: tuple[Step, ...] = (
         "Thụ lý hồ sơ",
         "Accept the dossier",
         produces=Doc.ACCEPTANCE_NOTICE,
-        fields={"complicated": bool},
-        basis="Pháp lệnh 03/2022/UBTVQH15, Điều 12",
+        fields={"complicated": bool, "complicated_reason": str, "accepted_on": date},
+        guards=(clocks.complicated_case_has_reason,),
+        basis="Pháp lệnh 03/2022/UBTVQH15, Điều 8, Điều 12",
     ),
     _step(
         E.OPEN_SESSION,
@@ -395,6 +461,17 @@ STEPS: tuple[Step, ...] = (
         fields={"outcome": str, "term_months": int, "decision_received_on": date},
         guards=(*NOT_EXCLUDED, periods.term_within_range),
         basis="Pháp lệnh 03/2022/UBTVQH15, Điều 22–25",
+    ),
+    _step(
+        E.SEND_DECISION,
+        S.COMPLAINT_PERIOD,
+        S.COMPLAINT_PERIOD,
+        COURTS,
+        "Gửi quyết định cho người bị đề nghị, cơ quan đề nghị và Viện kiểm sát",
+        "Send the decision to the person, the proposing agency and the procuracy",
+        stamps=("decision_sent_on",),
+        restarts=("send_decision",),
+        basis="Pháp lệnh 03/2022/UBTVQH15, Điều 25 khoản 1",
     ),
     _step(
         E.DECIDE,
@@ -457,6 +534,17 @@ STEPS: tuple[Step, ...] = (
         basis="Pháp lệnh 03/2022/UBTVQH15, Điều 32–34",
     ),
     _step(
+        E.FORWARD_COMPLAINT,
+        S.COMPLAINT_REVIEW,
+        S.COMPLAINT_REVIEW,
+        COURTS,
+        "Chuyển hồ sơ khiếu nại, kiến nghị, kháng nghị lên Tòa án cấp tỉnh",
+        "Forward the complaint file to the provincial court",
+        stamps=("complaint_forwarded_on",),
+        restarts=("forward_complaint", "complaint_review"),
+        basis="Pháp lệnh 03/2022/UBTVQH15, Điều 34 khoản 1",
+    ),
+    _step(
         E.END_COMPLAINT_PERIOD,
         S.COMPLAINT_PERIOD,
         S.AWAITING_ESCORT,
@@ -465,6 +553,7 @@ STEPS: tuple[Step, ...] = (
         "Complaint period over: decision in effect",
         guards=(periods.complaint_period_over,),
         stamps=("decision_effective_on",),
+        opens=TAKES_EFFECT,
         basis="Pháp lệnh 03/2022/UBTVQH15, Điều 24 khoản 1",
     ),
     _step(
@@ -478,6 +567,7 @@ STEPS: tuple[Step, ...] = (
         when=("outcome", "uphold"),
         fields={"outcome": str},
         stamps=("decision_effective_on",),
+        opens=TAKES_EFFECT,
         basis="Pháp lệnh 03/2022/UBTVQH15, Điều 35–37",
     ),
     _step(
@@ -492,6 +582,7 @@ STEPS: tuple[Step, ...] = (
         fields={"outcome": str, "term_months": int},
         guards=(periods.term_within_range,),
         stamps=("decision_effective_on",),
+        opens=TAKES_EFFECT,
         basis="Pháp lệnh 03/2022/UBTVQH15, Điều 35–37",
     ),
     _step(
@@ -521,6 +612,18 @@ STEPS: tuple[Step, ...] = (
         basis="Nghị định 116/2021/NĐ-CP, Điều 54 (Mẫu 40)",
     ),
     _step(
+        E.RECEIVE_DECISION,
+        S.AWAITING_ESCORT,
+        S.AWAITING_ESCORT,
+        (A.DISTRICT_POLICE, *COURTS),
+        "Cơ quan Công an nhận quyết định để thi hành (thời hạn đưa đi 5 ngày tính từ ngày nhận)",
+        "The police receive the decision for execution (the 5 days to escort run from here)",
+        guards=(periods.decision_in_effect,),
+        stamps=("execution_received_on",),
+        restarts=("send_for_execution", "escort"),
+        basis="Luật XLVPHC 2012, Điều 107, Điều 110 khoản 1; Nghị định 116/2021/NĐ-CP, Điều 54 khoản 1",
+    ),
+    _step(
         E.EXTEND_ESCORT,
         S.AWAITING_ESCORT,
         S.AWAITING_ESCORT,
@@ -542,8 +645,8 @@ STEPS: tuple[Step, ...] = (
         "Hoãn chấp hành quyết định",
         "Postpone enforcement",
         produces=Doc.POSTPONEMENT_DECISION,
-        fields={"ground": str},
-        guards=(periods.postponement_ground_valid,),
+        fields={"ground": str, "requested_on": date},
+        guards=(periods.postponement_ground_valid, clocks.postponement_requested_in_time),
         basis="Nghị định 116/2021/NĐ-CP, Điều 57",
     ),
     _step(
@@ -553,6 +656,7 @@ STEPS: tuple[Step, ...] = (
         (A.DISTRICT_POLICE, *COURTS),
         "Hết lý do hoãn, tiếp tục",
         "Postponement over: resume",
+        stamps=("postponement_ended_on",),
         basis="Nghị định 116/2021/NĐ-CP, Điều 57",
     ),
     _step(
@@ -563,8 +667,8 @@ STEPS: tuple[Step, ...] = (
         "Miễn chấp hành quyết định",
         "Exempt from enforcement",
         produces=Doc.EXEMPTION_DECISION,
-        fields={"ground": str},
-        guards=(periods.exemption_ground_valid,),
+        fields={"ground": str, "requested_on": date},
+        guards=(periods.exemption_ground_valid, clocks.postponement_requested_in_time),
         closing_reason=R.EXEMPTED,
         basis="Nghị định 116/2021/NĐ-CP, Điều 57",
     ),
@@ -576,6 +680,8 @@ STEPS: tuple[Step, ...] = (
         "Báo người bỏ trốn trước khi đưa đi, ra quyết định truy tìm",
         "Report absconding before admission: search decision",
         produces=Doc.SEARCH_DECISION,
+        fields={"absconded_on": date},
+        stamps=("absconded_on",),
         basis="Nghị định 116/2021/NĐ-CP, Điều 56 (Mẫu 41)",
     ),
     _step(
@@ -643,6 +749,17 @@ STEPS: tuple[Step, ...] = (
         basis="Luật XLVPHC 2012, Điều 98; Nghị định 116/2021/NĐ-CP, Điều 58 (◻ điều khoản cần đối chiếu)",
     ),
     _step(
+        E.RECORD_PERIODIC_REVIEW,
+        S.IN_FACILITY,
+        S.IN_FACILITY,
+        A.FACILITY,
+        "Đánh giá định kỳ (3 tháng một lần, niêm yết danh sách trước 5 ngày làm việc)",
+        "Periodic review (every 3 months, list posted 5 working days before)",
+        stamps=("reviewed_on",),
+        restarts=("periodic_review",),
+        basis="Nghị định 116/2021/NĐ-CP, Điều 58 khoản 5",
+    ),
+    _step(
         E.RECORD_COMPLETION,
         S.IN_FACILITY,
         S.COMPLETION_CERTIFIED,
@@ -662,6 +779,17 @@ STEPS: tuple[Step, ...] = (
         "Ghi nhận trình diện tại nơi cư trú",
         "Record the return report",
         produces=Doc.RETURN_REPORT,
+        basis="Nghị định 116/2021/NĐ-CP, Điều 62 khoản 5",
+    ),
+    _step(
+        E.RECORD_RETURN_HOME,
+        S.COMPLETION_CERTIFIED,
+        S.COMPLETION_CERTIFIED,
+        (A.COMMUNE_POLICE, A.COMMUNE_COMMITTEE),
+        "Ghi nhận ngày người đã chấp hành xong về đến nơi cư trú (5 ngày làm việc để trình diện tính từ đây)",
+        "Record the day the person got home (the 5 working days to report run from here)",
+        stamps=("returned_home_on",),
+        restarts=("return_report",),
         basis="Nghị định 116/2021/NĐ-CP, Điều 62 khoản 5",
     ),
     _step(
@@ -696,6 +824,19 @@ STEPS: tuple[Step, ...] = (
         guards=(periods.supervision_period_served,),
         closing_reason=R.SUPERVISION_COMPLETED,
         basis="Luật PCMT 73/2021/QH14, Điều 40 (Mẫu 54)",
+    ),
+    _step(
+        E.RECORD_ABSENCE,
+        S.POST_REHAB_SUPERVISION,
+        S.POST_REHAB_SUPERVISION,
+        (A.COMMUNE_POLICE, A.COMMUNE_COMMITTEE),
+        "Ghi nhận thời gian vắng mặt không báo cáo (không tính vào thời hạn quản lý sau cai)",
+        "Record an unreported absence (not counted in the supervision)",
+        fields={"absent_from": date, "absent_to": date},
+        guards=(clocks.absence_dates_given,),
+        ends_period=("absent_from", "absent_to", "unreported_absences"),
+        restarts=("supervision_end",),
+        basis="Luật PCMT 73/2021/QH14, Điều 40 (◻ điều khoản về vắng mặt cần đối chiếu)",
     ),
     _step(
         E.RECORD_MOVE,

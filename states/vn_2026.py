@@ -38,6 +38,16 @@ USER_MANAGEMENT = Stage(
 MOVE_NOTICE = DL(
     "move_notice", "user_management.move_notice", agency=A.COMMUNE_POLICE, escalate_to=(A.PROVINCIAL_POLICE,)
 )
+# The person reports at the new place within 24 hours of moving (art. 25 ◻): watched by the commune police
+# until the report is recorded (a move learned from the person's own report opens nothing).
+MOVE_REPORT = DL(
+    "move_report",
+    "user_management.move_report",
+    agency=A.COMMUNE_POLICE,
+    from_fact="moved_on",
+    unless_fact="move_reported_on",
+    escalate_to=(),
+)
 MONITORING = DL(
     "monitoring",
     "monitoring.max",
@@ -89,9 +99,20 @@ NEW_STEPS: tuple[Step, ...] = (
         (A.COMMUNE_POLICE,),
         "Ghi nhận người được quản lý thay đổi nơi ở (trình báo trong 24 giờ)",
         "Record that the managed person moved (they report within 24 hours)",
-        fields={"moved_on": date, "new_commune": str},
-        opens=(MOVE_NOTICE,),
-        restarts=("move_notice",),
+        fields={"moved_on": date, "new_commune": str, "move_reported_on": date},
+        opens=(MOVE_NOTICE, MOVE_REPORT),
+        restarts=("move_notice", "move_report"),
+        basis=f"{LAW}, Điều 25",
+    ),
+    Step(
+        E.RECORD_MOVE_REPORT,
+        (S.DRUG_USER_MANAGEMENT,),
+        S.DRUG_USER_MANAGEMENT,
+        (A.COMMUNE_POLICE,),
+        "Ghi nhận người được quản lý đã trình báo tại nơi ở mới",
+        "Record that the managed person reported at the new place",
+        stamps=("move_reported_on",),
+        restarts=("move_report",),
         basis=f"{LAW}, Điều 25",
     ),
     Step(

@@ -150,7 +150,8 @@ def to_court_acceptance(j: Journey, *, reading_agency: str = "commune_committee"
     )
     j.step("send_to_labour", reading_agency, days=7)
     j.step("propose_to_court", "labour_office", {"facility_name": "Cơ sở cai nghiện ma túy tỉnh Điện Biên"}, days=1)
-    j.step("accept", "district_court", {"complicated": complicated}, days=1)
+    reason = {"complicated_reason": "Cần xác minh thêm nơi cư trú"} if complicated else {}
+    j.step("accept", "district_court", {"complicated": complicated, **reason}, days=1)
 
 
 def to_court_decision(j: Journey, *, term: int = 12, reading_agency: str = "commune_committee") -> None:

@@ -82,6 +82,9 @@ def plan_deadline(
     if computed is not None:  # a date the law fixes exactly (the term's end), not moved to a working day
         due_on = computed
         due_at = end_of_day_utc(due_on, policy.tz)
+    elif rule.unit is Unit.HOURS and spec.from_fact and data.get(spec.from_fact):
+        due_on = start + timedelta(days=-(-length // 24))  # a recorded day, time unknown: to the end of the day
+        due_at = end_of_day_utc(due_on, policy.tz)
     elif rule.unit is Unit.HOURS:
         due_at = now + timedelta(hours=length)
         due_on = local_date(due_at, policy.tz)

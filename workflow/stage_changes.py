@@ -44,6 +44,7 @@ class DeadlineWriter:
         by_key.update({s.key: s for s in (step.opens if step else ())})  # a step's own limit replaces the stage's
         specs = [s for key, s in by_key.items() if key not in kept_keys]
         rows = [self._row(dossier_id, commune, stage, spec, data, legal_date, now, today) for spec in specs]
+        rows = [r for r, spec in zip(rows, specs, strict=True) if not _done(spec, data, r["starts_on"])]
         self.store.insert_deadlines(rows)
         return min((r["due_on"] for r in rows), default=None)
 
@@ -88,6 +89,12 @@ class DeadlineWriter:
         due_on = calendar.next_working_day(r.due_on + shift)
         due_at = r.due_at + shift if not _end_of_day(r, tz) else end_of_day_utc(due_on, tz)
         self.store.shift_deadline(r, due_on, due_at, r.remind_on + shift)
+
+
+def _done(spec: Any, data: dict[str, Any], starts_on: date) -> bool:
+    """The act the deadline waits for is already recorded (the decision was sent, the person received)."""
+    done = data.get(spec.unless_fact) if spec.unless_fact else None
+    return bool(done) and date.fromisoformat(str(done)) >= starts_on
 
 
 def _end_of_day(r: OpenDeadline, tz: ZoneInfo) -> bool:

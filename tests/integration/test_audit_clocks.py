@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from handlers.calendar import Unit
 from tests.journeys import Journey, open_adult, to_court_decision
 from workflow.errors import StepRefused
 from workflow.tables import Deadline
@@ -82,3 +83,47 @@ class TestTermEndThroughTheEngine:
             j.step("record_found", "facility", {"returned_on": (clock.today - timedelta(days=3)).isoformat()})
 
         assert [r["code"] for r in err.value.result.refusals] == ["absconding.return_before_absconding"]
+
+
+def _effective(j: Journey) -> None:
+    to_court_decision(j, term=12)
+    j.step("end_complaint_period", "district_court", days=10)
+
+
+class TestEnforcementClocks:
+    def test_audit_1_2_a_never_found_absconder_stays_open_after_400_days(self, journey_runtime: Any) -> None:
+        rt, clock = journey_runtime
+        j = _open(rt, clock)
+        _effective(j)
+        limitation = _open_deadline(rt, j.dossier_id, "enforcement_limitation")
+        j.step("report_absconding", "district_police", days=3)
+
+        paused = _open_deadline(rt, j.dossier_id, "enforcement_limitation")
+        clock.advance(days=400)
+        with pytest.raises(StepRefused) as refused:
+            j.step("expire_limitation", "district_police")
+
+        assert paused.id == limitation.id and paused.paused_at is not None  # the alert does not run either
+        assert [r["code"] for r in refused.value.result.refusals] == ["limitation.enforcement_evaded"]
+        assert j.state == "absconded_before_admission"
+        j.step("record_found", "district_police")
+        restarted = _open_deadline(rt, j.dossier_id, "enforcement_limitation")
+        assert restarted.starts_on == clock.today and restarted.paused_at is None
+        assert restarted.due_on >= clock.today.replace(year=clock.today.year + 1)
+
+    def test_audit_1_2_escort_runs_from_receipt_and_the_court_has_3_days_to_send(self, journey_runtime: Any) -> None:
+        rt, clock = journey_runtime
+        j = _open(rt, clock)
+        _effective(j)
+        effective = clock.today
+        send = _open_deadline(rt, j.dossier_id, "send_for_execution")
+        before = _open_deadline(rt, j.dossier_id, "escort")
+
+        j.step("receive_decision", "district_police", {"on": (effective + timedelta(days=2)).isoformat()}, days=2)
+        after = _open_deadline(rt, j.dossier_id, "escort")
+
+        assert send.rule_id == "court.send_for_execution" and send.agency_id.endswith("district_court")
+        assert send.due_on == rt.calendar.period_end(effective, 3, Unit.CALENDAR_DAYS)
+        assert before.due_on == rt.calendar.period_end(send.due_on, 5, Unit.CALENDAR_DAYS)
+        assert _open_deadline(rt, j.dossier_id, "send_for_execution") is None
+        assert after.due_on == rt.calendar.period_end(effective + timedelta(days=2), 5, Unit.CALENDAR_DAYS)

@@ -186,7 +186,8 @@ class TestConcurrencyAndIdempotency:
         assert sorted(outcomes) == ["VersionConflict"] * 3 + ["applied"] or outcomes.count("applied") == 1
         assert outcomes.count("applied") == 1
         assert _dossier(rt, journey.dossier_id).version == version + 1
-        assert _count(rt, DEADLINE, dossier_id=journey.dossier_id, stage="determination_requested") == 1
+        # one set of the stage's deadlines (staff within 24 hours, the result within 5 days): opened once
+        assert _count(rt, DEADLINE, dossier_id=journey.dossier_id, stage="determination_requested") == 2
         assert verify_chain(rt.db).ok
 
     def test_the_same_idempotency_key_returns_the_first_result_and_writes_nothing(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
@@ -285,23 +286,29 @@ def test_dates_are_dates(journey_runtime) -> None:  # type: ignore[no-untyped-de
 
 
 class TestClockAndConfig:
-    def test_a_postponement_pauses_the_enforcement_limitation_and_resuming_moves_it(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
+    def test_a_postponement_does_not_stop_the_enforcement_limitation_in_the_alert_or_the_guard(
+        self, journey_runtime
+    ) -> None:  # type: ignore[no-untyped-def]
+        # audit §1.2: XLVPHC art. 108 restarts the year only after an evasion; the alert once paused it while
+        # the guard counted straight through. Both now count straight through a postponement.
         rt, clock = journey_runtime
         journey = _open(rt, clock)
         to_court_decision(journey)
+        requested = (clock.today + timedelta(days=1)).isoformat()  # within 2 working days of the decision
         journey.step("end_complaint_period", "district_court", days=10)
         limitation = [d for d in _open_deadlines(rt, journey.dossier_id) if d.key == "enforcement_limitation"][0]
 
-        journey.step("postpone", "district_court", {"ground": "serious_illness"}, days=1)
-        paused = [d for d in _open_deadlines(rt, journey.dossier_id) if d.key == "enforcement_limitation"][0]
+        journey.step("postpone", "district_court", {"ground": "serious_illness", "requested_on": requested}, days=1)
+        postponed = [d for d in _open_deadlines(rt, journey.dossier_id) if d.key == "enforcement_limitation"][0]
         journey.step("resume", "district_court", days=30)
         resumed = [d for d in _open_deadlines(rt, journey.dossier_id) if d.key == "enforcement_limitation"][0]
 
-        assert paused.id == limitation.id and paused.paused_at is not None
-        assert resumed.paused_at is None
-        # 30 days later is 01/05/2024, a public holiday: the period ends on the next working day
-        assert resumed.due_on == rt.calendar.next_working_day(limitation.due_on + timedelta(days=30))
-        assert resumed.due_on == date(2024, 5, 2)
+        assert postponed.id == limitation.id and postponed.paused_at is None
+        assert resumed.id == limitation.id and resumed.due_on == limitation.due_on
+        clock.advance(days=(limitation.due_on - clock.today).days + 1)
+        with pytest.raises(StepRefused) as late:
+            journey.step("record_escort", "district_police", {"facility_name": "Cơ sở cai nghiện"})
+        assert [r["code"] for r in late.value.result.refusals] == ["limitation.enforcement_expired"]
 
     def test_a_corrected_unverified_value_in_config_changes_what_the_guard_allows(self, db_url) -> None:  # type: ignore[no-untyped-def]
         from tests.journeys import Clock

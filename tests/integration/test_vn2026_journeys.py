@@ -87,7 +87,12 @@ class TestDrugUserManagement:
         case.step(
             "record_move",
             "commune_police",
-            {"moved_on": "2026-09-01", "new_commune": "dien-bien.tuan-giao.chieng-sinh"},
+            # recorded from the person's own report the day they moved: nothing more to wait for from them
+            {
+                "moved_on": "2026-09-01",
+                "new_commune": "dien-bien.tuan-giao.chieng-sinh",
+                "move_reported_on": "2026-09-01",
+            },
             days=28,
         )
         notice = case.deadline("move_notice")
@@ -158,7 +163,7 @@ class TestMinors:
         case.step("transfer_to_adult_facility", "facility", {"facility_name": "Cơ sở số 1"}, days=1)
 
         assert (case.row.track, case.row.state) == ("minor", "in_facility")
-        assert open_deadlines(rt, case) == {"term"}
+        assert open_deadlines(rt, case) == {"term", "periodic_review"}  # the 3-monthly review (NĐ 116 art. 58(5))
 
     def test_is_not_moved_with_less_than_three_months_left(self, world: tuple[Runtime, Clock]) -> None:
         rt, clock = world
