@@ -35,10 +35,15 @@ CHOICES: dict[str, tuple[str, ...]] = {
 # a count that is zero unless stated).
 OPTIONAL_FIELDS = frozenset(
     {"notice_received_on", "decision_received_on", "days_held_pending", "commune_education_on"}  # last: one ground's
+    # dates the step's own date stands for when left out; a reason only a complicated case needs (guarded)
+    | {"absconded_on", "returned_on", "accepted_on", "move_reported_on", "complicated_reason"}
 )
 # Required, but reported by the step's own guard with its legal basis (the grounds of PCMT art. 32/33, the
 # grounds of a postponement or an exemption, a minor's kind of facility): not reported twice.
-GUARDED_FIELDS = frozenset({"grounds", "ground", "facility_kind"})
+GUARDED_FIELDS = frozenset(
+    {"grounds", "ground", "facility_kind"}
+    | {"requested_on", "absent_from", "absent_to", "post_rehab_years"}  # the time-limit guards name them
+)
 # Documents a step may carry besides its own (NĐ 116/2021, Điều 41: compiled by the commune and produced
 # by no step; a resubmitted dossier carries the documents corrected after its return).
 COMPILED = (Doc.CV, Doc.STATEMENT, Doc.COMPILER_PROPOSAL, Doc.RESIDENCE_CONFIRMATION)

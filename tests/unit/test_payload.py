@@ -38,13 +38,16 @@ class TestRequiredFields:
         assert "Cơ sở cai nghiện" in cp.missing[0]["reason_vi"] and cp.missing[0]["basis"]
 
     @pytest.mark.parametrize("empty", [None, "", "   "], ids=["absent", "empty", "blank"])
-    def test_an_empty_count_of_days_absconded_is_missing(self, empty: object) -> None:
-        payload = {} if empty is None else {"days_absconded": empty}
+    def test_an_empty_count_of_months_is_missing(self, empty: object) -> None:
+        payload = {} if empty is None else {"term_months": empty}
 
-        assert missing_fields(Event.RECORD_FOUND, State.ABSCONDED_FROM_FACILITY, payload) == ["days_absconded"]
+        assert missing_fields(Event.REDUCE_TERM, State.IN_FACILITY, payload) == ["term_months"]
 
-    def test_zero_days_absconded_is_a_value_and_optional_fields_may_be_left_out(self) -> None:
-        assert missing_fields(Event.RECORD_FOUND, State.ABSCONDED_FROM_FACILITY, {"days_absconded": 0}) == []
+    def test_zero_days_is_a_value_and_optional_fields_may_be_left_out(self) -> None:
+        # the days absconded are no longer typed: they come from the recorded dates (audit §1.2)
+        assert missing_fields(Event.RECORD_FOUND, State.ABSCONDED_FROM_FACILITY, {}) == []
+        escort = {"facility_name": "Cơ sở số 1", "days_held_pending": 0}
+        assert missing_fields(Event.RECORD_ESCORT, State.AWAITING_ESCORT, escort) == []
         assert missing_fields(Event.RECORD_ESCORT, State.AWAITING_ESCORT, {"facility_name": "Cơ sở số 1"}) == []
 
     def test_a_return_needs_its_reasons(self) -> None:
@@ -75,9 +78,9 @@ class TestEveryProblemAtOnce:
 
     def test_a_negative_count_is_refused(self) -> None:
         with pytest.raises(InvalidInput) as raised:
-            clean(step(Event.RECORD_FOUND, State.ABSCONDED_FROM_FACILITY), {"days_absconded": -3}, TODAY)
+            clean(step(Event.RECORD_ESCORT, State.AWAITING_ESCORT), {"days_held_pending": -3}, TODAY)
 
-        assert raised.value.field == "days_absconded" and "số nguyên không âm" in raised.value.reason_vi
+        assert raised.value.field == "days_held_pending" and "số nguyên không âm" in raised.value.reason_vi
 
     def test_text_over_the_notes_limit_is_refused_not_cut(self) -> None:
         with pytest.raises(InvalidInput) as raised:
