@@ -84,6 +84,8 @@ class Event(StrEnum):
     OPEN_SESSION = "open_session"
     DECIDE = "decide"
     SEND_DECISION = "send_decision"
+    REQUEST_CLARIFICATION = "request_clarification"  # the court asks the labour office to clarify the dossier
+    ANSWER_CLARIFICATION = "answer_clarification"
     FORWARD_COMPLAINT = "forward_complaint"
     RECEIVE_DECISION = "receive_decision"  # the police receive the decision for execution
     RECORD_PERIODIC_REVIEW = "record_periodic_review"

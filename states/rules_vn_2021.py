@@ -134,6 +134,15 @@ RULES_LIST: tuple[Rule, ...] = (
         "Mở phiên họp kể từ ngày có quyết định mở phiên họp",
         "Hold the session after deciding to open it",
     ),
+    _r(
+        "court.clarification",
+        2,
+        WD,
+        f"{ND116}, Điều 43 khoản 3",
+        C,
+        "Phòng LĐTBXH (cùng cơ quan lập hồ sơ) giải thích, bổ sung theo yêu cầu của Tòa án",
+        "The labour office (with the compiler) answers the court's request to clarify",
+    ),
     _r("court.send_decision", 2, WD, f"{PL03}, Điều 25 khoản 1", C, "Gửi quyết định", "Send the decision"),
     _r("complaint.period", 5, WD, f"{PL03}, Điều 32 khoản 1", C, "Thời hạn khiếu nại, kiến nghị", "Complaint period"),
     _r(

@@ -292,6 +292,46 @@ BEFORE_EFFECT: tuple[S, ...] = (
 NOT_FINAL = tuple(s for s in STAGES if s is not S.CLOSED)
 COURTS = (A.DISTRICT_COURT,)
 
+CLARIFYING = (S.COURT_ACCEPTED, S.SESSION_SCHEDULED)
+CLARIFY = DL("clarification", "court.clarification", agency=A.LABOUR_OFFICE, spans=CLARIFYING)
+
+
+def _clarification_steps() -> tuple[Step, ...]:
+    """The court asks, the labour office answers within 2 working days (NĐ 116/2021 art. 43(3)): in either
+    court state, the case staying where it is."""
+    steps: list[Step] = []
+    for state in CLARIFYING:
+        suffix = "" if state is S.COURT_ACCEPTED else "__session"
+        steps += [
+            _step(
+                E.REQUEST_CLARIFICATION,
+                state,
+                state,
+                COURTS,
+                "Tòa án yêu cầu giải thích, bổ sung tài liệu",
+                "The court asks to clarify the dossier",
+                fields={"reasons": str},
+                opens=(CLARIFY,),
+                restarts=("clarification",),
+                key=f"request_clarification{suffix}",
+                basis="Nghị định 116/2021/NĐ-CP, Điều 43 khoản 3; Pháp lệnh 03/2022/UBTVQH15",
+            ),
+            _step(
+                E.ANSWER_CLARIFICATION,
+                state,
+                state,
+                (A.LABOUR_OFFICE, *COMPILERS),
+                "Phòng LĐTBXH (cùng cơ quan lập hồ sơ) giải thích, bổ sung theo yêu cầu",
+                "The labour office (with the compiler) answers the request",
+                stamps=("clarified_on",),
+                restarts=("clarification",),
+                key=f"answer_clarification{suffix}",
+                basis="Nghị định 116/2021/NĐ-CP, Điều 43 khoản 3",
+            ),
+        ]
+    return tuple(steps)
+
+
 STEPS: tuple[Step, ...] = (
     _step(
         E.REQUEST_DETERMINATION,
@@ -462,6 +502,7 @@ STEPS: tuple[Step, ...] = (
         guards=(*NOT_EXCLUDED, periods.term_within_range),
         basis="Pháp lệnh 03/2022/UBTVQH15, Điều 22–25",
     ),
+    *_clarification_steps(),
     _step(
         E.SEND_DECISION,
         S.COMPLAINT_PERIOD,
@@ -924,6 +965,13 @@ REGIME = Regime(
     stages=STAGES,
     steps=STEPS,
     rules={**RULES, **EXCLUSION_RULES},
+    notes=(
+        "Nhắc ra quyết định truy tìm trong 1 ngày làm việc (quy ước sản phẩm ◻, LEGAL-PROCESS.md trạng thái 11): "
+        "không áp dụng — việc bỏ trốn được ghi nhận cùng lúc với quyết định truy tìm (Mẫu 41); "
+        "sau đó nhắc hằng tháng (`search.review`).",
+        "Hoãn chấp hành không làm dừng thời hiệu thi hành 1 năm (Luật XLVPHC Điều 108 chỉ tính lại khi "
+        "trốn tránh; ◻ chưa thấy quy định khác); thời gian bỏ trốn không tính, thời hiệu tính lại từ khi tìm thấy.",
+    ),
 )
 
 __all__ = ["REGIME", "RULES", "STAGES", "STEPS", "Track"]

@@ -58,6 +58,10 @@ WHO_ACTS: dict[str, tuple[A, ...]] = {
     "decide__discontinue": COURTS,
     "decide__suspend": COURTS,
     "send_decision": COURTS,
+    "request_clarification": COURTS,
+    "request_clarification__session": COURTS,
+    "answer_clarification": POLICE,  # the checking unit (provincial police by default) with the compiler
+    "answer_clarification__session": POLICE,
     "forward_complaint": COURTS,
     "receive_decision": (*POLICE, *COURTS),
     "resume_case": COURTS,

@@ -127,3 +127,26 @@ class TestEnforcementClocks:
         assert before.due_on == rt.calendar.period_end(send.due_on, 5, Unit.CALENDAR_DAYS)
         assert _open_deadline(rt, j.dossier_id, "send_for_execution") is None
         assert after.due_on == rt.calendar.period_end(effective + timedelta(days=2), 5, Unit.CALENDAR_DAYS)
+
+
+class TestCourtClarification:
+    def test_audit_1_2_labour_office_answers_the_courts_request_to_clarify_within_2_working_days(
+        self, journey_runtime: Any
+    ) -> None:
+        from tests.journeys import to_court_acceptance
+
+        rt, clock = journey_runtime
+        j = _open(rt, clock)
+        to_court_acceptance(j)
+
+        j.step("request_clarification", "district_court", {"reasons": "Thiếu xác nhận nơi cư trú"}, days=1)
+        asked = _open_deadline(rt, j.dossier_id, "clarification")
+        j.step("open_session", "district_court", {"session_on": (clock.today + timedelta(days=5)).isoformat()}, days=1)
+        still = _open_deadline(rt, j.dossier_id, "clarification")
+        j.step("answer_clarification", "labour_office", days=1)
+
+        assert asked.rule_id == "court.clarification" and asked.agency_id.endswith("labour_office")
+        assert asked.due_on == rt.calendar.period_end(asked.starts_on, 2, Unit.WORKING_DAYS)
+        assert still is not None and still.id == asked.id  # it runs on after the session is scheduled
+        assert _open_deadline(rt, j.dossier_id, "clarification") is None
+        assert j.state == "session_scheduled"
