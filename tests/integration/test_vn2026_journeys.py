@@ -192,3 +192,22 @@ class TestUnconfirmedAlerts:
         overdue = [c for c in contexts if c["rule_id"] == "court.session"]
         assert overdue and overdue[0]["status_mark"] == "unconfirmed"
         assert "chưa được xác nhận" in render("overdue", overdue[0]).body
+
+
+class TestMoveReport:
+    def test_audit_4_vn2026_move_report_within_24_hours(self, world: tuple[Runtime, Clock]) -> None:
+        # the police learn of the move before the person reports: the person's 24 hours are watched
+        rt, clock = world
+        case = start_management(rt, clock, date(2026, 8, 4))
+        case.step(
+            "record_move",
+            "commune_police",
+            {"moved_on": "2026-08-31", "new_commune": "dien-bien.tuan-giao.chieng-sinh"},
+            days=28,
+        )
+        report = case.deadline("move_report")
+        case.step("record_move_report", "commune_police", days=1)
+
+        assert report.rule_id == "user_management.move_report" and report.due_on == date(2026, 9, 1)
+        assert report.status_mark == "to_verify"
+        assert open_deadlines(rt, case) == {"user_management_end", "move_notice"}

@@ -351,3 +351,14 @@ class TestVn2014AndVn2025Marks:
 
         assert rule.status.value == "unconfirmed"
         assert "01/07/2025" in rule.note
+
+
+class TestCourtAcceptance:
+    def test_audit_1_2_court_acceptance_no_longer_a_deadline_to_accept_and_the_decision_counts_from_it(self) -> None:
+        received = VN_2021.stages[State.COURT_RECEIVED]
+        data = {"accepted_on": "2023-03-20", "documents": _docs(acceptance_notice=D(2023, 3, 22))}
+
+        decide = _deadline(VN_2021, State.COURT_ACCEPTED, "decide", data, D(2023, 3, 22))
+
+        assert [s.rule for s in received.deadlines] == ["court.return_incomplete"]
+        assert decide["starts_on"] == D(2023, 3, 20) and decide["due_on"] == D(2023, 4, 4)  # 15 days: Tue 04/04
