@@ -80,7 +80,10 @@ def test_the_clean_file_imported_twice_is_imported_once_with_an_import_entry_and
         states = dict(conn.execute(select(Dossier.__table__.c.code, Dossier.__table__.c.state)).all())  # type: ignore[attr-defined]
         facility = (
             conn.execute(
-                select(Deadline.__table__.c.due_on).where(Deadline.__table__.c.stage == "in_facility")  # type: ignore[attr-defined]
+                select(Deadline.__table__.c.due_on).where(  # type: ignore[attr-defined]
+                    Deadline.__table__.c.stage == "in_facility",  # type: ignore[attr-defined]
+                    Deadline.__table__.c.key == "term",  # type: ignore[attr-defined]
+                )
             )
             .scalars()
             .all()
