@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_api import as_, client_for, request_determination
+from tests.integration.test_api import USERS, as_, client_for, request_determination
 
 SHAPE = {"code", "message_vi", "message_en", "fields", "reasons"}
 
@@ -145,3 +145,61 @@ def test_the_openapi_document_shows_v1_only_with_an_example_for_every_body(api) 
             assert schema["components"]["schemas"][ref].get("examples"), (method, path)
     assert bodies >= 3
     assert set(schema["components"]["schemas"]["ErrorBody"]["properties"]) == SHAPE
+
+
+AUDITORS = {"vks", "admin"}
+
+
+@pytest.mark.parametrize("user", sorted(USERS))
+def test_the_audit_endpoints_answer_the_procuracy_and_administrators_only(api, user: str) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+    anchor = client.get("/api/v1/audit/anchor", auth=as_("vks")).json()
+    calls = [
+        ("get", "/api/v1/audit/verify", None),
+        ("get", f"/api/v1/audit/verify?dossier={journey.dossier_id}", None),
+        ("get", "/api/v1/audit/anchor", None),
+        ("post", "/api/v1/audit/anchor/check", anchor),
+        ("get", "/api/v1/audit/export", None),
+        ("get", "/api/v1/audit/log", None),
+        ("get", "/api/v1/audit/log/export?format=csv", None),
+    ]
+
+    for method, url, body in calls:
+        response = client.request(method, url, json=body, auth=as_(user))
+        if user in AUDITORS:
+            assert response.status_code == 200, (url, response.text)
+        else:
+            shaped(response, 403, "auth.forbidden")
+    if user in AUDITORS:
+        checked = client.post("/api/v1/audit/anchor/check", json=anchor, auth=as_(user)).json()
+        assert checked == {"ok": True, "entries": None, "dossiers": None, "first_break": None}
+
+
+def test_an_altered_anchor_is_reported_not_ok(api) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+    anchor = client.get("/api/v1/audit/anchor", auth=as_("vks")).json()
+    forged = {**anchor, "chains": {str(journey.dossier_id): [1, "0" * 64]}}
+
+    answer = client.post("/api/v1/audit/anchor/check", json=forged, auth=as_("vks")).json()
+
+    assert answer["ok"] is False and "altered" in answer["first_break"]
+    bad = client.post("/api/v1/audit/anchor/check", json={"taken_at": "x"}, auth=as_("vks"))
+    assert {f["field"] for f in shaped(bad, 422, "validation.failed")["fields"]} == {"chains", "root"}
+
+
+@pytest.mark.parametrize("user", sorted(USERS))
+def test_only_the_responsible_agencys_staff_take_the_step_and_everyone_reads_deadlines(api, user: str) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+    url = f"/api/v1/dossiers/{journey.dossier_id}"
+
+    fired = client.post(f"{url}/fire", json=request_determination(journey), auth=as_(user))
+
+    if user == "cax":
+        assert fired.status_code == 200 and fired.json()["to_state"] == "determination_requested"
+    elif user in ("vks", "admin"):
+        shaped(fired, 403, "auth.forbidden")  # the procuracy only reads; administrators never act
+    else:
+        assert fired.status_code in (404, 409, 422) and set(fired.json()) == SHAPE
+    applied = [e for e in client.get(f"{url}/history", auth=as_("vks")).json() if e["kind"] == "step"]
+    assert len(applied) == (1 if user == "cax" else 0)
+    assert client.get("/api/v1/deadlines", auth=as_(user)).status_code == 200
