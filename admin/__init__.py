@@ -6,6 +6,8 @@ Modules:
     access.py  who reads personal data; which steps a user is offered
     forms.py   step forms built from `available_steps`, read back into an engine payload
     pages.py   HTML pages; render.py the Jinja2 environment
+    admin_pages.py  users, dead letters, reassignment (administrators)
+    audit_pages.py  chain check, anchor upload, cross-dossier log search (procuracy)
     api/       the JSON API under /api/v1, one module per area (`router(rt)`), aliases under /api
     errors.py  the one JSON error shape of the API and the handlers mapping every failure onto it
     limits.py  413 for request bodies over `max_body_bytes`
