@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from admin.access import dossier_for, may_read_log
-from admin.api.params import MAX_ID, DossierId
+from admin.api.params import MAX_ID, DossierId, refuse_long_texts
 from admin.auth import Forbidden, SignedIn
 from admin.errors import ERRORS
 from workflow import preview, queries
@@ -87,6 +87,7 @@ def router(rt: Runtime) -> APIRouter:
     def fire(dossier_id: DossierId, body: FireRequest, user: SignedIn) -> dict[str, Any]:
         if not user.may_fire:
             raise Forbidden("take steps")
+        refuse_long_texts(body.payload, "payload")
         result = rt.engine.fire(
             dossier_id,
             body.event,

@@ -85,6 +85,20 @@ def test_text_over_a_fields_limit_is_422_never_truncated(api) -> None:  # type: 
     assert client.get(f"/api/v1/dossiers/{journey.dossier_id}", auth=as_("cax")).json()["version"] == 1
 
 
+def test_long_text_inside_a_steps_payload_is_422_naming_each_field(api) -> None:  # type: ignore[no-untyped-def]
+    client, journey = api
+    body = request_determination(journey)
+    body["payload"]["document"]["number"] = "9" * 2001
+    body["payload"]["note"] = "ghi chú " * 300
+
+    response = client.post(f"/api/v1/dossiers/{journey.dossier_id}/fire", json=body, auth=as_("cax"))
+
+    fields = shaped(response, 422, "validation.failed")["fields"]
+    assert [f["field"] for f in fields] == ["payload.document.number", "payload.note"]
+    assert all(f["message_vi"] == "Quá dài: tối đa 2000 ký tự." for f in fields)
+    assert client.get(f"/api/v1/dossiers/{journey.dossier_id}", auth=as_("cax")).json()["version"] == 1
+
+
 def test_a_body_over_the_limit_is_413_by_its_length_or_as_it_streams(api) -> None:  # type: ignore[no-untyped-def]
     client, journey = api
     url = f"/api/v1/dossiers/{journey.dossier_id}/fire"
