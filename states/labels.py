@@ -181,6 +181,21 @@ def rule_label(rule_id: str, regime: Regime | None = None, lang: int = VI) -> st
     return rule.label_vi if lang == VI else rule.label_en
 
 
+# Deadlines whose rule's own name would mislead (a term's length is the court's, not the rule's maximum; the
+# reading period's deadline includes the day to send the dossier on).
+DEADLINE_LABELS: Mapping[str, tuple[str, str]] = {
+    "term": ("Hết thời hạn chấp hành tại cơ sở (theo quyết định của Tòa án)", "end of the term in the facility"),
+    "send_to_labour": ("Hết thời hạn đọc hồ sơ, rồi chuyển hồ sơ", "reading period, then sending the dossier on"),
+}
+
+
+def deadline_label(key: str, rule_id: str, regime: Regime | None = None, lang: int = VI) -> str:
+    """What an open deadline is for: by its key where the rule's name would mislead, else the rule's name."""
+    if key in DEADLINE_LABELS:
+        return DEADLINE_LABELS[key][lang]
+    return rule_label(rule_id, regime, lang)
+
+
 def field_label(name: str, lang: int = VI) -> str:
     """`field.x`, `attachments[0].number` and `document.date` all find their name."""
     bare = name.removeprefix("field.")
@@ -218,6 +233,7 @@ __all__ = [
     "VALUE_LABELS",
     "agency_type_label",
     "closing_reason_label",
+    "deadline_label",
     "doc_label",
     "field_label",
     "rule_label",

@@ -112,7 +112,7 @@ def deadline_rows(
             "stage_label_vi": labels.state_label(r.stage, BUILT_IN.get(r.regime)),
             "key": r.key,
             "rule_id": r.rule_id,
-            "rule_label_vi": labels.rule_label(r.rule_id, BUILT_IN.get(r.regime)),
+            "rule_label_vi": labels.deadline_label(r.key, r.rule_id, BUILT_IN.get(r.regime)),
             "agency_id": r.agency_id,
             "agency_name": r.agency_name or r.agency_id,
             "starts_on": r.starts_on.isoformat(),

@@ -301,21 +301,21 @@ def _context(
     context: dict[str, object] = {name: getattr(row, name) for name in _CONTEXT_COPIED}
     context |= {"due_on": row.due_on.isoformat(), "days_left": (row.due_on - run.today).days}
     context |= {"late": late, "agency_id": agency_id}
-    context |= _names(str(row.regime), str(row.stage), str(row.rule_id))
+    context |= _names(str(row.regime), str(row.stage), str(row.rule_id), str(row.key))
     if kind == "escalation":
         context["escalated_from"] = escalated_from
         context["escalated_from_name"] = run.directory.name(escalated_from) if run.directory else escalated_from
     return context
 
 
-def _names(regime_id: str, stage: str, rule_id: str) -> dict[str, object]:
+def _names(regime_id: str, stage: str, rule_id: str, key: str) -> dict[str, object]:
     """The names a message shows for the stage and the rule (the codes stay in the context for machines)."""
     regime = _REGIMES.get(regime_id)
     return {
         "stage_label_vi": labels.state_label(stage, regime),
         "stage_label_en": labels.state_label(stage, regime, labels.EN),
-        "rule_label_vi": labels.rule_label(rule_id, regime),
-        "rule_label_en": labels.rule_label(rule_id, regime, labels.EN),
+        "rule_label_vi": labels.deadline_label(key, rule_id, regime),
+        "rule_label_en": labels.deadline_label(key, rule_id, regime, labels.EN),
     }
 
 
