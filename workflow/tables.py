@@ -78,7 +78,7 @@ class TransitionLog(SQLModel, table=True):
     """Append-only, hash-chained per dossier. Database triggers reject UPDATE and DELETE."""
 
     __tablename__ = "transition_log"
-    __table_args__ = (UniqueConstraint("dossier_id", "seq"),)
+    __table_args__ = (UniqueConstraint("dossier_id", "seq"), Index("ix_transition_log_at", "at"))
 
     id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(index=True)
