@@ -176,7 +176,7 @@ def admin_page_routes(app: FastAPI, rt: Runtime) -> None:
         try:
             report = reassign_for(rt, agency_id, user.username, basis, successor)
         except ReassignError as err:
-            failed = {"agency": agency_id, "message": str(err), "basis": basis, "successor": successor}
+            failed = {"agency": agency_id, "message": err.message_vi, "basis": basis, "successor": successor}
             return agencies_page(request, user, 422, failed=failed)
         return agencies_page(request, user, report=report)
 

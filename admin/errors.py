@@ -265,7 +265,7 @@ def _from_workflow(exc: Exception) -> ApiError:
     if isinstance(exc, UserNotFound):
         return ApiError(404, "user.not_found", f"Không tìm thấy người dùng '{exc.username}'.", str(exc))
     if isinstance(exc, ReassignError):
-        return ApiError(422, "reassign.refused", f"Không chuyển giao được: {exc}", str(exc))
+        return ApiError(422, "reassign.refused", f"Không chuyển giao được: {exc.message_vi}", str(exc))
     if isinstance(exc, Forbidden):
         vi = "Vai trò của bạn không được thực hiện thao tác này."
         return ApiError(403, "auth.forbidden", vi, str(exc))

@@ -119,7 +119,7 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
             report = reassign_for(rt, agency_id, user.username, form.get("basis", "").strip(), successor)
             report["to_agency_name"] = rt.engine.directory().name(report.get("to_agency"))
         except ReassignError as err:
-            return inbox_page(request, user, agency_id, 422, error=str(err))
+            return inbox_page(request, user, agency_id, 422, error=err.message_vi)
         return inbox_page(request, user, agency_id, report=report)
 
     def dossier_page(

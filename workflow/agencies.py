@@ -47,7 +47,11 @@ SUCCESSIONS: dict[str, frozenset[str]] = {
 
 
 class ReassignError(WorkflowError):
-    """A reassignment that cannot be done; nothing was changed."""
+    """A reassignment that cannot be done; nothing was changed. `message_vi` says it in Vietnamese."""
+
+    def __init__(self, message: str, message_vi: str = "") -> None:
+        super().__init__(message)
+        self.message_vi = message_vi or message
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,23 +97,38 @@ def _heir(directory: Directory, old: AgencyRow, named: str | None, today: date) 
     """The successor after every check; each failure is a one-line error naming what is wrong."""
     if old.valid_to is None or old.valid_to >= today:
         until = f"until {old.valid_to:%d/%m/%Y}" if old.valid_to else "with no end date"
-        raise ReassignError(f"agency '{old.id}' is still in office ({until}): only an abolished agency is reassigned")
+        den = f"đến hết ngày {old.valid_to:%d/%m/%Y}" if old.valid_to else "không có ngày kết thúc"
+        raise ReassignError(
+            f"agency '{old.id}' is still in office ({until}): only an abolished agency is reassigned",
+            f"{old.name_vi} vẫn còn hoạt động ({den}): chỉ chuyển giao việc của cơ quan đã hết hoạt động.",
+        )
     if named and old.successor_id and named != old.successor_id:
-        raise ReassignError(f"agency '{old.id}' has successor '{old.successor_id}', not '{named}'")
+        raise ReassignError(
+            f"agency '{old.id}' has successor '{old.successor_id}', not '{named}'",
+            f"Cơ quan kế thừa của {old.name_vi} là {directory.name(old.successor_id)}, "
+            f"không phải {directory.name(named)}.",
+        )
     heir_id = named or old.successor_id
     if not heir_id:
-        raise ReassignError(f"agency '{old.id}' has no successor: name one (--to <agency id>)")
+        raise ReassignError(
+            f"agency '{old.id}' has no successor: name one (--to <agency id>)",
+            f"{old.name_vi} chưa có cơ quan kế thừa: hãy chọn một cơ quan.",
+        )
     heir = directory.agencies.get(heir_id)
     if heir is None:
-        raise ReassignError(f"unknown successor agency '{heir_id}'")
+        raise ReassignError(f"unknown successor agency '{heir_id}'", f"Không có cơ quan kế thừa '{heir_id}'.")
     allowed = SUCCESSIONS.get(old.type, frozenset()) | {old.type}
     if heir.type not in allowed:
         raise ReassignError(
             f"successor '{heir.id}' is a {heir.type}; the work of a {old.type} passes only to: "
-            + ", ".join(sorted(allowed))
+            + ", ".join(sorted(allowed)),
+            f"{heir.name_vi} không thể kế thừa việc của {old.name_vi} (khác loại cơ quan).",
         )
     if not heir.valid_on(today):
-        raise ReassignError(f"successor '{heir.id}' is not in office on {today:%d/%m/%Y}")
+        raise ReassignError(
+            f"successor '{heir.id}' is not in office on {today:%d/%m/%Y}",
+            f"{heir.name_vi} không hoạt động vào ngày {today:%d/%m/%Y}.",
+        )
     return heir
 
 
@@ -125,15 +144,18 @@ def reassign(
 ) -> ReassignReport:
     """Move everything open of the abolished agency to its successor, exactly once, in one transaction."""
     if not actor.strip():
-        raise ReassignError("the acting user is required")
+        raise ReassignError("the acting user is required", "Cần người thực hiện.")
     if not basis.strip():
-        raise ReassignError("the legal basis is required (e.g. 'Nghị định 02/2025/NĐ-CP')")
+        raise ReassignError(
+            "the legal basis is required (e.g. 'Nghị định 02/2025/NĐ-CP')",
+            "Cần nhập căn cứ pháp lý (ví dụ: Nghị định 02/2025/NĐ-CP).",
+        )
     moment, today = _utc(now), local_date(now, tz)
     with db_engine.begin() as conn:
         directory = Directory.load(conn)
         old = directory.agencies.get(agency_id)
         if old is None:
-            raise ReassignError(f"unknown agency '{agency_id}'")
+            raise ReassignError(f"unknown agency '{agency_id}'", f"Không có cơ quan '{agency_id}'.")
         heir = _heir(directory, old, successor_id, today)
         if old.successor_id is None:
             conn.execute(update(AGENCY).where(AGENCY.c.id == old.id).values(successor_id=heir.id))

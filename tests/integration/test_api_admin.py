@@ -218,7 +218,9 @@ def test_reassignment_offers_only_lawful_successors_and_moves_the_work(api) -> N
         auth=as_("admin"),
     )
 
-    assert "still in office" in shaped(in_office, 422, "reassign.refused")["message_en"]
+    refused = shaped(in_office, 422, "reassign.refused")
+    assert "still in office" in refused["message_en"]
+    assert refused["message_vi"].startswith("Không chuyển giao được: TAND huyện Tuần Giáo vẫn còn hoạt động")
     assert choice["type"] == "regional_court" and choice["name_vi"].startswith("TAND khu vực")
     assert [f["field"] for f in shaped(empty, 422, "validation.failed")["fields"]] == ["basis"]
     assert moved.status_code == 200 and moved.json()["to_agency"] == choice["id"]
