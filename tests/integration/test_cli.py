@@ -151,3 +151,13 @@ def test_an_altered_anchor_file_is_reported(database: tuple[str, int], tmp_path:
 
     assert result.exit_code == 1
     assert "anchor file itself was altered" in result.output
+
+
+def test_audit_verify_of_a_dossier_that_does_not_exist_fails_instead_of_saying_ok(database: tuple[str, int]) -> None:
+    _, dossier_id = database
+
+    missing = runner.invoke(app, ["audit", "verify", "--dossier", "4242"])
+    present = runner.invoke(app, ["audit", "verify", "--dossier", str(dossier_id)])
+
+    assert missing.exit_code == 1 and "dossier 4242 not found" in missing.output and "ok:" not in missing.output
+    assert present.exit_code == 0 and present.output.startswith("ok:")
