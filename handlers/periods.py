@@ -162,12 +162,11 @@ def _days_between(start: object, end: object) -> int:
 def days_absconded(facts: DossierFacts) -> int:
     """Every absconding from the facility, from its recorded dates (NĐ 116/2021 art. 56(4)), summed.
 
-    A dossier recorded before the dates were kept has only the number typed at the last return.
+    A dossier recorded before the dates were kept also has the number typed at its last return then
+    (`days_absconded`, no longer asked): it is added to the episodes recorded since.
     """
     periods = facts.fact("absconding_periods") or ()
-    if periods:
-        return sum(_days_between(start, end) for start, end in periods)
-    return int(facts.fact("days_absconded", 0))
+    return sum(_days_between(start, end) for start, end in periods) + int(facts.fact("days_absconded", 0))
 
 
 def days_managed_pending(facts: DossierFacts) -> int:

@@ -111,6 +111,7 @@ NEW_STEPS: tuple[Step, ...] = (
         (A.COMMUNE_POLICE,),
         "Ghi nhận người được quản lý đã trình báo tại nơi ở mới",
         "Record that the managed person reported at the new place",
+        fields={"move_reported_on": date},
         stamps=("move_reported_on",),
         restarts=("move_report",),
         basis=f"{LAW}, Điều 25",

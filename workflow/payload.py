@@ -37,6 +37,9 @@ OPTIONAL_FIELDS = frozenset(
     {"notice_received_on", "decision_received_on", "days_held_pending", "commune_education_on"}  # last: one ground's
     # dates the step's own date stands for when left out; a reason only a complicated case needs (guarded)
     | {"absconded_on", "returned_on", "accepted_on", "move_reported_on", "complicated_reason"}
+    # the day of the act a time limit waits for (left out: the step's own date)
+    | {"person_received_on", "decision_sent_on", "complaint_forwarded_on", "execution_received_on"}
+    | {"reviewed_on", "returned_home_on", "clarified_on", "postponement_ended_on"}
 )
 # Required, but reported by the step's own guard with its legal basis (the grounds of PCMT art. 32/33, the
 # grounds of a postponement or an exemption, a minor's kind of facility): not reported twice.

@@ -119,7 +119,8 @@ class TestEnforcementClocks:
         send = _open_deadline(rt, j.dossier_id, "send_for_execution")
         before = _open_deadline(rt, j.dossier_id, "escort")
 
-        j.step("receive_decision", "district_police", {"on": (effective + timedelta(days=2)).isoformat()}, days=2)
+        received = {"execution_received_on": (effective + timedelta(days=2)).isoformat()}
+        j.step("receive_decision", "district_police", received, days=3)
         after = _open_deadline(rt, j.dossier_id, "escort")
 
         assert send.rule_id == "court.send_for_execution" and send.agency_id.endswith("district_court")
