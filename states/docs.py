@@ -184,7 +184,7 @@ def _deadline_vi(regime: Regime, spec: DeadlineSpec) -> str:
         start = f"ngày `{spec.from_fact}` khi đã ghi nhận, nếu chưa: {start}"
     parts.append(f"tính từ: {start}")
     if spec.ends:
-        parts.append(f"hết hạn đúng ngày do `{spec.ends.__name__}` tính (không dời sang ngày làm việc)")
+        parts.append(f"ngày hết hạn do `{spec.ends.__name__}` tính từ toàn bộ hồ sơ (cùng hàm với điều kiện kiểm tra)")
     if spec.remind_before_rule:
         parts.append(f"nhắc trước {_rule_ref(regime, spec.remind_before_rule)}")
     if spec.agency:
