@@ -23,7 +23,9 @@ from admin.auth import DEV_SECRET, Auth, SessionSigner, Users, login_routes
 from admin.errors import install_error_handlers
 from admin.imports import import_pages
 from admin.limits import BodyLimit
+from admin.opening import open_routes
 from admin.pages import page_routes
+from admin.people import people_pages
 from admin.plans import plan_routes
 from admin.render import TEMPLATES, vn_date, vn_time
 from workflow.runtime import Runtime
@@ -65,11 +67,13 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     app.state.auth = auth
     install_error_handlers(app)
     login_routes(app, TEMPLATES, auth)
+    open_routes(app, rt)  # before page_routes: /dossiers/new is not a dossier id
     page_routes(app, rt)
     admin_page_routes(app, rt)
     audit_page_routes(app, rt)
     plan_routes(app, rt)
     import_pages(app, rt)
+    people_pages(app, rt)
     api_routes(app, rt)
     return app
 

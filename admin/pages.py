@@ -144,6 +144,7 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
             view = dossier_for(rt, user, dossier_id)
             labels = {s.trigger: s.label_vi for s in rt.regimes[view["regime"]["id"]].steps}
             notice = f"Đã thực hiện: {labels[done]}." if done in labels else None
+            notice = f"Đã mở hồ sơ {view['code']}." if done == "open_dossier" else notice
         return dossier_page(request, user, dossier_id, notice=notice)
 
     @app.post("/dossiers/{dossier_id}/fire", response_class=HTMLResponse)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -81,3 +82,18 @@ def csrf_token(request: Request) -> str:
 
 
 TEMPLATES.env.globals["csrf_token"] = csrf_token
+
+
+def may_open(rt: Any, user: Any) -> bool:
+    """Staff of an agency of a kind that records violations are offered `/dossiers/new` (the engine decides)."""
+    from workflow.intake import OPENERS
+
+    kind = rt.engine.directory().type_of(user.agency_id)
+    return bool(user.may_fire) and any(kind in kinds for kinds in OPENERS.values())
+
+
+def may_open_here(request: Request, user: Any) -> bool:
+    return user is not None and may_open(request.app.state.runtime, user)
+
+
+TEMPLATES.env.globals["may_open"] = may_open_here

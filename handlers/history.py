@@ -2,8 +2,10 @@
 
 24 months the first time, 36 from the second (art. 29 ◻). Earlier episodes are counted from the
 person's other dossiers that reached the facility (`prior_episodes`, given by the system when the
-dossier is opened, identifying the person by the hash of their ID number) plus earlier voluntary rehab
-(`prior_voluntary_episodes`, stated when opening). Whether minors keep a separate range is unconfirmed.
+dossier is opened, identifying the person by the hash of their ID number), earlier episodes entered
+from paper records (`recorded_episodes`, by kind: compulsory and voluntary count, post-rehab
+supervision is not an episode of rehab), plus earlier voluntary rehab stated when opening
+(`prior_voluntary_episodes`). Whether minors keep a separate range is unconfirmed.
 """
 
 from __future__ import annotations
@@ -14,10 +16,15 @@ from handlers.facts import DossierFacts
 from handlers.periods import _refused, term_within_range
 from handlers.verdict import ALLOWED, Verdict
 
+COUNTED_KINDS = ("compulsory", "voluntary")  # of the episodes recorded from paper
+
 
 def earlier_episodes(facts: DossierFacts) -> int:
-    """Compulsory episodes in other dossiers of the person, plus the voluntary episodes stated at opening."""
-    return int(facts.fact("prior_episodes", 0) or 0) + int(facts.fact("prior_voluntary_episodes", 0) or 0)
+    """Compulsory episodes in other dossiers of the person, those recorded from paper, and the voluntary
+    episodes stated at opening."""
+    recorded = facts.fact("recorded_episodes", {}) or {}
+    on_paper = sum(int(recorded.get(kind, 0) or 0) for kind in COUNTED_KINDS)
+    return int(facts.fact("prior_episodes", 0) or 0) + int(facts.fact("prior_voluntary_episodes", 0) or 0) + on_paper
 
 
 def term_for_history(facts: DossierFacts) -> int:

@@ -128,6 +128,46 @@ def fire(
         emit(result.as_dict())
 
 
+@app.command("open")
+def open_command(
+    json_file: str = typer.Option(..., "--json", help="request body file (- for stdin), as for POST /api/v1/dossiers"),
+    agency: str = typer.Option(..., help="the opening agency's id, e.g. dien-bien.tuan-giao.quai-cang.commune_police"),
+    user: str = typer.Option("cli", help="acting user (recorded on the dossier's chain)"),
+    key: str | None = typer.Option(None, help="idempotency key: running again opens nothing new"),
+) -> None:
+    """Open a dossier from a JSON file: person, commune, violation record (or management decision), facts."""
+    import sys
+    from pathlib import Path
+
+    from workflow.engine import Actor
+    from workflow.errors import InvalidFields, StepRefused
+    from workflow.intake import open_request
+    from workflow.people import dossier_brief
+
+    try:
+        raw = sys.stdin.read() if json_file == "-" else Path(json_file).read_text(encoding="utf-8")
+        body = json.loads(raw)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        fail(f"--json: cannot read a JSON body from {json_file}: {err}", 2)
+    with runtime() as rt:
+        if agency not in rt.engine.directory().agencies:
+            fail(f"unknown agency '{agency}'", 2)
+        try:
+            result = open_request(rt.engine, body, Actor(user, agency), key)
+        except InvalidFields as err:
+            for p in err.problems:
+                typer.echo(f"invalid {p.field}: {p.message_vi} / {p.message_en}", err=True)
+            raise typer.Exit(2) from None
+        except StepRefused as err:
+            for r in err.result.refusals:
+                typer.echo(f"refused [{r['code']}] {r['reason_vi']} / {r['reason_en']} ({r['basis']})", err=True)
+            raise typer.Exit(3) from None
+        if result.replayed:
+            typer.echo("already opened with this key: nothing new was written", err=True)
+        brief = dossier_brief(rt.db, result.dossier_id or 0)
+        emit({"id": result.dossier_id, "code": result.code, "state": result.to_state, **brief})
+
+
 def _responsible(rt: Runtime, dossier_id: int) -> str | None:
     from workflow.queries import dossier_view
 

@@ -500,6 +500,20 @@ class DossierEngine:
             start_state=start_state,
         )
 
+    # ------------------------------------------------------------------ people
+
+    def record_episode(self, person_id: int, episode: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
+        """Enter an earlier rehab episode from paper records (logged on the person's open dossiers)."""
+        from workflow.people import record_episode
+
+        return record_episode(self, person_id, episode, actor)
+
+    def correct_identity(self, person_id: int, changes: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
+        """Correct identity fields (the changed field names, never values, logged on each dossier's chain)."""
+        from workflow.people import correct_identity
+
+        return correct_identity(self, person_id, changes, actor)
+
 
 def _documents(data: Mapping[str, Any], cp: CleanPayload) -> dict[str, DocumentRef]:
     docs = {k: DocumentRef.from_json(v) for k, v in data.get("documents", {}).items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -77,3 +78,51 @@ class StepRefused(WorkflowError):
         codes = ", ".join(r["code"] for r in result.refusals)
         super().__init__(f"step '{result.event}' refused: {codes}")
         self.result = result
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One field's problem: a stable code, and the message in Vietnamese and English."""
+
+    field: str
+    code: str
+    message_vi: str
+    message_en: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message_vi": self.message_vi, "message_en": self.message_en}
+
+
+def problems_of(err: InvalidInput) -> list[FieldProblem]:
+    """Every field problem of an input error (one for a plain `InvalidInput`)."""
+    if isinstance(err, InvalidFields):
+        return list(err.problems)
+    return [
+        FieldProblem(str(e.get("field") or err.field), str(e["code"]), str(e["reason_vi"]), str(e["reason_en"]))
+        for e in err.errors
+    ]
+
+
+class InvalidFields(InvalidInput):
+    """Several fields are wrong at once (a form or a request body): every problem, each naming its field.
+    `field` and `reason` are the first problem's, for callers that show one."""
+
+    def __init__(self, problems: list[FieldProblem], result: Any = None) -> None:
+        errors = [
+            {
+                "code": f"field.{p.code}",
+                "reason_vi": p.message_vi,
+                "reason_en": f"{p.field}: {p.message_en}",
+                "basis": "",
+                "unconfirmed": False,
+                "field": p.field,
+            }
+            for p in problems
+        ]
+        first = problems[0]
+        super().__init__(first.field, first.message_en, result, reason_vi=first.message_vi, errors=errors)
+        self.problems = problems
+        self.args = ("; ".join(f"{p.field}: {p.message_en}" for p in problems),)
+
+    def __str__(self) -> str:
+        return str(self.args[0])

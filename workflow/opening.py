@@ -15,11 +15,12 @@ from handlers.facts import DocumentRef, DossierFacts
 from handlers.verdict import Refused
 from handlers.vn2026 import management_decided_in_time
 from states.model import Guard, Regime, State, Track
-from states.registry import NoRegimeForDate, regime_for
+from workflow import intake
 from workflow.chain import GENESIS, entry_hash
 from workflow.db import reading
-from workflow.errors import InvalidInput, StepRefused
-from workflow.payload import parse_date, parse_document
+from workflow.errors import InvalidFields, InvalidInput, StepRefused
+from workflow.identity import clean_identity
+from workflow.people import episode_counts
 from workflow.stage_changes import DeadlineWriter
 from workflow.store import Store
 from workflow.tables import Dossier, IdempotencyKey, Outbox, Person, TransitionLog
@@ -32,97 +33,24 @@ PERSON = Person.__table__  # type: ignore[attr-defined]
 LOG = TransitionLog.__table__  # type: ignore[attr-defined]
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 IDEM = IdempotencyKey.__table__  # type: ignore[attr-defined]
-OPENERS = ("commune_police", "commune_committee", "district_police", "provincial_police")
-OPENERS_BASIS = "Nghị định 116/2021/NĐ-CP, Điều 33"
-OPEN_FACTS: dict[str, type] = {
-    "pregnant": bool,
-    "child_birth_date": date,  # the youngest child the person raises (exclusion under 36 months)
-    "sole_carer": bool,  # the person is the only one raising that child
-    "lacks_capacity": bool,
-    "stable_residence": bool,
-    "grounds": str,
-    "last_violation_on": date,
-    "prior_voluntary_episodes": int,
-    "positive_test_on": date,
-}
+OPENERS = intake.OPENERS[State.VIOLATION_RECORDED]
+OPEN_FACTS = intake.OPEN_FACTS
+START_DOCUMENT = intake.START_DOCUMENT
 PRIVATE_FACTS = frozenset({"child_birth_date"})  # a child's personal data: kept in the dossier, not on the chain
-# The document that opens a dossier in each initial state, and what is checked before it opens.
-START_DOCUMENT = {State.VIOLATION_RECORDED: "violation_record", State.DRUG_USER_MANAGEMENT: "user_management_decision"}
+# What is checked before a dossier opens in each initial state (besides who opens it).
 START_GUARDS: dict[State, tuple[Guard, ...]] = {
     State.VIOLATION_RECORDED: NOT_EXCLUDED,
     State.DRUG_USER_MANAGEMENT: (management_decided_in_time,),
 }
-PERSON_FIELDS = ("full_name", "id_number", "birth_date", "sex", "nationality", "address")
 
 
 def _clean_person(person: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(person) - set(PERSON_FIELDS))
-    if unknown:
-        raise InvalidInput(f"person.{unknown[0]}", "unknown field")
-    name = str(person.get("full_name", "")).strip()
-    if not name:
-        raise InvalidInput("person.full_name", "the person's full name is required")
-    if "birth_date" not in person:
-        raise InvalidInput("person.birth_date", "the birth date is required")
-    sex = str(person.get("sex", "male"))
-    if sex not in ("male", "female"):
-        raise InvalidInput("person.sex", "must be 'male' or 'female'")
-    id_number = str(person.get("id_number") or "").strip() or None
-    if id_number is not None and not (id_number.isdigit() and len(id_number) in (9, 12)):
-        raise InvalidInput("person.id_number", "must be 9 or 12 digits (CMND/CCCD)")
-    return {
-        "full_name": name,
-        "id_number": id_number,
-        "birth_date": parse_date("person.birth_date", person["birth_date"]),
-        "sex": sex,
-        "nationality": str(person.get("nationality", "VN")).upper(),
-        "address": str(person.get("address", "")),
-    }
-
-
-def _clean_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in facts.items():
-        kind = OPEN_FACTS.get(key)
-        if kind is None:
-            raise InvalidInput(f"facts.{key}", f"unknown fact (accepted: {', '.join(OPEN_FACTS)})")
-        if kind is date:
-            out[key] = parse_date(f"facts.{key}", value).isoformat()
-        elif isinstance(value, kind) and (
-            kind is not int or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
-        ):
-            out[key] = value
-        else:
-            raise InvalidInput(f"facts.{key}", f"must be {'a whole number >= 0' if kind is int else kind.__name__}")
-    return out
-
-
-def _start(
-    engine: DossierEngine, violation: Mapping[str, Any], start_state: State | str | None, today: date
-) -> tuple[DocumentRef, Regime, State]:
-    """The opening document, the regime in force on its date and the initial state the dossier starts in."""
-    try:
-        state = State(start_state) if start_state is not None else None
-    except ValueError:
-        raise InvalidInput("start_state", f"unknown state '{start_state}'") from None
-    expected = START_DOCUMENT.get(state or State.VIOLATION_RECORDED)
-    if expected is None:
-        raise InvalidInput("start_state", f"a dossier cannot start in '{state}' (one of: {', '.join(START_DOCUMENT)})")
-    record = parse_document("violation", violation, expected, today)
-    if record.type != expected:
-        raise InvalidInput("violation.type", f"the opening document must be a {expected}")
-    try:
-        regime = regime_for(record.date, engine.regimes)
-    except NoRegimeForDate as err:
-        raise InvalidInput("violation.date", str(err)) from None
-    chosen = state or regime.initial_states[0]
-    if chosen not in regime.initial_states:
-        raise InvalidInput(
-            "start_state",
-            f"regime {regime.id}, in force on {record.date:%d/%m/%Y}, has no "
-            f"initial state '{chosen}' (it starts in: {', '.join(regime.initial_states)})",
-        )
-    return record, regime, chosen
+    """A person's identity, cleaned as when opening (for callers that write dossiers themselves, e.g. the
+    Excel import): every problem at once, or the normalised fields."""
+    who, problems = clean_identity(person, date.max)
+    if problems:
+        raise InvalidFields(problems)
+    return who
 
 
 def open_dossier(
@@ -141,12 +69,12 @@ def open_dossier(
     decision with `start_state="drug_user_management"`): the regime in force on its date, kept for life."""
 
     now, today = engine._now()
-    who = _clean_person(person)
-    record, regime, initial = _start(engine, violation, start_state, today)
+    intake_ = intake.check_opening(engine, person, commune_code, violation, start_state, facts, today)
+    who, record, regime, initial = intake_.person, intake_.record, intake_.regime, intake_.initial
     age = age_on(who["birth_date"], record.date)
     track = Track.ADULT if age >= 18 else Track.MINOR
     data = {
-        **_clean_facts(facts),
+        **intake_.facts,
         "birth_date": who["birth_date"].isoformat(),
         "nationality": who["nationality"],
         "sex": who["sex"],
@@ -180,8 +108,11 @@ def open_dossier(
 
 
 def _replayed(stored: Mapping[str, Any]) -> FireResult:
+    """The first result of a key used to open a dossier; a key used for a step opens nothing."""
     from workflow.engine import FireResult
 
+    if stored.get("event") != "open_dossier":
+        raise InvalidInput("idempotency_key", "already used for a step of another dossier")
     return FireResult(**{**{k: v for k, v in stored.items() if k != "error"}, "replayed": True})
 
 
@@ -213,7 +144,9 @@ def _open_once(
         if current != commune_code:
             data["commune_named"] = commune_code
             commune_code = current
-        refusals = _refusals(engine, regime, initial, track, data, actor, commune_code, today)
+        record_date = date.fromisoformat(next(iter(data["documents"].values()))["date"])
+        refusals = intake.opener_refusals(directory, actor, initial, commune_code, record_date, today)
+        refusals += _refusals(engine, regime, initial, track, data, today)
         if refusals:
             raise StepRefused(FireResult(None, "open_dossier", False, None, None, 0, 0, "", refusals))
         result = _insert(
@@ -232,15 +165,9 @@ def _open_once(
 
 
 def _refusals(
-    engine: DossierEngine,
-    regime: Regime,
-    initial: State,
-    track: Track,
-    data: dict[str, Any],
-    actor: Actor,
-    commune: str,
-    today: date,
+    engine: DossierEngine, regime: Regime, initial: State, track: Track, data: dict[str, Any], today: date
 ) -> list[dict[str, Any]]:
+    """The person's exclusions and age (or, for drug-user management, the decision's timing)."""
     facts = DossierFacts(
         regime,
         track,
@@ -251,37 +178,7 @@ def _refusals(
         {},
         None,
     )
-    found = [v.as_dict() for g in START_GUARDS[initial] if isinstance(v := g(facts, today), Refused)]
-    return _opener_refusals(engine, actor, commune, today) + found
-
-
-def _opener_refusals(engine: DossierEngine, actor: Actor, commune: str, today: date) -> list[dict[str, Any]]:
-    """Like `fire()`'s check of the actor: an opening agency type (or its successor), in office today and
-    serving the dossier's commune. An abolished district police cannot open a dossier, nor another commune's."""
-    directory = engine.directory()
-    if not directory.acts_for(actor.agency_id, today) & set(OPENERS):
-        return [
-            _opening_refusal(
-                "actor.not_authorised",
-                "Chỉ Công an, UBND cấp xã hoặc Công an cấp huyện/tỉnh được lập biên bản và mở hồ sơ.",
-                "Only police or the commune committee may open a dossier.",
-            )
-        ]
-    agency = directory.agencies[str(actor.agency_id)]
-    if not (agency.valid_on(today) and agency.serves(directory.lineage(commune))):
-        return [
-            _opening_refusal(
-                "actor.outside_jurisdiction",
-                f"{agency.name_vi} không phụ trách địa bàn của hồ sơ này vào ngày {today:%d/%m/%Y} "
-                "(hoặc đã hết hiệu lực).",
-                f"{agency.id} does not serve this dossier's commune on {today:%d/%m/%Y} (or is no longer in office).",
-            )
-        ]
-    return []
-
-
-def _opening_refusal(code: str, vi: str, en: str) -> dict[str, Any]:
-    return {"code": code, "reason_vi": vi, "reason_en": en, "basis": OPENERS_BASIS, "unconfirmed": False}
+    return [v.as_dict() for g in START_GUARDS[initial] if isinstance(v := g(facts, today), Refused)]
 
 
 def _person_id(engine: DossierEngine, conn: Connection, who: dict[str, Any]) -> int:
@@ -326,6 +223,10 @@ def _insert(
     agency_id = directory.resolve(stage.agency.value, commune, today) if stage.agency else None
     person_id = _person_id(engine, conn, who)
     data["prior_episodes"] = _prior_episodes(conn, person_id)
+    record_date = date.fromisoformat(next(iter(data["documents"].values()))["date"])
+    recorded = episode_counts(conn, person_id, record_date)
+    if any(recorded.values()):  # earlier episodes entered from paper records (counted by handlers.history)
+        data["recorded_episodes"] = recorded
     dossier_id = int(
         conn.execute(
             insert(DOSSIER)
@@ -348,7 +249,6 @@ def _insert(
             .returning(DOSSIER.c.id)
         ).scalar_one()
     )
-    record_date = date.fromisoformat(next(iter(data["documents"].values()))["date"])
     code = f"HS-{record_date.year}-{dossier_id:06d}"
     logged = {
         "regime": regime.id,
@@ -357,7 +257,7 @@ def _insert(
         **({"commune_named": data["commune_named"]} if "commune_named" in data else {}),
         "documents": list(data["documents"].values()),
         "prior_episodes": data["prior_episodes"],
-        **{k: ("(ẩn)" if k in PRIVATE_FACTS else data[k]) for k in OPEN_FACTS if k in data},
+        **{k: ("(ẩn)" if k in PRIVATE_FACTS else data[k]) for k in (*OPEN_FACTS, "recorded_episodes") if k in data},
     }
     entry = {
         "dossier_id": dossier_id,

@@ -162,6 +162,7 @@ def dossier_view(
         "updated_at": row.updated_at.isoformat(),
         "log_entries": row.last_seq,
         "previous_dossier_id": row.previous_dossier_id,
+        "person_id": row.person_id,
         "deadlines": deadline_rows(db, today, dossier_id=row.id),
         "available_steps": available_steps(regime, row.state, row.track),
     }
@@ -174,6 +175,7 @@ def dossier_view(
             "nationality": person.nationality,
             "address": person.address,
             "child_birth_date": data.get("child_birth_date"),  # the exclusion for a young child (personal)
+            "residence_commune": person.residence_commune,
         }
     return view
 

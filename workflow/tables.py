@@ -53,6 +53,24 @@ class Person(SQLModel, table=True):
     sex: str = "male"
     nationality: str = "VN"
     address: str = ""
+    residence_commune: str | None = None  # area code of the commune of residence
+
+
+class PriorEpisode(SQLModel, table=True):
+    """An earlier rehab episode known only from paper records (entered by hand): under vn-2026 the
+    compulsory and voluntary ones count towards the 24/36-month rule. Personal data: never logged."""
+
+    __tablename__ = "prior_episode"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str  # compulsory | voluntary | post_rehab
+    started_on: date
+    ended_on: date | None = None
+    document_number: str  # the deciding document, e.g. 12/QĐ-TA
+    document_issuer: str  # who decided it, e.g. TAND huyện Tuần Giáo
+    entered_by: str
+    entered_at: datetime
 
 
 class Dossier(SQLModel, table=True):

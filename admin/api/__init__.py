@@ -23,7 +23,9 @@ from admin.api import (
     imports,
     inbox,
     logs,
+    opening,
     operations,
+    people,
     plans,
     users,
 )
@@ -32,7 +34,9 @@ from workflow.runtime import Runtime
 PREFIX = "/api/v1"
 # One area per line, so areas added in parallel merge without conflicts.
 AREAS: tuple[ModuleType, ...] = (
+    opening,  # before dossiers: POST /dossiers opens one
     dossiers,
+    people,
     inbox,
     deadlines,
     audit,

@@ -34,7 +34,7 @@ class TestOpening:
             with pytest.raises(StepRefused) as refused:
                 _open(rt, clock, actor("district_police"))
 
-            assert [r["code"] for r in refused.value.result.refusals] == ["actor.outside_jurisdiction"]
+            assert [r["code"] for r in refused.value.result.refusals] == ["actor.not_in_office"]
             assert "01/04/2025" in refused.value.result.refusals[0]["reason_vi"]
             opened = _open(rt, clock, Actor("user.pc04", "dien-bien.provincial_police"))
             assert opened.applied
