@@ -66,7 +66,9 @@ def test_a_commune_police_officer_opens_a_dossier_and_enters_an_earlier_episode(
     assert form.locator("input[name='person.id_number']").input_value() == "01109000"
     screenshot(page, "new-dossier-errors")
 
+    page.goto(f"{base}/dossiers/new")  # a fresh form, as the README shows it
     decomposed = unicodedata.normalize("NFD", "Nguyễn Văn Hùng")
+    form.locator("input[name='document.number']").fill("12/BB-VPHC")
     form.locator("input[name='document.date']").fill("03/08/2026")
     form.locator("select[name=commune]").select_option(label=COMMUNE_LABEL)
     form.locator("input[name='person.full_name']").fill(decomposed)
