@@ -255,3 +255,20 @@ def test_a_correction_is_validated_and_logged_without_values(api) -> None:  # ty
     last = client.get(f"/api/dossiers/{made['id']}/history", auth=as_("vks")).json()[-1]
     assert (last["event"], last["actor"], last["payload"]) == ("correct_identity", "ubndx", {"fields": ["id_number"]})
     assert "011090009876" not in str(last)
+
+
+@pytest.mark.parametrize(("user", "status"), [("cax", 201), ("ubndx", 422)])
+def test_only_the_commune_police_open_with_a_drug_user_management_decision(api, user: str, status: int) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = api
+    request = body()
+    del request["violation_record"]
+    request["user_management_decision"] = {"number": "5/QĐ-CAX", "date": TODAY}
+    request["facts"] = {"positive_test_on": "03/08/2026"}
+
+    response = client.post("/api/v1/dossiers", json=request, auth=as_(user))
+
+    assert response.status_code == status
+    if status == 201:
+        assert (response.json()["state"], response.json()["regime"]) == ("drug_user_management", "vn-2026")
+    else:
+        assert [r["code"] for r in response.json()["reasons"]] == ["actor.not_authorised"]
