@@ -55,6 +55,7 @@ class State(StrEnum):
     POSTPONED = "postponed"
     ABSCONDED_BEFORE_ADMISSION = "absconded_before_admission"
     IN_FACILITY = "in_facility"
+    TERM_SUSPENDED = "term_suspended"  # the court suspended the rest of the term (NĐ 116/2021 art. 58)
     ABSCONDED_FROM_FACILITY = "absconded_from_facility"
     COMPLETION_CERTIFIED = "completion_certified"
     RETURN_REPORTED = "return_reported"
@@ -71,6 +72,8 @@ class Event(StrEnum):
     REQUEST_DETERMINATION = "request_determination"
     RECEIVE_FOR_DETERMINATION = "receive_for_determination"
     RECORD_DETERMINATION = "record_determination"
+    RECORD_EXCLUSION = "record_exclusion"  # an exclusion learned after opening (pregnancy, a young child)
+    DECIDE_PENDING_MANAGEMENT = "decide_pending_management"  # Mẫu 36: at home (Mẫu 35) or at a facility
     CLOSE_NOT_ELIGIBLE = "close_not_eligible"
     NOTIFY_PERSON = "notify_person"
     SEND_TO_LABOUR = "send_to_labour"
@@ -99,6 +102,7 @@ class Event(StrEnum):
     RECORD_ESCORT = "record_escort"
     POSTPONE = "postpone"
     EXTEND_ESCORT = "extend_escort"
+    RESTART_ESCORT = "restart_escort"  # force majeure over: the escort period runs again (art. 54(3))
     RESUME = "resume"
     EXEMPT = "exempt"
     REPORT_ABSCONDING = "report_absconding"
@@ -106,6 +110,10 @@ class Event(StrEnum):
     EXPIRE_LIMITATION = "expire_limitation"
     TRANSFER_TO_ADULT_FACILITY = "transfer_to_adult_facility"
     REDUCE_TERM = "reduce_term"
+    SUSPEND_TERM = "suspend_term"
+    RESUME_TERM = "resume_term"
+    EXEMPT_REMAINDER = "exempt_remainder"
+    ESCORT_TO_DRUG_TEST = "escort_to_drug_test"  # vn-2026: a managed person refusing a test (art. 23)
     RECORD_COMPLETION = "record_completion"
     REPORT_RETURN = "report_return"
     PROPOSE_POST_REHAB = "propose_post_rehab"
@@ -147,6 +155,14 @@ class Doc(StrEnum):
     STATEMENT = "statement"  # Mẫu 31
     COMPILER_PROPOSAL = "compiler_proposal"  # Mẫu 29
     RESIDENCE_CONFIRMATION = "residence_confirmation"  # no stable residence
+    EXCLUSION_CONFIRMATION = "exclusion_confirmation"  # hospital / commune confirmation of an exclusion
+    PENDING_MANAGEMENT_DECISION = "pending_management_decision"  # Mẫu 36
+    FAMILY_COMMITMENT = "family_commitment"  # Mẫu 35
+    FORCE_MAJEURE_RECORD = "force_majeure_record"
+    TERM_SUSPENSION_DECISION = "term_suspension_decision"
+    TERM_RESUMPTION_DECISION = "term_resumption_decision"
+    REMAINDER_EXEMPTION_DECISION = "remainder_exemption_decision"
+    TEST_ESCORT_RECORD = "test_escort_record"
     READING_NOTICE = "reading_notice"  # Mẫu 32
     TRANSFER_LETTER = "transfer_letter"
     LEGAL_CHECK_OPINION = "legal_check_opinion"
@@ -271,6 +287,7 @@ STATE_LABELS: Mapping[State, tuple[str, str]] = {
     State.ABSCONDED_BEFORE_ADMISSION: ("Bỏ trốn trước khi vào cơ sở, truy tìm", "Absconded before admission"),
     State.IN_FACILITY: ("Chấp hành tại cơ sở cai nghiện", "In the facility"),
     State.ABSCONDED_FROM_FACILITY: ("Bỏ trốn khỏi cơ sở, truy tìm", "Absconded from the facility"),
+    State.TERM_SUSPENDED: ("Tạm đình chỉ chấp hành tại cơ sở", "Rest of the term suspended"),
     State.COMPLETION_CERTIFIED: ("Đã chấp hành xong, chờ trình diện", "Completed, awaiting the return report"),
     State.RETURN_REPORTED: ("Đã trình diện, lập hồ sơ quản lý sau cai", "Returned home"),
     State.POST_REHAB_PROPOSED: ("Chờ quyết định quản lý sau cai", "Post-rehab supervision proposed"),

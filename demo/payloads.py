@@ -22,7 +22,11 @@ PERSON_FIRST = 0.7  # a complaint: lodged by the person, otherwise by the procur
 PLACEHOLDER = "0/DEMO"
 # NĐ 116/2021 art. 41: compiled by the commune, produced by no step of the process.
 COMPILED_DOCUMENTS = (Doc.CV, Doc.STATEMENT, Doc.COMPILER_PROPOSAL)
-FIELD_CHOICES = {"facility_kind": ("reform_school", "rehab_facility", "public_facility")}  # vn-2026 placement
+FIELD_CHOICES = {
+    "facility_kind": ("reform_school", "rehab_facility", "public_facility"),  # vn-2026 placement
+    "management_place": ("facility",),  # managed at a facility while pending (NĐ 116/2021 art. 45)
+}
+LATE_EXCLUSION = {"pregnant": False, "sole_carer": True, "lacks_capacity": False}
 DEFAULT_FACILITY = "Cơ sở cai nghiện ma túy tỉnh Điện Biên"
 Marks = Mapping[str, date]  # dates the simulation remembers for later fields (when the person absconded)
 
@@ -119,6 +123,12 @@ class Payloads:
             return rng.choice([c.code for c in DISTRICT_COMMUNES if c.code != case.commune])
         if name in FIELD_CHOICES:
             return FIELD_CHOICES[name][0]
+        if name in LATE_EXCLUSION:  # a young child raised alone: it never blocks a later escort
+            return LATE_EXCLUSION[name]
+        if name == "facility_reason":
+            return "family_refused" if case.person.stable_residence else "no_stable_residence"
+        if name in ("family_situation_stated", "child_protection_plan_stated"):
+            return True  # Mẫu 39 states them (NĐ 116/2021 art. 53(2))
         return {bool: False, int: 0, str: "Theo hồ sơ"}.get(kind)
 
 

@@ -8,8 +8,10 @@ from collections.abc import Iterable
 
 from demo.plans import Target
 from demo.spread import DETOUR_CHANCE, MAX_DETOURS
-from states.model import Regime, State, Step, Track
+from states.model import Event, Regime, State, Step, Track
 
+# An exclusion recorded at the court or before the escort ends the journey the walk is following.
+NO_DETOUR = frozenset({Event.RECORD_EXCLUSION})
 USUAL_START_CHANCE = 0.85  # a dossier usually opens on the regime's first initial state (a violation record)
 
 
@@ -39,7 +41,7 @@ def walk(regime: Regime, track: Track, state: State, goal: State, rng: random.Ra
         here = dist[state]
         options = [s for s in regime.steps_from(state, track) if s.dest in dist]
         ahead = [s for s in options if dist[s.dest] < here]
-        aside = [s for s in options if here <= dist[s.dest] <= here + 2 and s not in path]
+        aside = [s for s in options if here <= dist[s.dest] <= here + 2 and s not in path and s.event not in NO_DETOUR]
         if aside and detours < MAX_DETOURS and rng.random() < DETOUR_CHANCE:
             step, detours = rng.choice(aside), detours + 1
         else:

@@ -85,6 +85,8 @@ def text(name: str, step: Step, sex: str, rng: random.Random) -> str:
     if name == "ground":
         if step.event is Event.POSTPONE:
             return rng.choice(sorted(POSTPONEMENT_GROUNDS))
+        if step.event is Event.SUSPEND_TERM:
+            return "pregnant" if sex == "female" else "long_term_illness"
         return rng.choice(sorted(EXEMPTION_GROUNDS - ({"pregnant"} if sex == "male" else set())))
     if step.closing_reason is ClosingReason.NOT_ELIGIBLE and sex == "female":
         return PREGNANT

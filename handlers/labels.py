@@ -17,6 +17,32 @@ DOC_LABELS: dict[str, tuple[str, str]] = {
         "Văn bản xác định nơi cư trú không ổn định",
         "document establishing no stable residence",
     ),
+    "exclusion_confirmation": (
+        "Xác nhận trường hợp không áp dụng (bệnh viện: mang thai; UBND xã: nuôi con nhỏ)",
+        "confirmation of an exclusion (hospital: pregnancy; commune: a young child)",
+    ),
+    "pending_management_decision": (
+        "Quyết định quản lý trong thời gian lập hồ sơ (Mẫu 36)",
+        "decision on management while the dossier is pending (form 36)",
+    ),
+    "family_commitment": (
+        "Bản cam kết quản lý tại gia đình (Mẫu 35)",
+        "family's commitment to manage at home (form 35)",
+    ),
+    "force_majeure_record": (
+        "Văn bản xác định sự kiện bất khả kháng đã chấm dứt",
+        "record that the force majeure has ended",
+    ),
+    "term_suspension_decision": (
+        "Quyết định tạm đình chỉ chấp hành tại cơ sở",
+        "decision suspending the rest of the term",
+    ),
+    "term_resumption_decision": ("Quyết định tiếp tục chấp hành", "decision resuming the term"),
+    "remainder_exemption_decision": (
+        "Quyết định miễn chấp hành phần thời gian còn lại",
+        "decision exempting the rest of the term",
+    ),
+    "test_escort_record": ("Biên bản đưa đi xét nghiệm ma túy", "record of the escort to a drug test"),
     "reading_notice": ("Thông báo về việc lập hồ sơ (Mẫu 32)", "notice of compiling the dossier (form 32)"),
     "transfer_letter": ("Văn bản chuyển hồ sơ", "transfer letter"),
     "legal_check_opinion": ("Ý kiến kiểm tra tính pháp lý của Phòng Tư pháp", "justice office's legality opinion"),

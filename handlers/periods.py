@@ -183,14 +183,15 @@ def days_managed_pending(facts: DossierFacts) -> int:
 
 
 def term_end(facts: DossierFacts) -> date | None:
-    """The last day of the term: admission plus the court's months, plus every day absconded (art. 56(4)),
+    """The last day of the term: admission plus the court's months, plus every day absconded (art. 56(4)) or
+    suspended (art. 58),
     less the days managed at a facility while pending (art. 44(3)). The facility's deadline, its art. 62
     notice and the completion guard all use this one date."""
     admitted = facts.fact_date("admitted_on")
     months = facts.fact("term_months")
     if admitted is None or months is None:
         return None
-    extra = days_absconded(facts) - days_managed_pending(facts)
+    extra = days_absconded(facts) + int(facts.fact("days_term_suspended", 0)) - days_managed_pending(facts)
     return add_months(admitted, int(months)) + timedelta(days=extra)
 
 

@@ -79,6 +79,25 @@ FIELD_LABELS: Mapping[str, tuple[str, str]] = {
         "Ngày quyết định giáo dục tại xã (nếu căn cứ là đã bị giáo dục tại xã)",
         "date of the commune-education decision",
     ),
+    "guardian_notice_received_on": (
+        "Ngày cha, mẹ hoặc người giám hộ nhận thông báo (người chưa thành niên)",
+        "date the parent or guardian received the notice (minor)",
+    ),
+    "family_situation_stated": (
+        "Văn bản (Mẫu 39) nêu hoàn cảnh gia đình (người chưa thành niên)",
+        "form 39 states the family's situation (minor)",
+    ),
+    "child_protection_plan_stated": (
+        "Văn bản (Mẫu 39) nêu phương án quản lý bảo đảm quyền trẻ em (người chưa thành niên)",
+        "form 39 states a management plan protecting the child's rights (minor)",
+    ),
+    "pregnant": ("Đang mang thai (bệnh viện xác nhận)", "pregnant (hospital confirmation)"),
+    "child_birth_date": ("Ngày sinh của con nhỏ nhất đang nuôi", "birth date of the youngest child raised"),
+    "sole_carer": ("Là người duy nhất nuôi con", "the only person raising the child"),
+    "lacks_capacity": ("Mất năng lực hành vi dân sự", "lacks legal capacity"),
+    "management_place": ("Hình thức quản lý trong thời gian lập hồ sơ", "where the person is managed meanwhile"),
+    "facility_reason": ("Lý do quản lý tại cơ sở", "why at a facility"),
+    "force_majeure_from": ("Ngày bắt đầu sự kiện bất khả kháng", "date the force majeure began"),
     "document": ("Văn bản", "document"),
     "document.number": ("Số văn bản", "document number"),
     "document.date": ("Ngày ban hành văn bản", "document date"),
@@ -121,6 +140,19 @@ VALUE_LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "incurable_illness": ("Mắc bệnh hiểm nghèo", "incurable illness"),
         "voluntary_rehab_not_addicted": ("Đã tự nguyện cai nghiện, không còn nghiện", "no longer addicted"),
         "pregnant": ("Đang mang thai", "pregnant"),
+    },
+    "suspend_term.ground": {
+        "pregnant": ("Phụ nữ mang thai", "pregnant"),
+        "long_term_illness": ("Bệnh hiểm nghèo phải điều trị từ 06 tháng trở lên", "long-term serious illness"),
+    },
+    "management_place": {
+        "home": ("Tại gia đình (cam kết Mẫu 35)", "at home (form 35)"),
+        "facility": ("Tại cơ sở cai nghiện / cơ sở trợ giúp xã hội", "at a facility"),
+    },
+    "facility_reason": {
+        "no_stable_residence": ("Không có nơi cư trú ổn định", "no stable residence"),
+        "family_refused": ("Gia đình không nhận quản lý", "the family refused"),
+        "absconded_from_home": ("Bỏ trốn khỏi nơi quản lý tại gia đình", "absconded from home management"),
     },
     "facility_kind": {
         "reform_school": ("Trường giáo dưỡng", "reform school"),

@@ -115,6 +115,10 @@ class Step:
     # (start fact, end fact, list fact): the step ends a period (an absconding) begun at the start fact's date;
     # [start, end] is appended to the list, so every episode counts (NĐ 116/2021 art. 56(4))
     ends_period: tuple[str, str, str] | None = None
+    # (list fact, "open" | "close"): a dated period starts or ends on the step's legal date; the total of its
+    # closed periods is kept in the fact PERIOD_TOTALS names (pending facility time, a suspended term)
+    periods: tuple[tuple[str, str], ...] = ()
+    sets_track: bool = False  # the track follows the age on this step's date (a violation after user management)
 
     @property
     def trigger(self) -> str:
@@ -128,6 +132,13 @@ class Step:
 
     def matches(self, payload: Mapping[str, Any]) -> bool:
         return self.when is None or payload.get(self.when[0]) == self.when[1]
+
+
+# Dated periods a dossier records ([start, end] pairs) -> the fact holding their total in days.
+PERIOD_TOTALS: Mapping[str, str] = {
+    "pending_facility_periods": "days_managed_at_facility_pending",  # NĐ 116/2021 art. 44(3): deducted
+    "suspension_periods": "days_term_suspended",  # art. 58: not served while suspended (◻)
+}
 
 
 @dataclass(frozen=True, slots=True)

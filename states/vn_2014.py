@@ -213,7 +213,7 @@ STEPS = (
     ),
 )
 
-WITH_LEGAL_CHECK = ("record_death", "discontinue", "transfer_to_criminal_proceedings")
+WITH_LEGAL_CHECK = ("record_death", "discontinue", "transfer_to_criminal_proceedings", "record_exclusion__before_court")
 STEPS = STEPS + tuple(
     replace(vn_2021.STEPS_BY_NAME[name], sources=(*vn_2021.STEPS_BY_NAME[name].sources, S.LEGAL_CHECK))
     for name in WITH_LEGAL_CHECK

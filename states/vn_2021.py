@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers import clocks, periods
+from handlers import clocks, enforcement, minors, periods
 from handlers import documents as docs
 from handlers.eligibility import NOT_EXCLUDED
 from states.model import AgencyType as A
@@ -18,7 +18,9 @@ from states.model import Doc, Regime, Stage, Step, Track
 from states.model import Event as E
 from states.model import State as S
 from states.rules_exclusions import EXCLUSION_RULES
+from states.rules_steps import PROTEST_RULES
 from states.rules_vn_2021 import RULES
+from states.vn_2021_side_steps import side_steps
 
 COMPILERS = (A.COMMUNE_COMMITTEE, A.COMMUNE_POLICE, A.DISTRICT_POLICE, A.PROVINCIAL_POLICE)
 DOSSIER_DOCUMENTS = docs.documents_present(
@@ -231,6 +233,14 @@ STAGES: dict[S, Stage] = {
             DL("search_review", "search.review", Doc.SEARCH_DECISION),
         ),
         _stage(
+            S.TERM_SUSPENDED,
+            "Tạm đình chỉ chấp hành tại cơ sở",
+            "Rest of the term suspended",
+            A.FACILITY,
+            reason="Đến khi hết lý do tạm đình chỉ (Nghị định 116/2021/NĐ-CP, Điều 58); thời gian tạm đình chỉ "
+            "không tính vào thời hạn chấp hành (◻)",
+        ),
+        _stage(
             S.COMPLETION_CERTIFIED,
             "Đã chấp hành xong, chờ trình diện",
             "Completed, awaiting return report",
@@ -401,15 +411,16 @@ STEPS: tuple[Step, ...] = (
         "Thông báo lập hồ sơ cho người bị đề nghị",
         "Notify the person of the dossier",
         produces=Doc.READING_NOTICE,
-        fields={"grounds": str, "notice_received_on": date},
+        fields={"grounds": str, "notice_received_on": date, "guardian_notice_received_on": date},
         guards=(
             *NOT_EXCLUDED,
             docs.addiction_confirmed,
             DOSSIER_DOCUMENTS,
             docs.residence_document_if_no_stable_residence,
             docs.grounds_stated,
+            minors.guardian_notified_if_minor,
         ),
-        basis="Nghị định 116/2021/NĐ-CP, Điều 42",
+        basis="Nghị định 116/2021/NĐ-CP, Điều 42; Luật PCMT 73/2021/QH14, Điều 34 khoản 2 (người chưa thành niên)",
     ),
     _step(
         E.SEND_TO_LABOUR,
@@ -419,7 +430,7 @@ STEPS: tuple[Step, ...] = (
         "Chuyển hồ sơ cho Phòng LĐTBXH",
         "Send the dossier to the labour office",
         produces=Doc.TRANSFER_LETTER,
-        guards=(periods.reading_period_respected, DOSSIER_DOCUMENTS),
+        guards=(periods.reading_period_respected, minors.guardian_reading_period_respected, DOSSIER_DOCUMENTS),
         basis="Nghị định 116/2021/NĐ-CP, Điều 42 khoản 3–4",
     ),
     _step(
@@ -452,8 +463,13 @@ STEPS: tuple[Step, ...] = (
         "Đề nghị Tòa án xem xét quyết định",
         "Propose to the court",
         produces=Doc.LABOUR_PROPOSAL,
-        fields={"facility_name": str},
-        guards=(*NOT_EXCLUDED, DOSSIER_DOCUMENTS, periods.within_application_limitation),
+        fields={"facility_name": str, **dict.fromkeys(minors.MAU_39_FIELDS, bool)},
+        guards=(
+            *NOT_EXCLUDED,
+            DOSSIER_DOCUMENTS,
+            periods.within_application_limitation,
+            minors.minor_proposal_complete,
+        ),
         basis="Nghị định 116/2021/NĐ-CP, Điều 43 (Mẫu 34; Mẫu 39 cho người chưa thành niên)",
     ),
     _step(
@@ -574,7 +590,7 @@ STEPS: tuple[Step, ...] = (
         "Lodge a complaint or protest",
         produces=Doc.COMPLAINT,
         fields={"complainant": str},
-        guards=(periods.complaint_within_period,),
+        guards=(enforcement.complaint_or_protest_within_period,),
         basis="Pháp lệnh 03/2022/UBTVQH15, Điều 32–34",
     ),
     _step(
@@ -596,7 +612,7 @@ STEPS: tuple[Step, ...] = (
         COURTS,
         "Hết thời hạn khiếu nại, quyết định có hiệu lực",
         "Complaint period over: decision in effect",
-        guards=(periods.complaint_period_over,),
+        guards=(periods.complaint_period_over, enforcement.protest_period_over),
         stamps=("decision_effective_on",),
         opens=TAKES_EFFECT,
         basis="Pháp lệnh 03/2022/UBTVQH15, Điều 24 khoản 1",
@@ -651,9 +667,10 @@ STEPS: tuple[Step, ...] = (
         "Bàn giao người vào cơ sở",
         "Hand the person over to the facility",
         produces=Doc.HANDOVER_RECORD,
-        fields={"facility_name": str, "days_held_pending": int},
+        fields={"facility_name": str},
         stamps=("admitted_on",),
-        guards=(periods.decision_in_effect, periods.within_enforcement_limitation),
+        periods=(("pending_facility_periods", "close"),),
+        guards=(periods.decision_in_effect, periods.within_enforcement_limitation, enforcement.not_pregnant_at_escort),
         basis="Nghị định 116/2021/NĐ-CP, Điều 54 (Mẫu 40)",
     ),
     _step(
@@ -961,6 +978,8 @@ STEPS: tuple[Step, ...] = (
     ),
 )
 
+STEPS = STEPS + side_steps(COMPILERS, COURTS)
+
 REGIME = Regime(
     id="vn-2021",
     label_vi="Luật PCMT 2021, Nghị định 116/2021 (cấp huyện)",
@@ -972,7 +991,7 @@ REGIME = Regime(
     initial_states=(S.VIOLATION_RECORDED,),
     stages=STAGES,
     steps=STEPS,
-    rules={**RULES, **EXCLUSION_RULES},
+    rules={**RULES, **EXCLUSION_RULES, **PROTEST_RULES},
     notes=(
         "Nhắc ra quyết định truy tìm trong 1 ngày làm việc (quy ước sản phẩm ◻, LEGAL-PROCESS.md trạng thái 11): "
         "không áp dụng — việc bỏ trốn được ghi nhận cùng lúc với quyết định truy tìm (Mẫu 41); "

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date
 
 from states import vn_2021
+from states import vn_2021_side_steps as side
 from states.configurable import ConfigurableActor, notes
 from states.model import AgencyType as A
 from states.model import Regime, Rule, Stage, Status, Step
@@ -77,6 +78,14 @@ WHO_ACTS: dict[str, tuple[A, ...]] = {
     "record_found": POLICE,
     "record_found__in_facility": (A.FACILITY, A.PROVINCIAL_POLICE),
     "expire_limitation": (A.PROVINCIAL_POLICE, *COURTS),
+    "record_exclusion__before_court": POLICE,
+    **{f"record_exclusion__{s.value}": (*COURTS, *POLICE) for s in side.AT_COURT},
+    **{f"record_exclusion__{s.value}": (A.PROVINCIAL_POLICE, *COURTS) for s in side.AFTER_EFFECT},
+    **{f"decide_pending_management__{s.value}": POLICE for s in side.PENDING},
+    "restart_escort": (A.PROVINCIAL_POLICE,),
+    "suspend_term": COURTS,
+    "resume_term": COURTS,
+    "exempt_remainder": COURTS,
     "discontinue": (*POLICE, *COURTS),
     "record_death": (*POLICE, A.FACILITY, *COURTS),
     "transfer_to_criminal_proceedings": (*POLICE, *COURTS),

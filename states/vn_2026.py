@@ -79,7 +79,18 @@ NEW_STEPS: tuple[Step, ...] = (
         "Record a violation of a managed person",
         produces=Doc.VIOLATION_RECORD,
         stamps=("violation_on",),
+        sets_track=True,  # the track follows the age at the violation, not at the management decision
         basis=f"{LAW}, Điều 24, 35",
+    ),
+    Step(
+        E.ESCORT_TO_DRUG_TEST,
+        (S.DRUG_USER_MANAGEMENT,),
+        S.DRUG_USER_MANAGEMENT,
+        (A.COMMUNE_POLICE,),
+        "Đưa người được quản lý từ chối xét nghiệm đi xét nghiệm ma túy",
+        "Escort a managed person who refused a drug test to the test",
+        produces=Doc.TEST_ESCORT_RECORD,
+        basis=f"{LAW}, Điều 23 (◻)",
     ),
     Step(
         E.END_USER_MANAGEMENT,

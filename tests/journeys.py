@@ -138,6 +138,14 @@ def attachments(on: date) -> list[dict[str, Any]]:
     return [{**a, "date": on.isoformat()} for a in ATTACHMENTS]
 
 
+# The labour office's proposal: the facility (Mẫu 34), and for a minor what Mẫu 39 adds (NĐ 116/2021 art. 53(2)).
+MAU_34_39 = {
+    "facility_name": "Cơ sở cai nghiện ma túy tỉnh Điện Biên",
+    "family_situation_stated": True,
+    "child_protection_plan_stated": True,
+}
+
+
 def to_court_acceptance(j: Journey, *, reading_agency: str = "commune_committee", complicated: bool = False) -> None:
     """From violation_recorded to court_accepted (vn-2021 adult/minor)."""
     j.step("request_determination", "commune_police")
@@ -145,11 +153,15 @@ def to_court_acceptance(j: Journey, *, reading_agency: str = "commune_committee"
     j.step(
         "notify_person",
         reading_agency,
-        {"grounds": "no_voluntary_rehab", "attachments": attachments(j.clock.today)},
+        {
+            "grounds": "no_voluntary_rehab",
+            "attachments": attachments(j.clock.today),
+            "guardian_notice_received_on": j.clock.today.isoformat(),  # a minor's parent (PCMT art. 34(2))
+        },
         days=1,
     )
     j.step("send_to_labour", reading_agency, days=7)
-    j.step("propose_to_court", "labour_office", {"facility_name": "Cơ sở cai nghiện ma túy tỉnh Điện Biên"}, days=1)
+    j.step("propose_to_court", "labour_office", MAU_34_39, days=1)
     reason = {"complicated_reason": "Cần xác minh thêm nơi cư trú"} if complicated else {}
     j.step("accept", "district_court", {"complicated": complicated, **reason}, days=1)
 

@@ -30,6 +30,7 @@ AGENCY = {
 DEADLINE, DOSSIER, LOG = Deadline.__table__, Dossier.__table__, TransitionLog.__table__
 PERSON = {"full_name": "Lò Văn Minh", "id_number": "011090001234", "birth_date": "1990-05-01"}
 FACILITY = {"facility_name": "Cơ sở cai nghiện ma túy số 1 tỉnh Điện Biên"}
+MAU_34_39 = {**FACILITY, "family_situation_stated": True, "child_protection_plan_stated": True}  # Mẫu 39 (minors)
 
 
 def actor(kind: str) -> Actor:
@@ -85,11 +86,15 @@ def to_session(case: Case, court: str = "regional_court") -> None:
     case.step(
         "notify_person",
         "commune_police",
-        {"grounds": "no_voluntary_rehab", "attachments": attachments(case.clock.today)},
+        {
+            "grounds": "no_voluntary_rehab",
+            "attachments": attachments(case.clock.today),
+            "guardian_notice_received_on": case.clock.today.isoformat(),  # a minor's parent (PCMT art. 34(2))
+        },
         days=1,
     )
     case.step("send_to_labour", "commune_police", days=7)
-    case.step("propose_to_court", "provincial_police", FACILITY, days=1)
+    case.step("propose_to_court", "provincial_police", MAU_34_39, days=1)
     case.step("accept", court, days=1)
     case.step("open_session", court, {"session_on": (case.clock.today + timedelta(days=5)).isoformat()}, days=2)
 

@@ -18,11 +18,12 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, Engine
 
+from handlers.eligibility import age_on
 from handlers.facts import DocumentRef, DossierFacts
 from handlers.labels import doc_label_en, doc_label_vi
 from handlers.verdict import Refused
 from states.labels import agency_type_label, field_label
-from states.model import Regime, State, Step, Track
+from states.model import PERIOD_TOTALS, Regime, State, Step, Track
 from workflow.chain import GENESIS, entry_hash
 from workflow.db import reading
 from workflow.deadlines import DeadlinePolicy, local_date
@@ -385,6 +386,7 @@ class DossierEngine:
         new_state = machine_for(regime).apply(row.state, step)
         legal_date = cp.document.date if cp.document else (cp.on or today)
         data = merge_step_data(row.data, cp, step, legal_date)
+        track = _track_on(data, legal_date) if step.sets_track else track
         stage = regime.stages[State(new_state)]
         directory = self.directory()
         # a move names the person's new commune; one merged on 01/07/2025 is today's commune that took it in
@@ -415,6 +417,7 @@ class DossierEngine:
             digest=digest,
             closing_reason=closing,
             commune_code=commune,
+            track=track.value,
         )
         writer = DeadlineWriter(store, self.policy, directory, regime, track)
         due = writer.transition(row.id, commune, stage, step, data, legal_date, now, today)
@@ -522,7 +525,7 @@ def _documents(data: Mapping[str, Any], cp: CleanPayload) -> dict[str, DocumentR
 
 
 def merge_step_data(data: Mapping[str, Any], cp: CleanPayload, step: Step, legal_date: date) -> dict[str, Any]:
-    """The dossier data after the step: its facts, stamped dates, ended periods and documents."""
+    """The dossier data after the step: its facts, stamped dates, ended and dated periods and documents."""
     merged = {k: v for k, v in data.items() if k != "documents"}
     merged.update(cp.facts)
     for stamp in step.stamps:  # the step's legal date, unless the payload states that date itself
@@ -532,10 +535,34 @@ def merge_step_data(data: Mapping[str, Any], cp: CleanPayload, step: Step, legal
         start, end, into = step.ends_period
         if merged.get(start) and merged.get(end):
             merged[into] = [*merged.get(into, []), [merged[start], merged[end]]]
+    _track_periods(merged, step, legal_date)
     documents = dict(data.get("documents", {}))
     documents.update({d.type: d.as_json() for d in cp.documents})
     merged["documents"] = documents
     return merged
+
+
+def _track_on(data: Mapping[str, Any], on: date) -> Track:
+    """Adults from 18, minors from 12 to under 18, on the day (the violation of a person managed earlier)."""
+    return Track.ADULT if age_on(date.fromisoformat(str(data["birth_date"])), on) >= 18 else Track.MINOR
+
+
+def _track_periods(merged: dict[str, Any], step: Step, legal_date: date) -> None:
+    """Open or close the dated periods the step names; keep the total of the closed ones in days."""
+    for name, op in step.periods:
+        if "=" in op:  # "<fact>=<value>": open when the step states that value, else close
+            fact, value = op.split("=", 1)
+            op = "open" if merged.get(fact) == value else "close"
+        periods = [list(p) for p in merged.get(name, [])]
+        still_open = bool(periods) and periods[-1][1] is None
+        if op == "open" and not still_open:
+            periods.append([legal_date.isoformat(), None])
+        elif op == "close" and still_open:
+            periods[-1][1] = max(legal_date.isoformat(), periods[-1][0])
+        merged[name] = periods
+        merged[PERIOD_TOTALS[name]] = sum(
+            (date.fromisoformat(end) - date.fromisoformat(start)).days for start, end in periods if end is not None
+        )
 
 
 def _same_request(prior: Mapping[str, Any], dossier_id: int, event: str) -> None:

@@ -30,6 +30,8 @@ NOTE_LIMIT = 2000
 # Fields whose values are categories, never free text (a complainant's name would be personal data).
 CHOICES: dict[str, tuple[str, ...]] = {
     "complainant": ("person", "representative", "procuracy", "compiler", "labour_office"),
+    "management_place": ("home", "facility"),
+    "facility_reason": ("no_stable_residence", "family_refused", "absconded_from_home"),
 }
 # Fields a step may leave out: the law does not require them (a date the step's document already gives,
 # a count that is zero unless stated).
@@ -40,6 +42,8 @@ OPTIONAL_FIELDS = frozenset(
     # the day of the act a time limit waits for (left out: the step's own date)
     | {"person_received_on", "decision_sent_on", "complaint_forwarded_on", "execution_received_on"}
     | {"reviewed_on", "returned_home_on", "clarified_on", "postponement_ended_on"}
+    # a minor's parent (the guard asks it of minors only); one of the exclusions recorded; a facility's reason
+    | {"guardian_notice_received_on", "child_birth_date", "facility_reason"}
 )
 # Required, but reported by the step's own guard with its legal basis (the grounds of PCMT art. 32/33, the
 # grounds of a postponement or an exemption, a minor's kind of facility): not reported twice.
@@ -52,6 +56,7 @@ GUARDED_FIELDS = frozenset(
 COMPILED = (Doc.CV, Doc.STATEMENT, Doc.COMPILER_PROPOSAL, Doc.RESIDENCE_CONFIRMATION)
 ATTACHABLE: Mapping[Event, tuple[Doc, ...]] = {
     Event.NOTIFY_PERSON: COMPILED,
+    Event.DECIDE_PENDING_MANAGEMENT: (Doc.FAMILY_COMMITMENT,),  # management at home (NĐ 116/2021 Mẫu 35)
     Event.RESUBMIT: (
         *COMPILED,
         Doc.VIOLATION_RECORD,

@@ -101,7 +101,7 @@ class Store:
             "tip": f"UPDATE dossier SET last_seq = {mark}, last_hash = {mark} WHERE id = {mark}",
             "apply": f"UPDATE dossier SET state = {mark}, version = {mark}, agency_id = {mark}, data = {mark}, "
             f"updated_at = {mark}, last_seq = {mark}, last_hash = {mark}, closing_reason = {mark}, "
-            f"commune_code = {mark} "
+            f"commune_code = {mark}, track = {mark} "
             f"WHERE id = {mark} AND version = {mark}",
             "open_of": "SELECT id, key, spans, paused_at, due_on, due_at, remind_on, agency_type FROM deadline "
             f"WHERE dossier_id = {mark} AND closed_at IS NULL",
@@ -222,6 +222,7 @@ class Store:
         digest: str,
         closing_reason: str | None,
         commune_code: str | None = None,
+        track: str | None = None,
     ) -> None:
         """The new state, if the version is still the one loaded (`flush` says how many rows changed)."""
         self.pending.append(
@@ -237,6 +238,7 @@ class Store:
                     digest,
                     closing_reason,
                     commune_code or row.commune_code,
+                    track or row.track,
                     row.id,
                     row.version,
                 ),

@@ -155,3 +155,31 @@ def test_exclusion_rules_carry_their_status_in_every_regime() -> None:
         assert regime.rules["exclusion.pregnant"].status is Status.TO_VERIFY
     assert VN_2021.rules["exclusion.min_age"].status is Status.CONFIRMED
     assert VN_2026.rules["exclusion.min_age"].status is Status.UNCONFIRMED
+
+
+class TestProtestPeriod:
+    def test_audit_7_the_procuracys_protest_period_is_its_own_rule_not_the_confirmed_complaint_period(self) -> None:
+        """PL 03/2022 art. 32(2)–(3) were not found: the protest period is ◻ and configurable, apart from the ✔ one."""
+        from handlers.enforcement import complaint_or_protest_within_period
+        from handlers.facts import DocumentRef
+
+        rule = VN_2021.rules["protest.period"]
+        assert rule.status is Status.TO_VERIFY and "không tìm thấy" not in rule.basis
+        assert VN_2021.rules["complaint.period"].status is Status.CONFIRMED
+        decided = DocumentRef("court_decision", "3/QĐ-TA", D(2024, 4, 1))
+        lodged = DocumentRef("complaint", "1/KN-VKS", D(2024, 4, 12))  # the 9th working day
+        base = {"documents": {"court_decision": decided}, "incoming": lodged}
+
+        late = complaint_or_protest_within_period(facts(payload={"complainant": "procuracy"}, **base), TODAY)
+        assert isinstance(late, Refused) and late.code == "protest.out_of_time" and late.unconfirmed
+        longer = VN_2021.with_rule_values({"protest.period": 15})
+        assert not isinstance(
+            complaint_or_protest_within_period(
+                facts(regime=longer, payload={"complainant": "procuracy"}, **base), TODAY
+            ),
+            Refused,
+        )
+        person = complaint_or_protest_within_period(
+            facts(regime=longer, payload={"complainant": "person"}, **base), TODAY
+        )
+        assert isinstance(person, Refused) and person.code == "complaint.out_of_time"
