@@ -71,10 +71,14 @@ def complaint_or_protest_within_period(facts: DossierFacts, today: date) -> Verd
 
 
 def protest_period_over(facts: DossierFacts, today: date) -> Verdict:
-    """The decision takes effect only once the procuracy's protest period is over too."""
-    rule = facts.rule("protest.period")
+    """The decision takes effect only once the procuracy's protest period is over too (said only when it runs
+    past the complaint period, which `complaint_period_over` reports)."""
+    rule, complaint = facts.rule("protest.period"), facts.rule("complaint.period")
     announced = facts.doc_date("court_decision")
-    if announced is not None and today <= (ends := _end(facts, announced, rule)):
+    received = facts.fact_date("decision_received_on") or announced
+    if announced is None or received is None or today <= _end(facts, received, complaint):
+        return ALLOWED
+    if today <= (ends := _end(facts, announced, rule)):
         return _refused(
             "decision.protest_period_running",
             f"Chưa hết thời hạn kháng nghị của Viện kiểm sát (đến hết ngày {ends:%d/%m/%Y}).",

@@ -53,7 +53,6 @@ def test_a_handover_with_several_errors_shows_them_all_beside_their_fields_and_k
 
     form.locator("input[name='document.number']").fill("")
     form.locator("input[name='document.date']").fill("31/02/2023")
-    form.locator("input[name='field.days_held_pending']").fill("4")
     form.locator("button[type=submit]").click()
     english.wait_for_selector("#refusals")
 
@@ -67,7 +66,6 @@ def test_a_handover_with_several_errors_shows_them_all_beside_their_fields_and_k
     assert "dd/mm/yyyy" in beside["document.date"][0]
     assert beside["field.facility_name"][0].startswith("Chưa nhập: Cơ sở cai nghiện")
     assert form.locator("input[name='document.date']").input_value() == "31/02/2023"
-    assert form.locator("input[name='field.days_held_pending']").input_value() == "4"
     assert form.locator("select[name='field.facility_name'] option").count() >= 2  # a choice, never a typed code
     assert english.locator("#refusals li.refusal").count() >= 3
     screenshot(english, "form-errors")

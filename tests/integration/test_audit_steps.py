@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from demo.reference import commune_code
-from tests.journeys import COMMUNE, Journey, actor, doc, make_runtime
+from tests.journeys import COMMUNE, Journey, actor, doc, in_office, make_runtime
 from workflow.engine import Actor
 from workflow.errors import StepRefused
 from workflow.queries import history
@@ -345,7 +345,7 @@ class TestVn2026:
                 person=seventeen,
                 commune_code=COMMUNE,
                 violation={**doc("5/QĐ-CAX", date(2026, 8, 4)), "type": "user_management_decision"},
-                actor=actor("commune_police"),
+                actor=in_office(rt, clock.today, actor("commune_police")),
                 facts={"positive_test_on": "2026-08-03"},
                 start_state="drug_user_management",
             )

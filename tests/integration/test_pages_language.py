@@ -201,7 +201,7 @@ def test_a_handover_with_nothing_filled_in_shows_every_problem_beside_its_field_
         client,
         journey,
         "record_escort",
-        **{"document.number": "", "document.date": "31/02/2023", "field.days_held_pending": "3"},
+        **{"document.number": "", "document.date": "31/02/2023", "note": "Giao tại cổng cơ sở"},
     )
 
     assert response.status_code == 422
@@ -211,7 +211,8 @@ def test_a_handover_with_nothing_filled_in_shows_every_problem_beside_its_field_
     assert "field.facility_name" in errors and errors["field.facility_name"][0].startswith(
         "Chưa nhập: Cơ sở cai nghiện"
     )
-    assert 'value="31/02/2023"' in response.text and 'name="field.days_held_pending" value="3"' in response.text
+    # (no typed pending days any more: time managed at a facility is recorded by its own decision, Mẫu 36)
+    assert 'value="31/02/2023"' in response.text
     assert re.search(r'<select name="field.facility_name"[^>]*>.*Cơ sở cai nghiện', response.text, re.S)
 
 
