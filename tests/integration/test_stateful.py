@@ -134,7 +134,8 @@ class ProcessWalk(RuleBasedStateMachine):
         options = regime.steps_from(State(row.state), Track(row.track))
         if not options:
             return
-        forward = [o for o in options if o.dest is not State.CLOSED]
+        # forward: a step to another, open state (side steps that stay, like a management decision, wait)
+        forward = [o for o in options if o.dest not in (State.CLOSED, State(row.state))]
         if forward and data.draw(st.integers(0, 9)) > 0:
             options = forward
         step = data.draw(st.sampled_from(options))
