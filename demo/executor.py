@@ -21,9 +21,9 @@ from demo.report import DemoReport
 from demo.texts import doc_suffix
 from demo.timeline import opening_facts
 from states.model import Doc
+from states.opening import START_DOCUMENT
 from workflow.engine import Actor
 from workflow.errors import StepRefused, WorkflowError
-from workflow.opening import START_DOCUMENT
 
 log = structlog.get_logger(__name__)
 

@@ -17,10 +17,11 @@ from demo.spread import EVENT_DWELL, FIXED_DWELL, MAX_WAIT_DAYS, QUICK_STATES, S
 from handlers.facts import DocumentRef, DossierFacts
 from handlers.verdict import Refused
 from states.model import AgencyType, Doc, Event, State, Step
+from states.opening import START_DOCUMENT
 from workflow.deadlines import plan_deadline
 from workflow.engine import merge_step_data
 from workflow.errors import WorkflowError
-from workflow.opening import OPENERS, START_DOCUMENT
+from workflow.opening import OPENERS
 from workflow.payload import CleanPayload, clean
 
 JITTER_DAYS = (0, 0, 0, 1, 2)  # a step the guards made wait is sometimes taken a day or two later still

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from handlers.labels import doc_label_vi
+from states.applied import Usage, applied
 from states.model import STATUS_MARK, UNIT_VI, AgencyType, DeadlineSpec, Regime, Rule, Stage, State, Status, Step, Track
 from states.registry import all_regimes
 
@@ -173,6 +174,11 @@ def _rule_ref(regime: Regime, rule_id: str) -> str:
     return f"{text} ({extra})" if extra else text
 
 
+def agency_vi(regime: Regime, agency: AgencyType) -> str:
+    """The agency type's name in the regime (a successor's name after the 2025 reform)."""
+    return regime.agency_labels.get(agency) or AGENCY_VI[agency]
+
+
 def _deadline_vi(regime: Regime, spec: DeadlineSpec) -> str:
     parts = [f"**{spec.key}**: {_rule_ref(regime, spec.rule)}"]
     if spec.length_fact:
@@ -188,11 +194,11 @@ def _deadline_vi(regime: Regime, spec: DeadlineSpec) -> str:
     if spec.remind_before_rule:
         parts.append(f"nhắc trước {_rule_ref(regime, spec.remind_before_rule)}")
     if spec.agency:
-        parts.append(f"do {AGENCY_VI[spec.agency]}")
+        parts.append(f"do {agency_vi(regime, spec.agency)}")
     if spec.spans:
         parts.append("vẫn chạy khi ở: " + ", ".join(f"`{s.value}`" for s in spec.spans))
     if spec.escalate_to:
-        parts.append("quá hạn báo: " + ", ".join(AGENCY_VI[a] for a in spec.escalate_to))
+        parts.append("quá hạn báo: " + ", ".join(agency_vi(regime, a) for a in spec.escalate_to))
     return "; ".join(parts)
 
 
@@ -227,7 +233,7 @@ def _step_text(step: Step) -> str:
 def _step_row(regime: Regime, step: Step) -> tuple[str, ...]:
     guards = " <br> ".join(f"`{g.__name__}`" for g in step.guards) or "—"
     produced = f"{doc_label_vi(step.produces)} (`{step.produces.value}`)" if step.produces else "—"
-    actors = ", ".join(AGENCY_VI[a] for a in dict.fromkeys(step.actors))
+    actors = ", ".join(agency_vi(regime, a) for a in dict.fromkeys(step.actors))
     return (
         f"`{step.name}`",
         _step_text(step),
@@ -280,6 +286,7 @@ def _status_legend(regimes: Sequence[Regime]) -> list[str]:
 
 def _side_by_side(regimes: Sequence[Regime]) -> list[str]:
     ids = list(dict.fromkeys(rule_id for regime in regimes for rule_id in regime.rules))
+    uses = {r.id: applied(r) for r in regimes}
     rows = []
     for rule_id in ids:
         defined = [r.rules[rule_id] for r in regimes if rule_id in r.rules]
@@ -288,13 +295,18 @@ def _side_by_side(regimes: Sequence[Regime]) -> list[str]:
             for r in regimes
         ]
         differs = len(defined) != len(regimes) or len({(d.value, d.unit) for d in defined}) > 1
+        cells = [
+            f"{c} (chưa áp dụng)" if c != "—" and not uses[r.id][rule_id].kind else c
+            for r, c in zip(regimes, cells, strict=True)
+        ]
         rows.append((f"`{rule_id}`", defined[-1].label_vi, *cells, "≠" if differs else "="))
     header = ("Mã quy tắc", "Nội dung", *(f"`{r.id}`" for r in regimes), "Khác")
     return [
         "## So sánh các chế độ (regimes side by side)",
         "",
         "Mỗi dòng một quy tắc; — là quy tắc không có trong chế độ đó; cột Khác: ≠ khi giá trị khác nhau "
-        "hoặc quy tắc thiếu ở một chế độ, = khi cùng giá trị (dấu ✔/◻/? vẫn có thể khác).",
+        "hoặc quy tắc thiếu ở một chế độ, = khi cùng giá trị (dấu ✔/◻/? vẫn có thể khác); "
+        "(chưa áp dụng): giá trị ghi nhận nhưng không thời hạn hay điều kiện nào của chế độ đó dùng đến.",
         "",
         *_table(header, rows),
     ]
@@ -339,18 +351,37 @@ def _regime_section(regime: Regime) -> list[str]:
         + ".",
     ]
     out += [f"- Ghi chú: {note}" for note in regime.notes]
+    uses = applied(regime)
+    used = [r for r in regime.rules.values() if uses[r.id].kind]
+    unused = [r for r in regime.rules.values() if not uses[r.id].kind]
     out += [
         "",
         f"### Quy tắc của `{regime.id}` (rules)",
         "",
+        "Cột Áp dụng ở: thời hạn (giai đoạn hoặc bước mở thời hạn), điều kiện (bước mà điều kiện của nó "
+        "dùng quy tắc; `open_dossier` là kiểm tra khi mở hồ sơ), tính từ định nghĩa của chế độ.",
+        "",
         *_table(
-            ("Mã", "Nội dung", "Giá trị", "Dấu", "Căn cứ", "Ghi chú"),
+            ("Mã", "Nội dung", "Giá trị", "Dấu", "Căn cứ", "Áp dụng ở", "Ghi chú"),
             (
-                (f"`{r.id}`", r.label_vi, value_vi(r), STATUS_MARK[r.status], r.basis, r.note)
-                for r in regime.rules.values()
+                (f"`{r.id}`", r.label_vi, value_vi(r), STATUS_MARK[r.status], r.basis, _where(uses[r.id]), r.note)
+                for r in used
             ),
         ),
     ]
+    if unused:
+        out += [
+            "",
+            f"#### Giá trị ghi nhận nhưng `{regime.id}` chưa áp dụng (not applied)",
+            "",
+            "Không thời hạn và không điều kiện nào dùng các giá trị này: hệ thống không cảnh báo, không từ chối "
+            "theo chúng.",
+            "",
+            *_table(
+                ("Mã", "Nội dung", "Giá trị", "Dấu", "Căn cứ"),
+                ((f"`{r.id}`", r.label_vi, value_vi(r), STATUS_MARK[r.status], r.basis) for r in unused),
+            ),
+        ]
     out += _switches(regime)
     out += [
         "",
@@ -362,7 +393,7 @@ def _regime_section(regime: Regime) -> list[str]:
                 (
                     f"`{st.state.value}`",
                     st.label_vi,
-                    AGENCY_VI[st.agency] if st.agency else "—",
+                    agency_vi(regime, st.agency) if st.agency else "—",
                     _stage_deadlines(regime, st),
                 )
                 for st in stages_in_order(regime)
@@ -381,6 +412,24 @@ def _regime_section(regime: Regime) -> list[str]:
     return out
 
 
+WHERE_VI = {"deadline": "thời hạn", "guard": "điều kiện", "both": "thời hạn và điều kiện"}
+
+
+def _where(usage: Usage, shown: int = 4) -> str:
+    """'thời hạn: `stage`; điều kiện: `step`, …' (the first few places of each kind)."""
+
+    def names(places: list[str]) -> str:
+        more = f" và {len(places) - shown} nơi khác" if len(places) > shown else ""
+        return ", ".join(f"`{p}`" for p in places[:shown]) + more
+
+    parts = [f"**{WHERE_VI[usage.kind]}**"]
+    if usage.deadlines:
+        parts.append("thời hạn: " + names(usage.deadlines))
+    if usage.guards:
+        parts.append("điều kiện: " + names(usage.guards))
+    return "; ".join(parts)
+
+
 def legal_rules_markdown(regimes: Sequence[Regime]) -> str:
     """docs/legal-rules.md: every rule, stage and step of every regime, for a legal officer."""
     chosen = ordered(regimes)
@@ -389,8 +438,9 @@ def legal_rules_markdown(regimes: Sequence[Regime]) -> str:
         "",
         GENERATED_NOTE,
         "",
-        "Mọi thời hạn, điều kiện và căn cứ mà hệ thống áp dụng, lấy trực tiếp từ định nghĩa quy trình "
-        "(`states/`). Hồ sơ theo chế độ có hiệu lực vào ngày lập biên bản vi phạm và giữ chế độ đó đến hết.",
+        "Mọi thời hạn, điều kiện và căn cứ của từng chế độ, lấy trực tiếp từ định nghĩa quy trình (`states/`), "
+        "kèm nơi hệ thống áp dụng từng quy tắc (thời hạn, điều kiện hay cả hai); giá trị chưa được áp dụng ở đâu "
+        "được liệt kê riêng. Hồ sơ theo chế độ có hiệu lực vào ngày lập biên bản vi phạm và giữ chế độ đó đến hết.",
         "",
         *(f"- `{r.id}`: {r.label_vi}. {_in_force(r)}." for r in chosen),
         "",

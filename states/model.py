@@ -186,6 +186,8 @@ class Regime:
         "relapse_in_post_rehab",
     )
     switches: tuple[RuleSwitch, ...] = ()
+    # names of agency types as this regime's readers know them (the successors after the 2025 reform)
+    agency_labels: Mapping[AgencyType, str] = field(default_factory=dict)
     grounds_basis: str = "Luật PCMT 73/2021/QH14, Điều 32 khoản 1–4; Điều 33 khoản 1"
     adult_only_grounds: tuple[str, ...] = ("relapse_in_post_rehab",)  # not for minors (PCMT art. 33(1))
 

@@ -111,10 +111,11 @@ RULES_LIST: tuple[Rule, ...] = (
         "court.decide.minor",
         15,
         D,
-        f"{PL01}, Điều 8",
-        C,
+        f"{PL01} (thời hạn 15 ngày, tối đa 30 ngày theo bản tóm tắt; số điều chưa đối chiếu)",
+        V,
         "Ra quyết định kể từ ngày thụ lý (người chưa thành niên)",
         "Decide from acceptance (minor)",
+        "giá trị theo các bản tóm tắt Pháp lệnh 01/2022 (ghi chú R11); điều khoản chưa tìm thấy nên đánh dấu ◻",
     ),
     _r(
         "court.decide_complicated",

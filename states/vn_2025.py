@@ -109,6 +109,17 @@ def _step(name: str) -> Step:
     )
 
 
+# The names of the offices abolished in 2025, as this regime's readers know them: their successors.
+AGENCY_LABELS: dict[A, str] = {
+    A.LABOUR_OFFICE: "Công an (kế thừa nhiệm vụ cai nghiện của ngành lao động từ 01/03/2025)",
+    A.DISTRICT_POLICE: "Công an cấp tỉnh (kế thừa Công an cấp huyện từ 01/03/2025)",
+    A.DISTRICT_COURT: "Tòa án nhân dân khu vực (kế thừa Tòa án cấp huyện từ 01/07/2025)",
+    A.DISTRICT_COMMITTEE: "UBND cấp tỉnh (kế thừa chính quyền cấp huyện từ 01/07/2025)",
+    A.JUSTICE_OFFICE: "Sở Tư pháp (kế thừa cấp huyện từ 01/07/2025)",
+}
+RULE_LABELS = {"reading.send": ("Chuyển hồ sơ cho đơn vị Công an kiểm tra", "Send the dossier to the police review")}
+
+
 def _rule(rule: Rule) -> Rule:
     """vn-2021's limits, now read for the new agencies: ◻ at best; the checking unit's limit is ?."""
     if rule.id == "labour.review":
@@ -119,6 +130,8 @@ def _rule(rule: Rule) -> Rule:
             label_en="Police review before the court",
             basis=f"{rule.basis}; {TTLT_03}; **?** đơn vị kiểm tra hồ sơ và chuyển Tòa án",
         )
+    if rule.id in RULE_LABELS:
+        rule = replace(rule, label_vi=RULE_LABELS[rule.id][0], label_en=RULE_LABELS[rule.id][1])
     amended = next((why for prefix, why in AMENDED_FROM_JULY_2025 if rule.id.startswith(prefix)), None)
     if amended is not None:
         return replace(rule, status=Status.UNCONFIRMED, note=f"giữ giá trị vn-2021 (◻ đến 30/06/2025); {amended}")
@@ -145,7 +158,7 @@ AMENDED_FROM_JULY_2025 = (
 
 LABOUR_REVIEW_ACTOR = ConfigurableActor(
     key="actor.labour_review",
-    label_vi="Đơn vị Công an kiểm tra hồ sơ và chuyển Tòa án (thay Phòng LĐTBXH)",
+    label_vi="Đơn vị Công an kiểm tra hồ sơ và chuyển Tòa án (nhiệm vụ của ngành lao động cấp huyện trước 01/03/2025)",
     label_en="Police unit that checks the dossier and sends it to the court (was the labour office)",
     default=CHECKER,
     stages=(S.LABOUR_REVIEW,),
@@ -173,6 +186,8 @@ REGIME: Regime = vn_2021.REGIME.revise(
         *notes("vn-2025", CONFIGURABLE),
     ),
 )
+
+REGIME = replace(REGIME, agency_labels=AGENCY_LABELS)
 
 STEPS_BY_NAME: dict[str, Step] = {s.name: s for s in REGIME.steps}
 __all__ = ["CONFIGURABLE", "COURTS", "COURT_STEPS", "POLICE", "REGIME", "STEPS_BY_NAME"]

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from handlers.eligibility import NOT_EXCLUDED, age_on
+from handlers.eligibility import age_on
 from handlers.facts import DocumentRef, DossierFacts
 from handlers.verdict import Refused
-from handlers.vn2026 import management_decided_in_time
-from states.model import Guard, Regime, State, Track
+from states.model import Regime, State, Track
+from states.opening import START_GUARDS
 from workflow import intake
 from workflow.chain import GENESIS, entry_hash
 from workflow.db import reading
@@ -37,11 +37,6 @@ OPENERS = intake.OPENERS[State.VIOLATION_RECORDED]
 OPEN_FACTS = intake.OPEN_FACTS
 START_DOCUMENT = intake.START_DOCUMENT
 PRIVATE_FACTS = frozenset({"child_birth_date"})  # a child's personal data: kept in the dossier, not on the chain
-# What is checked before a dossier opens in each initial state (besides who opens it).
-START_GUARDS: dict[State, tuple[Guard, ...]] = {
-    State.VIOLATION_RECORDED: NOT_EXCLUDED,
-    State.DRUG_USER_MANAGEMENT: (management_decided_in_time,),
-}
 
 
 def _clean_person(person: Mapping[str, Any]) -> dict[str, Any]:

@@ -183,3 +183,48 @@ class TestProtestPeriod:
             facts(regime=longer, payload={"complainant": "person"}, **base), TODAY
         )
         assert isinstance(person, Refused) and person.code == "complaint.out_of_time"
+
+
+class TestHonestDocs:
+    def test_audit_7_legal_rules_say_where_each_rule_is_applied_and_list_unapplied_ones_apart(self) -> None:
+        from states.applied import applied
+        from states.docs import legal_rules_markdown
+
+        uses = applied(VN_2021)
+        assert uses["reading.period"].kind == "both"  # the stage's deadline and send_to_labour's guard
+        assert uses["labour.review"].kind == "deadline"
+        assert uses["exclusion.pregnant"].kind == "guard" and "open_dossier" in uses["exclusion.pregnant"].guards
+        assert uses["term.max.minor"].kind  # a track variant is applied where its rule is
+        unapplied = {rule_id for rule_id, usage in uses.items() if not usage.kind}
+        assert "determination.staff" in unapplied and "reading.period" not in unapplied
+
+        text = legal_rules_markdown([VN_2021])
+        rules, _, apart = text.partition("chưa áp dụng (not applied)")
+        assert "`determination.staff`" not in rules.split("### Quy tắc của `vn-2021`")[1]
+        assert "`determination.staff`" in apart.split("### Giai đoạn")[0]
+        assert "**thời hạn và điều kiện**; thời hạn: `person_reading`" in rules
+
+    def test_audit_7_vn2025_and_vn2026_texts_name_the_successor_agencies(self) -> None:
+        from states.docs import legal_rules_markdown
+
+        for regime in (VN_2025, VN_2026):
+            section = legal_rules_markdown([regime]).split(f"## Chế độ `{regime.id}`")[1]
+            assert "UBND cấp huyện" not in section and "LĐTBXH" not in section, regime.id
+            assert "UBND cấp tỉnh (kế thừa" in section
+
+    def test_audit_7_confirmed_citations_are_supported_by_the_law_notes(self) -> None:
+        """'PL 09/2014 Điều 5/17/20/23' and 'PL 01/2022 Điều 8' are in no note: ◻ with the reason."""
+        for regime in (VN_2014, VN_2021):
+            for rule in regime.rules.values():
+                if rule.status is Status.CONFIRMED:
+                    assert "09/2014" not in rule.basis and "01/2022/UBTVQH15, Điều 8" not in rule.basis, rule.id
+        assert VN_2014.rules["complaint.period"].status is Status.TO_VERIFY
+        assert "R7" in VN_2014.rules["complaint.period"].note
+        assert "09/2014" in VN_2014.rules["court.decide_complicated"].basis
+
+    def test_audit_7_readme_names_pl_09_2014_and_what_vn2014_borrows(self) -> None:
+        from pathlib import Path
+
+        readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+        row = next(line for line in readme.splitlines() if line.startswith("| `vn-2014`"))
+        assert "PL 09/2014" in row and "borrowed from vn-2021" in row
