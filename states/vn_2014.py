@@ -21,9 +21,9 @@ from vocabulary import Unit
 
 V, C = Status.TO_VERIFY, Status.CONFIRMED
 PL09 = "Pháp lệnh 09/2014/UBTVQH13"
-# The values are in a provincial court's published table (law notes R7); the article numbers are in no note.
-PL09_TABLE = f"{PL09} (bảng thời hạn của TAND tỉnh Cà Mau; số điều chưa đối chiếu)"
-PL09_NOTE = "giá trị ✔ theo bảng của Tòa án (R7); điều khoản chưa tìm thấy nên đánh dấu ◻"
+# The values are in a provincial court's published table (law notes R7, ✔); the article numbers are in no note,
+# so none is cited (legal audit §7).
+PL09_TABLE = f"{PL09} (bảng thời hạn của TAND tỉnh Cà Mau, ghi chú pháp lý R7; số điều chưa đối chiếu)"
 XLVPHC12 = "Luật XLVPHC 2012"
 
 LEGAL_CHECK = Stage(
@@ -143,18 +143,6 @@ OWN_RULES = {
 
 # XLVPHC 2012 art. 103: the commune People's Committee chairman compiles (helped by the commune police, who
 # do not act on the dossier themselves); the police compiling for their own cases came with Law 67/2020.
-OWN_RULES["court.decide_complicated"] = Rule(
-    "court.decide_complicated",
-    30,
-    Unit.CALENDAR_DAYS,
-    PL09_TABLE,
-    V,
-    "Vụ việc phức tạp: ra quyết định kể từ ngày thụ lý",
-    "Complicated case: decide from acceptance",
-)
-# ✔ values whose citation no law note supports are ◻, with the reason (legal audit §7).
-OWN_RULES = {k: replace(r, status=V, note=PL09_NOTE) if r.basis == PL09_TABLE else r for k, r in OWN_RULES.items()}
-
 COMPILERS = (A.COMMUNE_COMMITTEE,)
 GROUNDS = ("commune_education_still_addicted", "no_stable_residence")
 STEPS: tuple[Step, ...] = (

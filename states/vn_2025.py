@@ -187,7 +187,19 @@ REGIME: Regime = vn_2021.REGIME.revise(
     ),
 )
 
-REGIME = replace(REGIME, agency_labels=AGENCY_LABELS)
+OLD_OFFICE, NEW_UNIT = "Phòng LĐTBXH", "Đơn vị Công an kiểm tra hồ sơ"  # labels of steps and rules vn-2021 named it in
+
+
+def _relabelled(text: str) -> str:
+    return text.replace(OLD_OFFICE, NEW_UNIT)
+
+
+REGIME = replace(
+    REGIME,
+    agency_labels=AGENCY_LABELS,
+    steps=tuple(replace(s, label_vi=_relabelled(s.label_vi)) for s in REGIME.steps),
+    rules={k: replace(r, label_vi=_relabelled(r.label_vi)) for k, r in REGIME.rules.items()},
+)
 
 STEPS_BY_NAME: dict[str, Step] = {s.name: s for s in REGIME.steps}
 __all__ = ["CONFIGURABLE", "COURTS", "COURT_STEPS", "POLICE", "REGIME", "STEPS_BY_NAME"]

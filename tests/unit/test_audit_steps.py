@@ -190,18 +190,26 @@ class TestHonestDocs:
         from states.applied import applied
         from states.docs import legal_rules_markdown
 
+        from dataclasses import replace
+
+        from states.model import Rule
+        from vocabulary import Unit
+
         uses = applied(VN_2021)
         assert uses["reading.period"].kind == "both"  # the stage's deadline and send_to_labour's guard
         assert uses["labour.review"].kind == "deadline"
         assert uses["exclusion.pregnant"].kind == "guard" and "open_dossier" in uses["exclusion.pregnant"].guards
         assert uses["term.max.minor"].kind  # a track variant is applied where its rule is
-        unapplied = {rule_id for rule_id, usage in uses.items() if not usage.kind}
-        assert "determination.staff" in unapplied and "reading.period" not in unapplied
+        idle = Rule(
+            "idle.value", 2, Unit.WORKING_DAYS, "Nghị định 116/2021/NĐ-CP", Status.CONFIRMED, "Chưa dùng", "Idle"
+        )
+        with_idle = replace(VN_2021, rules={**VN_2021.rules, "idle.value": idle})
+        assert not applied(with_idle)["idle.value"].kind
 
-        text = legal_rules_markdown([VN_2021])
+        text = legal_rules_markdown([with_idle])
         rules, _, apart = text.partition("chưa áp dụng (not applied)")
-        assert "`determination.staff`" not in rules.split("### Quy tắc của `vn-2021`")[1]
-        assert "`determination.staff`" in apart.split("### Giai đoạn")[0]
+        assert "`idle.value`" not in rules.split("### Quy tắc của `vn-2021`")[1]
+        assert "`idle.value`" in apart.split("### Giai đoạn")[0]
         assert "**thời hạn và điều kiện**; thời hạn: `person_reading`" in rules
 
     def test_audit_7_vn2025_and_vn2026_texts_name_the_successor_agencies(self) -> None:
@@ -213,14 +221,17 @@ class TestHonestDocs:
             assert "UBND cấp tỉnh (kế thừa" in section
 
     def test_audit_7_confirmed_citations_are_supported_by_the_law_notes(self) -> None:
-        """'PL 09/2014 Điều 5/17/20/23' and 'PL 01/2022 Điều 8' are in no note: ◻ with the reason."""
+        """'PL 09/2014 Điều 5/17/20/23' and 'PL 01/2022 Điều 8' are in no note: the PL 09/2014 values stay ✔ on the
+        court's published table (R7) without an invented article; PL 01/2022's (a paraphrase, R11) become ◻."""
         for regime in (VN_2014, VN_2021):
             for rule in regime.rules.values():
                 if rule.status is Status.CONFIRMED:
-                    assert "09/2014" not in rule.basis and "01/2022/UBTVQH15, Điều 8" not in rule.basis, rule.id
-        assert VN_2014.rules["complaint.period"].status is Status.TO_VERIFY
-        assert "R7" in VN_2014.rules["complaint.period"].note
-        assert "09/2014" in VN_2014.rules["court.decide_complicated"].basis
+                    assert "09/2014/UBTVQH13, Điều" not in rule.basis, rule.id
+                    assert "01/2022/UBTVQH15, Điều 8" not in rule.basis, rule.id
+        complaint = VN_2014.rules["complaint.period"]
+        assert complaint.status is Status.CONFIRMED and "R7" in complaint.basis
+        minor = VN_2021.rules["court.decide.minor"]
+        assert minor.status is Status.TO_VERIFY and "R11" in minor.note
 
     def test_audit_7_readme_names_pl_09_2014_and_what_vn2014_borrows(self) -> None:
         from pathlib import Path

@@ -46,8 +46,8 @@ class TestRequiredFields:
     def test_zero_days_is_a_value_and_optional_fields_may_be_left_out(self) -> None:
         # the days absconded are no longer typed: they come from the recorded dates (audit §1.2)
         assert missing_fields(Event.RECORD_FOUND, State.ABSCONDED_FROM_FACILITY, {}) == []
-        escort = {"facility_name": "Cơ sở số 1", "days_held_pending": 0}
-        assert missing_fields(Event.RECORD_ESCORT, State.AWAITING_ESCORT, escort) == []
+        # (no pending days typed at escort any more: the pending-management decision, Mẫu 36, records them)
+        assert missing_fields(Event.REDUCE_TERM, State.IN_FACILITY, {"term_months": 0}) == []
         assert missing_fields(Event.RECORD_ESCORT, State.AWAITING_ESCORT, {"facility_name": "Cơ sở số 1"}) == []
 
     def test_a_return_needs_its_reasons(self) -> None:
@@ -78,9 +78,9 @@ class TestEveryProblemAtOnce:
 
     def test_a_negative_count_is_refused(self) -> None:
         with pytest.raises(InvalidInput) as raised:
-            clean(step(Event.RECORD_ESCORT, State.AWAITING_ESCORT), {"days_held_pending": -3}, TODAY)
+            clean(step(Event.REDUCE_TERM, State.IN_FACILITY), {"term_months": -3}, TODAY)
 
-        assert raised.value.field == "days_held_pending" and "số nguyên không âm" in raised.value.reason_vi
+        assert raised.value.field == "term_months" and "số nguyên không âm" in raised.value.reason_vi
 
     def test_text_over_the_notes_limit_is_refused_not_cut(self) -> None:
         with pytest.raises(InvalidInput) as raised:
