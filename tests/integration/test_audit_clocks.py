@@ -64,7 +64,14 @@ class TestTermEndThroughTheEngine:
     ) -> None:
         rt, clock = journey_runtime
         j = _open(rt, clock)
-        _in_facility(j, {"days_held_pending": 30})
+        _effective(j)
+        # managed at a facility while pending (Mẫu 36, NĐ 116/2021 art. 44(3)) for the 30 days before the escort
+        j.step(
+            "decide_pending_management",
+            "commune_committee",
+            {"management_place": "facility", "facility_reason": "family_refused"},
+        )
+        j.step("record_escort", "district_police", FACILITY, days=30)
         admitted = clock.today
 
         term = _open_deadline(rt, j.dossier_id, "term")

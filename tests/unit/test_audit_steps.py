@@ -187,11 +187,10 @@ class TestProtestPeriod:
 
 class TestHonestDocs:
     def test_audit_7_legal_rules_say_where_each_rule_is_applied_and_list_unapplied_ones_apart(self) -> None:
-        from states.applied import applied
-        from states.docs import legal_rules_markdown
-
         from dataclasses import replace
 
+        from states.applied import applied
+        from states.docs import legal_rules_markdown
         from states.model import Rule
         from vocabulary import Unit
 
