@@ -1,9 +1,8 @@
-"""Who may see what: the personal-data rule of the dossier page and the steps a user is offered.
+"""Who may see what, for the web layer: the rule itself is `workflow.access` (one rule for pages and API).
 
-Personal data (name, ID number, address, birth date) is read only for a user who needs it for the
-dossier in front of them: the procurator (supervises legality), staff of the agency now responsible,
-staff of the dossier's commune police and commune committee (they compile and keep it), and court
-staff serving the dossier's area (they decide). Administrators run the system and never see it.
+`scope_for` works out the signed-in user's `Scope` once per request; `dossier_for` is the only way a page or
+the API reads a dossier: a dossier the user may not read is `DossierNotFound` (404, as if it did not exist),
+and its person and health facts are added only for a user who may read them.
 """
 
 from __future__ import annotations
@@ -14,27 +13,29 @@ from typing import Any
 
 from admin.auth import CurrentUser
 from workflow import queries
+from workflow.access import (
+    COMMUNE_AGENCIES,
+    Scope,
+    can_read,
+    may_read_person,
+    redact_entry,
+    scope_of,
+    without_personal_facts,
+)
+from workflow.db import reading
 from workflow.directory import Directory
 from workflow.errors import DossierNotFound
 from workflow.runtime import Runtime
 
-COMMUNE_AGENCIES = frozenset({"commune_police", "commune_committee"})
-COURTS = frozenset({"district_court", "regional_court", "provincial_court"})
+
+def scope_for(rt: Runtime, user: CurrentUser) -> Scope:
+    return scope_of(user, rt.engine.directory(), rt.today())
 
 
 def may_see_person(user: CurrentUser, view: Mapping[str, Any], directory: Directory, today: date | None = None) -> bool:
     """Whether `user` may read the personal data of the dossier shown by `view` (a `dossier_view`)."""
-    if user.role not in ("staff", "supervisor", "procurator") or not user.agency_id:
-        return False
-    agency = directory.agencies.get(user.agency_id)
-    if agency is None or not agency.valid_on(today or date.today()):
-        return False  # an abolished agency's staff no longer read anyone's file
-    if user.role == "staff" or user.role == "supervisor":
-        if user.agency_id == view["agency"]["id"]:
-            return True
-        if agency.type not in COMMUNE_AGENCIES | COURTS:
-            return False
-    return agency.serves(directory.lineage(view["commune"]["code"]))  # procurators: in their own area
+    scope = scope_of(user, directory, today or date.today())
+    return may_read_person(scope, view["commune"]["code"], view["agency"]["id"])
 
 
 def steps_for(user: CurrentUser, view: Mapping[str, Any], directory: Directory, today: date) -> list[dict[str, Any]]:
@@ -64,24 +65,32 @@ def may_read_log(user: CurrentUser, view: Mapping[str, Any], directory: Director
     )
 
 
-def outside_province(user: CurrentUser, commune_code: str, directory: Directory) -> bool:
-    """A user of an agency of another province: each province's users see only their own dossiers."""
-    mine = directory.agency_province(user.agency_id) if user.agency_id else None
-    return mine is not None and mine != directory.province_of(commune_code)
+def readable_or_404(rt: Runtime, user: CurrentUser, dossier_id: int) -> Scope:
+    """The user's scope, once the dossier is known to be readable by them (else `DossierNotFound`)."""
+    scope = scope_for(rt, user)
+    with reading(rt.db) as conn:
+        if not can_read(conn, scope, dossier_id):
+            raise DossierNotFound(dossier_id)
+    return scope
 
 
 def dossier_for(rt: Runtime, user: CurrentUser, dossier_id: int) -> dict[str, Any]:
-    """The dossier view, with "person" only when `user` may read it (decided on the view it is added to)."""
+    """The dossier view, with "person" (and health facts) only when `user` may read them."""
+    scope = readable_or_404(rt, user, dossier_id)
     today = rt.today()
     view = queries.dossier_view(rt.db, rt.regimes, dossier_id, today)
     if view is None:
         raise DossierNotFound(dossier_id)
-    directory = rt.engine.directory()
-    if outside_province(user, view["commune"]["code"], directory):
-        raise DossierNotFound(dossier_id)  # as if it did not exist
-    if not may_see_person(user, view, directory, today):
-        return view
-    full = queries.dossier_view(rt.db, rt.regimes, dossier_id, today, with_person=True)
-    if full is None or not may_see_person(user, full, directory, today):  # moved on meanwhile
-        return view
-    return full
+    if may_read_person(scope, view["commune"]["code"], view["agency"]["id"]):
+        full = queries.dossier_view(rt.db, rt.regimes, dossier_id, today, with_person=True)
+        if full is not None and may_read_person(scope, full["commune"]["code"], full["agency"]["id"]):
+            return full  # not moved on meanwhile
+    return {**view, "facts": without_personal_facts(view["facts"])}
+
+
+def history_for(rt: Runtime, user: CurrentUser, view: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The dossier's log for a user who may read it (health facts only with the person), else None."""
+    if not may_read_log(user, view, rt.engine.directory()):
+        return None
+    rows = queries.history(rt.db, view["id"])
+    return rows if "person" in view else [redact_entry(r) for r in rows]

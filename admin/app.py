@@ -17,12 +17,14 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from admin.admin_pages import admin_page_routes
+from admin.alerts import alert_routes
 from admin.api import PREFIX, api_routes
 from admin.audit_pages import audit_page_routes
 from admin.auth import DEV_SECRET, Auth, SessionSigner, Users, login_routes
 from admin.errors import install_error_handlers
 from admin.imports import import_pages
 from admin.limits import BodyLimit
+from admin.lists import list_routes
 from admin.opening import open_routes
 from admin.pages import page_routes
 from admin.people import people_pages
@@ -74,6 +76,8 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     plan_routes(app, rt)
     import_pages(app, rt)
     people_pages(app, rt)
+    list_routes(app, rt)
+    alert_routes(app, rt)
     api_routes(app, rt)
     return app
 

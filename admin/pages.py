@@ -14,11 +14,12 @@ import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from admin.access import dossier_for, may_read_log, steps_for
+from admin.access import dossier_for, history_for, scope_for, steps_for
 from admin.api.params import DossierId
 from admin.auth import COOKIE, CurrentUser, Forbidden, SignedIn
 from admin.dossier_view import confirmation_missing, page_context
 from admin.forms import errors_by_input, payload_from_form
+from admin.inbox_view import inbox_context, may_view_inbox
 from admin.render import TEMPLATES, state_label
 from workflow import queries
 from workflow.agencies import ReassignError, reassign
@@ -66,17 +67,21 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
     def home(request: Request, user: SignedIn) -> HTMLResponse:
         today = rt.today()
         directory = rt.engine.directory()
+        scope = scope_for(rt, user)  # the overview counts and lists only the dossiers the user may read
         agencies = sorted(directory.agencies.values(), key=lambda a: a.id)
         context: dict[str, Any] = {
             "user": user,
             "today": today,
-            "own": queries.inbox(rt.db, user.agency_id, today) if user.agency_id else None,
             "own_name": directory.name(user.agency_id),
-            "counts": queries.counts_by_state(rt.db),
-            "overdue": queries.deadline_rows(rt.db, today, overdue_only=True, limit=50),
-            "agencies": agencies,
+            "counts": queries.counts_by_state(rt.db, scope),
+            "overdue": queries.deadline_rows(rt.db, today, overdue_only=True, limit=50, scope=scope),
+            "agencies": [a for a in agencies if a.id != user.agency_id and may_view_inbox(rt, user, a.id)],
             "stage_label": stage_labeller(rt),
+            "own": None,
         }
+        if user.agency_id:
+            inbox = inbox_context(rt, user, user.agency_id, {"status": "unread"})
+            context |= {**inbox, "own": inbox["box"], "back": "/"}
         if user.is_admin:
             from notifications.worker import dead_letters
 
@@ -91,7 +96,8 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
         heirs = [a for a in directory.agencies.values() if a.valid_on(today) and a.id != agency_id]
         context = {
             "user": user,
-            "box": queries.inbox(rt.db, agency_id, today),
+            **inbox_context(rt, user, agency_id, dict(request.query_params)),
+            "back": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
             "agency_name": directory.name(agency_id),
             "agency": agency,
             "successor_name": directory.name(agency.successor_id) if agency and agency.successor_id else "",
@@ -130,7 +136,7 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
         context = {
             "user": user,
             **page_context(rt, user, view, offered),
-            "log": queries.history(rt.db, dossier_id) if may_read_log(user, view, rt.engine.directory()) else None,
+            "log": history_for(rt, user, view),
             "posted": {},
             "field_errors": {},
             **extra,

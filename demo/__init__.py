@@ -18,6 +18,7 @@ legal date: every step passes its guards and every hash chain verifies. A new re
     users.py      a demo user per agency
     handover.py   abolished agencies' open work handed to their successors, once
     reference/    the demo's areas and agencies (dien-bien.toml), imported like any deployment's file
+    inbox.py      the messages delivered to the inboxes, the older ones read
     report.py     what was built, counted from the database
 """
 
@@ -31,6 +32,7 @@ from sqlalchemy import func, select
 
 from demo.executor import Executor
 from demo.handover import hand_over
+from demo.inbox import settle_inboxes
 from demo.payloads import Payloads
 from demo.people import People
 from demo.planner import Planner
@@ -73,6 +75,7 @@ def _build(runtime: Runtime, seed: int, count: int, today: date) -> DemoReport:
     planner = Planner(ctx, people, Targets(ctx, people), Timeline(ctx, Payloads(ctx)), report)
     Executor(ctx, people, report).execute(planner.plan(count))
     report.handed_over = hand_over(runtime, ctx.directory, today)
+    report.alerts, report.alerts_read = settle_inboxes(runtime, today, runtime.now())
     report.count(ctx.rt.db, today)
     return report
 

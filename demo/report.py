@@ -40,6 +40,8 @@ class DemoReport:
     failed: int = 0  # other engine errors (invalid input, step not available), logged as demo.step_failed
     unplanned: int = 0  # dossiers short of `count`: no random target fitted before `today`
     uncovered: list[str] = field(default_factory=list)  # states and closing reasons no regime reaches by `today`
+    alerts: int = 0  # messages delivered to the agencies' inboxes (demo.inbox)
+    alerts_read: int = 0  # of which older than a week, marked read
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -52,6 +54,7 @@ class DemoReport:
             f"  open {self.open}, overdue {self.overdue} ({buckets or 'none'}), refused {self.refused}, "
             f"failed {self.failed}, unplanned {self.unplanned}, relapses {self.relapses}, "
             f"handed over {self.handed_over}",
+            f"  alerts {self.alerts} in the inboxes, {self.alerts_read} older than a week marked read",
         ]
         for regime, states in sorted(self.by_regime_state.items()):
             listed = ", ".join(f"{s} {n}" for s, n in sorted(states.items(), key=lambda x: -x[1]))

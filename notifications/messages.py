@@ -24,6 +24,8 @@ KINDS: tuple[str, ...] = (
     "refused",
 )
 REPORT_KINDS: tuple[str, ...] = ("report_alert",)  # about an agency's periodic report, not a dossier
+# Messages about many dossiers at once (no single dossier code): an agency's whole work handed over.
+SUMMARY_KINDS: tuple[str, ...] = ("work_reassigned",)
 LANGUAGES: tuple[str, ...] = ("vi", "en")
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -55,6 +57,9 @@ DEFAULTS: dict[str, object] = {
     "plan_title": "",
     "report_period": "",
     "plan_year": "",
+    "from_agency_name": "",
+    "count": 0,
+    "codes": (),
 }
 
 # CMND numbers have 9 digits, CCCD numbers 12: no run of 9 or more digits reaches a subject.
@@ -66,7 +71,7 @@ class UnknownMessageKind(LookupError):
     def __init__(self, kind: str, lang: str) -> None:
         super().__init__(
             f"No message template for kind {kind!r} in language {lang!r}; "
-            f"kinds: {', '.join(KINDS)}; languages: {', '.join(LANGUAGES)}"
+            f"kinds: {', '.join(KINDS + REPORT_KINDS + SUMMARY_KINDS)}; languages: {', '.join(LANGUAGES)}"
         )
         self.kind = kind
         self.lang = lang
@@ -117,7 +122,7 @@ _ENV = _environment()
 
 
 def template_name(kind: str, lang: str) -> str:
-    if kind not in KINDS + REPORT_KINDS or lang not in LANGUAGES:
+    if kind not in KINDS + REPORT_KINDS + SUMMARY_KINDS or lang not in LANGUAGES:
         raise UnknownMessageKind(kind, lang)
     return f"{kind}.{lang}.txt.j2"
 

@@ -190,14 +190,44 @@ def _move(conn: Connection, old: AgencyRow, heir: AgencyRow, actor: str, basis: 
     query = select(DOSSIER).where(DOSSIER.c.agency_id == old.id, DOSSIER.c.state.not_in(FINAL_STATES))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
-    moved = tuple(_hand_over(conn, row, old, heir, actor, basis, now) for row in conn.execute(query).all())
+    rows = conn.execute(query).all()
+    moved = tuple(_hand_over(conn, row, old, heir, actor, basis, now) for row in rows)
+    if rows:
+        _summary(conn, [r.code for r in rows], old, heir, actor, basis, now)
     return ReassignReport(old.id, heir.id, deadlines, inbox, messages, moved)
+
+
+def _summary(
+    conn: Connection, codes: list[str], old: AgencyRow, heir: AgencyRow, actor: str, basis: str, now: datetime
+) -> None:
+    """One message to the successor for the whole handover (not one per dossier), naming every dossier."""
+    context = {
+        "from_agency_name": old.name_vi,
+        "agency_name": heir.name_vi,
+        "count": len(codes),
+        "codes": sorted(codes),
+        "basis": basis,
+        "event": "reassign_agency",
+        "actor": actor,
+    }
+    conn.execute(
+        insert(OUTBOX).values(
+            created_at=now,
+            kind="work_reassigned",
+            dossier_id=None,
+            agency_id=heir.id,
+            context=context,
+            status="pending",
+            dedupe_key=f"reassign:{old.id}:{heir.id}:{now.isoformat()}",
+        )
+    )
 
 
 def _hand_over(
     conn: Connection, row: Any, old: AgencyRow, heir: AgencyRow, actor: str, basis: str, now: datetime
 ) -> int:
-    """One dossier: the administrative entry on its chain, the new responsible agency, a message to it."""
+    """One dossier: the administrative entry on its chain and the new responsible agency (the successor is told
+    once, for every dossier, by `_summary`)."""
     entry = {
         "dossier_id": row.id,
         "seq": row.last_seq + 1,
@@ -220,26 +250,6 @@ def _hand_over(
         .where(DOSSIER.c.id == row.id)
         .values(
             agency_id=heir.id, version=row.version + 1, updated_at=now, last_seq=entry["seq"], last_hash=entry["hash"]
-        )
-    )
-    context = {
-        "dossier_code": row.code,
-        "regime": row.regime,
-        "stage": row.state,
-        "agency_name": heir.name_vi,
-        "basis": basis,
-        "event": "reassign_agency",
-        "actor": actor,
-    }
-    conn.execute(
-        insert(OUTBOX).values(
-            created_at=now,
-            kind="reassigned",
-            dossier_id=row.id,
-            agency_id=heir.id,
-            context=context,
-            status="pending",
-            dedupe_key=f"reassign:{row.id}:{entry['seq']}",
         )
     )
     return int(row.id)

@@ -22,6 +22,7 @@ from workflow.db import is_postgres, reading
 from workflow.errors import FieldProblem, InvalidFields, WorkflowError
 from workflow.identity import clean_identity, parse_day, text
 from workflow.intake import load_communes
+from workflow.names import fold
 from workflow.tables import Dossier, Person, PriorEpisode, TransitionLog
 
 if TYPE_CHECKING:
@@ -282,6 +283,8 @@ def correct_identity(engine: DossierEngine, person_id: int, changes: Mapping[str
         if "id_number" in changed:
             values["id_number_hash"] = engine.id_hash(cleaned["id_number"]) if cleaned["id_number"] else None
             _id_number_free(conn, values["id_number_hash"], person_id)
+        if "full_name" in changed:  # the search column follows the name (workflow.names)
+            values["name_folded"] = fold(cleaned["full_name"])
         conn.execute(update(PERSON).where(PERSON.c.id == person_id).values(**values))
         logged = []
         for row in _locked_dossiers(conn, person_id, open_only=False):

@@ -15,13 +15,14 @@ from sqlalchemy import Engine, func, select
 from states import labels
 from states.model import Regime, State, Track
 from states.registry import regimes_by_id
+from workflow.access import Scope, readable
 from workflow.db import reading
-from workflow.tables import Agency, Area, Deadline, Dossier, InboxItem, Person, TransitionLog
+from workflow.inbox import AlertFilters, alerts
+from workflow.tables import Agency, Area, Deadline, Dossier, Person, TransitionLog
 
 DOSSIER = Dossier.__table__  # type: ignore[attr-defined]
 LOG = TransitionLog.__table__  # type: ignore[attr-defined]
 DEADLINE = Deadline.__table__  # type: ignore[attr-defined]
-INBOX = InboxItem.__table__  # type: ignore[attr-defined]
 PERSON = Person.__table__  # type: ignore[attr-defined]
 AGENCY = Agency.__table__  # type: ignore[attr-defined]
 AREA = Area.__table__  # type: ignore[attr-defined]
@@ -85,7 +86,9 @@ def deadline_rows(
     agency_id: str | None = None,
     overdue_only: bool = False,
     limit: int = 500,
+    scope: Scope | None = None,
 ) -> list[dict[str, Any]]:
+    """Open deadlines, soonest first; with `scope`, only those of dossiers the reader may read."""
     query = (
         select(DEADLINE, DOSSIER.c.code, DOSSIER.c.regime, AGENCY.c.name_vi.label("agency_name"))
         .join(DOSSIER, DOSSIER.c.id == DEADLINE.c.dossier_id)
@@ -100,6 +103,8 @@ def deadline_rows(
         query = query.where(DEADLINE.c.agency_id == agency_id)
     if overdue_only:  # a paused clock (a postponement, a suspended case) is never overdue
         query = query.where(DEADLINE.c.due_on < today, DEADLINE.c.paused_at.is_(None))
+    if scope is not None:
+        query = query.where(readable(scope))
     with reading(db) as conn:
         rows = conn.execute(query).all()
     return [
@@ -207,7 +212,9 @@ def list_dossiers(
     commune: str | None = None,
     limit: int = 200,
     offset: int = 0,
+    scope: Scope | None = None,
 ) -> list[dict[str, Any]]:
+    """Dossiers, newest first (no personal data); with `scope`, only those the reader may read."""
     query = (
         select(
             DOSSIER.c.id,
@@ -231,35 +238,39 @@ def list_dossiers(
         query = query.where(DOSSIER.c.state == state)
     if commune:
         query = query.where(DOSSIER.c.commune_code == commune)
+    if scope is not None:
+        query = query.where(readable(scope))
     with reading(db) as conn:
         return [named({**r._asdict(), "updated_at": r.updated_at.isoformat()}) for r in conn.execute(query)]
 
 
-def inbox(db: Engine, agency_id: str, today: date, *, unread_only: bool = True) -> dict[str, Any]:
-    """An agency's inbox: the dossiers whose current stage it must act on, and its alert messages."""
-    query = select(INBOX).where(INBOX.c.agency_id == agency_id).order_by(INBOX.c.created_at.desc()).limit(200)
-    if unread_only:
-        query = query.where(INBOX.c.read_at.is_(None))
+def inbox(
+    db: Engine,
+    agency_id: str,
+    today: date,
+    *,
+    unread_only: bool = True,
+    scope: Scope | None = None,
+    alert_filters: AlertFilters | None = None,
+) -> dict[str, Any]:
+    """An agency's inbox: the dossiers whose current stage it must act on, its deadlines and its alerts
+    (`workflow.inbox`); with `scope`, dossiers and deadlines only where the reader may read them."""
+    chosen = alert_filters or AlertFilters(status="unread" if unread_only else "all", page_size=200)
     with reading(db) as conn:
-        messages = [
-            {
-                **r._asdict(),
-                "created_at": r.created_at.isoformat(),
-                "read_at": r.read_at.isoformat() if r.read_at else None,
-            }
-            for r in conn.execute(query)
-        ]
+        found = alerts(conn, agency_id, today, chosen)
     return {
         "agency_id": agency_id,
-        "dossiers": list_dossiers(db, agency_id=agency_id),
-        "deadlines": deadline_rows(db, today, agency_id=agency_id),
-        "messages": messages,
+        "dossiers": list_dossiers(db, agency_id=agency_id, scope=scope),
+        "deadlines": deadline_rows(db, today, agency_id=agency_id, scope=scope),
+        "messages": found["items"],
+        "alerts": {k: v for k, v in found.items() if k != "items"},
     }
 
 
-def counts_by_state(db: Engine) -> dict[str, int]:
+def counts_by_state(db: Engine, scope: Scope | None = None) -> dict[str, int]:
+    query = select(DOSSIER.c.state, func.count()).group_by(DOSSIER.c.state)
     with reading(db) as conn:
-        rows = conn.execute(select(DOSSIER.c.state, func.count()).group_by(DOSSIER.c.state)).all()
+        rows = conn.execute(query if scope is None else query.where(readable(scope))).all()
     return {r[0]: int(r[1]) for r in rows}
 
 

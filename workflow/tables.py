@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from workflow.names import folded_name
 
 
 class Area(SQLModel, table=True):
@@ -49,6 +51,8 @@ class Person(SQLModel, table=True):
     full_name: str
     id_number: str | None = None
     id_number_hash: str | None = Field(default=None, index=True)  # identifies a person across dossiers
+    # `full_name` folded for search (workflow.names.fold), filled on insert; an update of the name sets it too
+    name_folded: str = Field(default="", sa_column=Column(String, nullable=False, default=folded_name, index=True))
     birth_date: date
     sex: str = "male"
     nationality: str = "VN"
@@ -74,6 +78,13 @@ class PriorEpisode(SQLModel, table=True):
 
 
 class Dossier(SQLModel, table=True):
+    # the list's sort keys and date range, a commune's stages (migration 0004)
+    __table_args__ = (
+        Index("ix_dossier_updated_at", "updated_at"),
+        Index("ix_dossier_opened_at", "opened_at"),
+        Index("ix_dossier_commune_state", "commune_code", "state"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True)
     person_id: int = Field(foreign_key="person.id", index=True)
@@ -96,7 +107,13 @@ class TransitionLog(SQLModel, table=True):
     """Append-only, hash-chained per dossier. Database triggers reject UPDATE and DELETE."""
 
     __tablename__ = "transition_log"
-    __table_args__ = (UniqueConstraint("dossier_id", "seq"), Index("ix_transition_log_at", "at"))
+    # the log's time for the procuracy's search; who acted on which dossier for what an agency once responsible
+    # may still read (workflow.access)
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "seq"),
+        Index("ix_transition_log_at", "at"),
+        Index("ix_transition_log_actor_agency", "actor_agency", "dossier_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dossier_id: int = Field(index=True)
@@ -185,6 +202,10 @@ class Delivery(SQLModel, table=True):
 
 
 class InboxItem(SQLModel, table=True):
+    """An alert in an agency's inbox: read or unread, and dismissed (kept, no longer listed)."""
+
+    __table_args__ = (Index("ix_inboxitem_agency_created", "agency_id", "created_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     agency_id: str = Field(index=True)
     dossier_id: int | None = Field(default=None, index=True)
@@ -194,6 +215,7 @@ class InboxItem(SQLModel, table=True):
     body: str
     created_at: datetime
     read_at: datetime | None = None
+    dismissed_at: datetime | None = None
 
 
 class IdempotencyKey(SQLModel, table=True):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from admin.access import readable_or_404
 from admin.api.params import MAX_ID
 from admin.auth import CurrentUser, Forbidden, SignedIn
 from admin.errors import ERRORS
@@ -60,6 +61,8 @@ def router(rt: Runtime) -> APIRouter:
     @api.get("/audit/verify", summary="Recompute every hash and link (one dossier, or all)")
     def audit(user: SignedIn, dossier: int | None = Query(None, ge=1, le=MAX_ID)) -> AuditAnswer:
         _auditor(user, "verify the transition log")
+        if dossier is not None:
+            readable_or_404(rt, user, dossier)  # another area's dossier does not exist for this procuracy
         report = verify_chain(rt.db, dossier)
         return _answer(report.first_break, entries=report.entries, dossiers=report.dossiers)
 
@@ -78,6 +81,8 @@ def router(rt: Runtime) -> APIRouter:
     @api.get("/audit/export", summary="The transition log as canonical JSON lines, each with its hash")
     def export(user: SignedIn, dossier: int | None = Query(None, ge=1, le=MAX_ID)) -> StreamingResponse:
         _auditor(user, "export the transition log")
+        if dossier is not None:
+            readable_or_404(rt, user, dossier)
         lines = queries.export_log(rt.db, dossier)
         name = f"nhat-ky-ho-so-{dossier}.jsonl" if dossier is not None else "nhat-ky.jsonl"
 

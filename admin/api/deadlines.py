@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
+from admin.access import scope_for
 from admin.auth import SignedIn
 from admin.errors import ERRORS
 from workflow import queries
@@ -15,11 +16,12 @@ from workflow.runtime import Runtime
 def router(rt: Runtime) -> APIRouter:
     api = APIRouter(tags=["deadlines"], responses=ERRORS)
 
-    @api.get("/deadlines", summary="Open deadlines (no personal data)")
+    @api.get("/deadlines", summary="Open deadlines of the dossiers the user may read (no personal data)")
     def deadlines(
-        _: SignedIn, agency: str | None = Query(None, max_length=200), overdue: bool = False
+        user: SignedIn, agency: str | None = Query(None, max_length=200), overdue: bool = False
     ) -> list[dict[str, Any]]:
-        return queries.deadline_rows(rt.db, rt.today(), agency_id=agency, overdue_only=overdue)
+        scope = scope_for(rt, user)
+        return queries.deadline_rows(rt.db, rt.today(), agency_id=agency, overdue_only=overdue, scope=scope)
 
     return api
 

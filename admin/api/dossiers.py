@@ -1,23 +1,27 @@
-"""One dossier: its detail, its transition log and the steps taken on it (always through `engine.fire`).
+"""Dossiers: the list and search, one dossier's detail, its transition log, the steps taken on it (always
+through `engine.fire`).
 
-Lists never carry personal data; a dossier's detail carries "person" only for roles that need it
-(`admin.access.dossier_for`).
+Everything is restricted to what the user may read (`workflow.access`): another dossier is 404, as one that
+does not exist. A dossier's detail carries "person" and health facts only for readers of personal data
+(`admin.access.dossier_for`); a list item carries the person's name only for them, never an ID number.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin.access import dossier_for, may_read_log
-from admin.api.params import MAX_ID, DossierId, refuse_long_texts
+from admin.access import dossier_for, history_for, readable_or_404
+from admin.api.params import DossierId, refuse_long_texts
 from admin.auth import Forbidden, SignedIn
-from admin.errors import ERRORS
-from workflow import preview, queries
+from admin.errors import ERRORS, not_found
+from admin.lists import Lists
+from workflow import preview
 from workflow.errors import DossierNotFound
 from workflow.runtime import Runtime
+from workflow.search import SORTS_VI
 
 
 class FireRequest(BaseModel):
@@ -50,15 +54,40 @@ class FireRequest(BaseModel):
 def router(rt: Runtime) -> APIRouter:
     api = APIRouter(tags=["dossiers"], responses=ERRORS)
 
-    @api.get("/dossiers", summary="Dossiers (no personal data), newest first")
+    lists = Lists(rt)
+
+    @api.get("/dossiers", summary="Dossiers the user may read: search, filters, sort, pages, counts by stage")
     def list_dossiers(
-        _: SignedIn,
-        agency: str | None = Query(None, max_length=200),
-        state: str | None = Query(None, max_length=100),
-        limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0, le=MAX_ID),
-    ) -> list[dict[str, Any]]:
-        return queries.list_dossiers(rt.db, agency_id=agency, state=state, limit=limit, offset=offset)
+        user: SignedIn,
+        q: str | None = Query(
+            None, max_length=200, description="a dossier code, an ID number, or a name (no diacritics needed)"
+        ),
+        state: str | None = Query(None, max_length=64, description="stage, e.g. `labour_review`"),
+        commune: str | None = Query(None, max_length=200, description="commune code where the dossier is"),
+        agency: str | None = Query(None, max_length=200, description="agency now responsible"),
+        regime: str | None = Query(None, max_length=32, description="legal regime, e.g. `vn-2026`"),
+        track: str | None = Query(None, max_length=16, description="`adult` or `minor`"),
+        overdue: str | None = Query(None, max_length=5, description="`true`: only dossiers with an overdue deadline"),
+        date_from: str | None = Query(
+            None, alias="from", max_length=10, description="opened on or after (dd/mm/yyyy or yyyy-mm-dd)"
+        ),
+        date_to: str | None = Query(None, alias="to", max_length=10, description="opened on or before"),
+        sort: str | None = Query(None, max_length=16, description="one of: " + ", ".join(SORTS_VI)),
+        page: str | None = Query(None, max_length=9, description="page number, from 1"),
+        page_size: str | None = Query(None, max_length=3, description="items per page, 1 to 200 (25)"),
+    ) -> dict[str, Any]:
+        raw = {"q": q, "state": state, "commune": commune, "agency": agency, "regime": regime, "track": track}
+        raw |= {"overdue": overdue, "from": date_from, "to": date_to, "sort": sort, "page": page}
+        return lists.page(user, {**raw, "page_size": page_size}).as_dict()
+
+    @api.get("/dossiers/by-code/{code}", summary="The dossier with this code (as typed into the address bar)")
+    def by_code(user: SignedIn, code: str = Path(max_length=40)) -> dict[str, Any]:
+        try:
+            found = lists.by_code(user, code)
+        except DossierNotFound:
+            shown = code.strip().upper()
+            raise not_found(f"hồ sơ có mã {shown}", f"Dossier {shown}", "dossier.not_found") from None
+        return {"id": found, "code": code.strip().upper(), "url": f"/dossiers/{found}"}
 
     @api.get("/dossiers/{dossier_id}", summary="A dossier: state, deadlines, steps; the person only for some roles")
     def get_dossier(dossier_id: DossierId, user: SignedIn) -> dict[str, Any]:
@@ -66,9 +95,9 @@ def router(rt: Runtime) -> APIRouter:
 
     @api.get("/dossiers/{dossier_id}/history", summary="The dossier's transition log, refused attempts included")
     def get_history(dossier_id: DossierId, user: SignedIn) -> list[dict[str, Any]]:
-        if not may_read_log(user, dossier_for(rt, user, dossier_id), rt.engine.directory()):
+        rows = history_for(rt, user, dossier_for(rt, user, dossier_id))
+        if rows is None:
             raise Forbidden("read this dossier's transition log")
-        rows = queries.history(rt.db, dossier_id)
         if not rows:
             raise DossierNotFound(dossier_id)
         return rows
@@ -88,6 +117,7 @@ def router(rt: Runtime) -> APIRouter:
         if not user.may_fire:
             raise Forbidden("take steps")
         refuse_long_texts(body.payload, "payload")
+        readable_or_404(rt, user, dossier_id)  # a dossier the user may not read does not exist for them
         result = rt.engine.fire(
             dossier_id,
             body.event,

@@ -22,7 +22,7 @@ from workflow.deadlines import local_date
 from workflow.passwords import hash_password, needs_rehash, verify_password
 from workflow.runtime import Runtime
 from workflow.settings import Settings
-from workflow.tables import Deadline, Dossier, Person, TransitionLog, User
+from workflow.tables import Deadline, Dossier, InboxItem, Outbox, Person, TransitionLog, User
 
 TODAY = date(2026, 11, 20)
 COUNT = 120  # enough for the random part to outweigh the coverage part, as in the full demo of 220
@@ -52,6 +52,8 @@ DEADLINE = Deadline.__table__  # type: ignore[attr-defined]
 LOG = TransitionLog.__table__  # type: ignore[attr-defined]
 PERSON = Person.__table__  # type: ignore[attr-defined]
 USER = User.__table__  # type: ignore[attr-defined]
+INBOX = InboxItem.__table__  # type: ignore[attr-defined]
+OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 Built = tuple[Runtime, DemoReport]
 
 
@@ -121,6 +123,27 @@ class TestTheDemo:
         with runtime.db.connect() as conn:
             refusals = conn.execute(select(func.count()).select_from(LOG).where(LOG.c.applied.is_(False)))
             assert refusals.scalar_one() == 0
+
+    def test_delivers_its_history_to_the_inboxes_and_leaves_only_the_last_weeks_alerts_unread(
+        self, demo: Built
+    ) -> None:
+        runtime, report = demo
+        with runtime.db.connect() as conn:
+            rows = conn.execute(
+                select(INBOX.c.created_at, INBOX.c.read_at, OUTBOX.c.created_at.label("written")).join(
+                    OUTBOX, OUTBOX.c.id == INBOX.c.outbox_id
+                )
+            ).all()
+            pending = conn.execute(select(func.count()).select_from(OUTBOX).where(OUTBOX.c.status == "pending"))
+            assert pending.scalar_one() == 0  # nothing left for the scheduler to send as new on its first minute
+        week_ago = TODAY - timedelta(days=7)
+        unread = [r for r in rows if r.read_at is None]
+
+        assert len(rows) == report.alerts > 10 * len(unread) > 0
+        assert report.alerts_read == len(rows) - len(unread)
+        assert all(r.created_at == r.written for r in rows)  # dated when the step wrote the message
+        assert all(local_date(r.created_at, runtime.tz) >= week_ago for r in unread)
+        assert all(local_date(r.created_at, runtime.tz) < week_ago for r in rows if r.read_at is not None)
 
     def test_leaves_every_dossier_in_a_state_of_its_own_regime(self, demo: Built) -> None:
         runtime, _ = demo

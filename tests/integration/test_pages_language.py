@@ -131,7 +131,7 @@ def test_the_api_carries_the_vietnamese_names_beside_the_codes(demo_site) -> Non
     closed = one_dossier_per_state(rt)["closed"]
 
     view = client.get(f"/api/dossiers/{closed}", auth=as_("kiemsat")).json()
-    listed = client.get("/api/dossiers?state=closed&limit=1", auth=as_("kiemsat")).json()[0]
+    listed = client.get("/api/dossiers?state=closed&page_size=1", auth=as_("kiemsat")).json()["items"][0]
 
     assert view["state_label_vi"] == "Kết thúc hồ sơ" and view["closing_reason_label_vi"]
     assert view["track_label_vi"].startswith("Người từ đủ")

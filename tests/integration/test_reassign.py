@@ -72,7 +72,12 @@ class TestReassign:
         assert old["dossiers"] == old["deadlines"] == old["messages"] == []
         assert {d["id"] for d in new["dossiers"]} == {c.id for c in cases}
         assert len(new["deadlines"]) == len(before["deadlines"]) > 0
-        assert len(new["messages"]) == len(before["messages"]) + len(cases)  # plus one "reassigned" each
+        assert len(new["messages"]) == len(before["messages"]) + 1  # plus one summary for the whole handover
+        summary = next(m for m in new["messages"] if m["kind"] == "work_reassigned")
+        codes = sorted(c.row.code for c in cases)
+        assert summary["dossier_id"] is None
+        assert summary["subject"].startswith("[Chuyển cơ quan] 2 hồ sơ của TAND huyện Tuần Giáo được giao cho")
+        assert f"Các hồ sơ: {', '.join(codes)}" in summary["body"] and BASIS in summary["body"]
         assert len(queries.inbox(rt.db, COURT, clock.today, unread_only=False)["messages"]) == 1  # read: history
         for case in cases:
             entries = [e for e in queries.history(rt.db, case.id) if e["kind"] == "admin"]
