@@ -396,3 +396,4 @@ def test_completion_before_the_term_ends_says_until_when_though_a_court_reductio
     assert "hết hạn ngày" in completion["reasons"][0]["reason_vi"]
     term = next(d for d in dossier(client, journey)["deadlines"] if d["key"] == "term")
     assert term["rule_label_vi"].startswith("Hết thời hạn chấp hành tại cơ sở")  # not the rule's "maximum"
+    assert f"hết hạn ngày {date.fromisoformat(term['due_on']):%d/%m/%Y}" in completion["reasons"][0]["reason_vi"]
