@@ -21,7 +21,9 @@ from admin.api.audit import Anchor
 from admin.api.logs import LogFilters, log_query
 from admin.auth import COOKIE, CurrentUser, Forbidden, SignedIn
 from admin.errors import ApiError
+from admin.forms import shared_label
 from admin.render import TEMPLATES
+from states.labels import EVENT_LABELS
 from workflow.audit import check_anchor, verify_chain
 from workflow.errors import DossierNotFound
 from workflow.logsearch import search_log
@@ -60,10 +62,14 @@ def parse_day(text: str | None) -> date | None:
 def event_labels(rt: Runtime) -> dict[str, str]:
     """Every event and step trigger of the configured regimes → its Vietnamese label."""
     labels = dict(EVENTS_EXTRA)
+    outcomes: dict[str, set[str]] = {}
     for regime in rt.regimes.values():
         for step in regime.steps:
             labels.setdefault(step.trigger, step.label_vi)
-            labels.setdefault(step.event.value, step.label_vi)
+            outcomes.setdefault(step.event.value, set()).add(step.label_vi)
+    for event, named in outcomes.items():  # an event of several outcomes: their shared words, "(mọi kết quả)"
+        shared = EVENT_LABELS[event][0] if event in EVENT_LABELS else shared_label(sorted(named))
+        labels.setdefault(event, shared if len(named) == 1 else f"{shared} (mọi kết quả)")
     return labels
 
 

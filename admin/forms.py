@@ -103,8 +103,11 @@ def _fields(group: list[Mapping[str, Any]]) -> dict[str, str]:
 
 
 def _label(group: list[Mapping[str, Any]]) -> str:
-    """The steps' shared words ("Ghi nhận kết quả: nghiện / không nghiện" → "Ghi nhận kết quả"), else all labels."""
-    labels = [s["label_vi"] for s in group]
+    return shared_label([str(s["label_vi"]) for s in group])
+
+
+def shared_label(labels: list[str]) -> str:
+    """The labels' shared words ("Ghi nhận kết quả: nghiện / không nghiện" → "Ghi nhận kết quả"), else all."""
     if len(labels) == 1:
         return str(labels[0])
     common = os.path.commonprefix(labels)
@@ -232,5 +235,6 @@ __all__ = [
     "errors_by_input",
     "field_of",
     "payload_from_form",
+    "shared_label",
     "step_forms",
 ]

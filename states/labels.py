@@ -200,17 +200,21 @@ def doc_label(doc_type: str | None, lang: int = VI) -> str:
     return _named(DOC_LABELS, doc_type, lang)
 
 
-# Entries of the transition log that are not steps of a regime.
-LOG_EVENTS: Mapping[str, tuple[str, str]] = {
+# Events named as a whole: log entries that are not steps of a regime, and events of several outcomes (a
+# refused attempt names only the event).
+EVENT_LABELS: Mapping[str, tuple[str, str]] = {
     "open_dossier": ("Mở hồ sơ", "dossier opened"),
+    "decide": ("Tòa án quyết định", "court decision"),
+    "resolve_complaint": ("Giải quyết khiếu nại, kiến nghị, kháng nghị", "complaint resolved"),
+    "record_determination": ("Ghi nhận kết quả xác định tình trạng nghiện", "determination recorded"),
     "reassign_agency": ("Chuyển cho cơ quan kế thừa", "handed to the successor agency"),
 }
 
 
 def step_label(trigger: str, regime: Regime | None = None, lang: int = VI) -> str:
     """A step by its trigger (`decide__apply`) or event (`decide`); the code when the regime has no such step."""
-    if trigger in LOG_EVENTS:
-        return LOG_EVENTS[trigger][lang]
+    if trigger in EVENT_LABELS:
+        return EVENT_LABELS[trigger][lang]
     for step in regime.steps if regime is not None else ():
         if step.trigger == trigger or step.event.value == trigger.split("__")[0] and step.when is None:
             return step.label_vi if lang == VI else step.label_en
@@ -271,6 +275,7 @@ LABELLED: Mapping[str, tuple[type[StrEnum], Mapping[Any, tuple[str, str]]]] = {
 }
 
 __all__ = [
+    "EVENT_LABELS",
     "FIELD_LABELS",
     "LABELLED",
     "VALUE_LABELS",

@@ -122,7 +122,12 @@ def test_the_home_page_and_an_inbox_name_stages_and_agencies(demo_site) -> None:
     home = VisibleText.of(client.get("/").text)
     inbox = VisibleText.of(client.get("/inbox/dien-bien.facility").text)
 
+    log_search = VisibleText.of(client.get("/audit/log").text)
+
     assert codes_in(home, STATE_CODES) == set() and "Chấp hành tại cơ sở cai nghiện" in home
+    assert (
+        codes_in(log_search, STATE_CODES | CLOSING_CODES) == set() and "Tòa án quyết định (mọi kết quả)" in log_search
+    )
     assert codes_in(inbox, STATE_CODES) == set() and "dien-bien.facility" not in inbox
 
 
