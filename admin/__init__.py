@@ -2,7 +2,10 @@
 
 Modules:
     app.py     composition root: `create_app(runtime)`, errors → HTTP statuses
-    auth.py    signed session cookie, HTTP Basic for /api/, users and roles, /login and /logout
+    auth.py    server-side sessions (signed cookie), bearer tokens and HTTP Basic for /api/, users and roles
+    login.py   /login and /logout: CSRF-protected forms, throttled password checks
+    headers.py security headers (CSP without inline script, frame-ancestors, HSTS over https)
+    credentials_api.py  sessions and API tokens: /api/v1/sessions, /api/v1/tokens, /admin/security
     access.py  who reads personal data; which steps a user is offered
     forms.py   step forms built from `available_steps`, read back into an engine payload
     pages.py   HTML pages; render.py the Jinja2 environment

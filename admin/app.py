@@ -19,17 +19,22 @@ from fastapi.openapi.utils import get_openapi
 from admin.admin_pages import admin_page_routes
 from admin.alerts import alert_routes
 from admin.api import PREFIX, api_routes
+from admin.api.credentials import install_credential_errors
 from admin.audit_pages import audit_page_routes
-from admin.auth import DEV_SECRET, Auth, SessionSigner, Users, login_routes
+from admin.auth import Auth
 from admin.errors import install_error_handlers
+from admin.headers import SecurityHeaders
 from admin.imports import import_pages
 from admin.limits import BodyLimit
 from admin.lists import list_routes
+from admin.login import login_routes
 from admin.opening import open_routes
 from admin.pages import page_routes
 from admin.people import people_pages
 from admin.plans import plan_routes
 from admin.render import TEMPLATES, vn_date, vn_time
+from admin.security_page import security_routes
+from workflow.production import mode, require_secure
 from workflow.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -50,6 +55,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
 
+    require_secure(rt.settings)  # production mode: no start with a committed or short secret
     # The API's contract is public (/openapi.json, the /api/v1 routes only); no interactive /docs.
     app = FastAPI(
         title="Hồ sơ cai nghiện bắt buộc — API",
@@ -63,11 +69,13 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     larger = {path: rt.settings.max_anchor_bytes for path in ANCHOR_CHECKS}  # anchors grow with the dossiers
     app.add_middleware(BodyLimit, max_bytes=rt.settings.max_body_bytes, larger=larger)
     app.state.runtime = rt
-    if rt.settings.session_secret == DEV_SECRET:
-        log.warning("session.development_secret", hint="set REHAB_SESSION_SECRET in production")
-    auth = Auth(Users(rt.db), SessionSigner(rt.settings.session_secret, rt.settings.session_hours))
+    https = rt.settings.base_url.startswith("https://")
+    auth = Auth(rt.db, rt.settings.session_secret, session_hours=rt.settings.session_hours, secure_cookies=https)
     app.state.auth = auth
+    app.add_middleware(SecurityHeaders, https=https)
+    log.info("app.mode", mode=mode(rt.settings), https=https)
     install_error_handlers(app)
+    install_credential_errors(app)
     login_routes(app, TEMPLATES, auth)
     open_routes(app, rt)  # before page_routes: /dossiers/new is not a dossier id
     page_routes(app, rt)
@@ -79,6 +87,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     list_routes(app, rt)
     alert_routes(app, rt)
     api_routes(app, rt)
+    security_routes(app, rt)
     return app
 
 

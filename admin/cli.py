@@ -35,4 +35,6 @@ def serve(
             host=bind_host,
             port=bind_port,
             log_level="warning",
+            proxy_headers=True,  # the client address from X-Forwarded-For, only from these proxies:
+            forwarded_allow_ips=rt.settings.forwarded_allow_ips,
         )

@@ -13,6 +13,10 @@ import pytest
 
 from tests import pg_server
 
+# Test databases are not the demo's file, so they would default to production mode and refuse the
+# committed development secrets; tests that check production mode set it explicitly.
+os.environ.setdefault("REHAB_ENV", "development")
+
 # --------------------------------------------------------------------------- helpers
 
 

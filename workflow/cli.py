@@ -38,12 +38,23 @@ def fail(message: str, code: int = 1) -> None:
 
 
 @contextmanager
-def runtime(*, migrate_db: bool = False, clock: Callable[[], datetime] | None = None) -> Iterator[Runtime]:
+def runtime(
+    *, migrate_db: bool = False, clock: Callable[[], datetime] | None = None, needs_secrets: bool = True
+) -> Iterator[Runtime]:
+    """The runtime of one command. `needs_secrets`: in production mode, refuse to run with a committed or
+    short secret (the web server, the scheduler, anything that writes dossiers)."""
+    from workflow.production import InsecureSettings, require_secure
+
     try:
         settings = Settings()
     except Exception as err:  # pydantic's ValidationError: show the first problem on one line
         fail(f"configuration: {str(err).splitlines()[0]} {str(err).splitlines()[1:2]}", 2)
     configure_logging(settings.log_level)
+    if needs_secrets:
+        try:
+            require_secure(settings)
+        except InsecureSettings as err:
+            fail(str(err), 2)
     try:
         yield Runtime.build(settings, migrate_db=migrate_db, clock=clock)
     except WorkflowError as err:
@@ -59,7 +70,7 @@ def emit(data: Any) -> None:
 @app.command()
 def init() -> None:
     """Create or migrate the database schema (idempotent). Areas and agencies: `rehab reference import FILE`."""
-    with runtime(migrate_db=True) as rt:
+    with runtime(migrate_db=True, needs_secrets=False) as rt:
         typer.echo(f"database ready: {rt.db.url.render_as_string(hide_password=True)}")
 
 
@@ -78,7 +89,7 @@ def show(dossier_id: int, person: bool = typer.Option(False, help="include perso
     """Show a dossier: regime, state, responsible agency, documents, open deadlines, next steps."""
     from workflow.queries import dossier_view
 
-    with runtime() as rt:
+    with runtime(needs_secrets=False) as rt:
         view = dossier_view(rt.db, rt.regimes, dossier_id, rt.today(), with_person=person)
         if view is None:
             fail(f"dossier {dossier_id} not found")
@@ -90,7 +101,7 @@ def history(dossier_id: int) -> None:
     """The dossier's transition log, oldest first."""
     from workflow.queries import history as load_history
 
-    with runtime() as rt:
+    with runtime(needs_secrets=False) as rt:
         rows = load_history(rt.db, dossier_id)
         if not rows:
             fail(f"dossier {dossier_id} not found")
@@ -185,7 +196,7 @@ def audit_verify(
     """Recompute the hash chains; print the first broken entry and exit 1 if any."""
     from workflow.audit import verify_chain
 
-    with runtime() as rt:
+    with runtime(needs_secrets=False) as rt:
         report = verify_chain(rt.db, dossier)
         anchored = _anchored(rt, anchor) if anchor and report.ok else None
     broken = report.first_break or anchored
@@ -212,7 +223,7 @@ def audit_anchor(out: str = typer.Option(..., help="file to write; keep it outsi
     """Record every chain's tip and one digest over them, for the procuracy to keep."""
     from workflow.audit import take_anchor
 
-    with runtime() as rt:
+    with runtime(needs_secrets=False) as rt:
         data = take_anchor(rt.db, rt.now().isoformat())
     with open(out, "w", encoding="utf-8") as handle:
         json.dump(data, handle, ensure_ascii=False, indent=1)
@@ -227,7 +238,7 @@ def audit_export(
     """Export the transition log as JSON lines, with hashes, for the procuracy."""
     from workflow.queries import export_log
 
-    with runtime() as rt:
+    with runtime(needs_secrets=False) as rt:
         lines = export_log(rt.db, dossier)
         if out == "-":
             for line in lines:
@@ -276,7 +287,7 @@ def deadlines(
     """Open deadlines with days left (negative: overdue)."""
     from workflow.queries import deadline_rows
 
-    with runtime() as rt:
+    with runtime(needs_secrets=False) as rt:
         if agency is not None and agency not in rt.engine.directory().agencies:
             fail(f"unknown agency '{agency}'")
         for d in deadline_rows(rt.db, rt.today(), agency_id=agency, overdue_only=overdue):
@@ -310,7 +321,7 @@ def deliveries_dead() -> None:
     """Deliveries that failed every retry (dead letters)."""
     from notifications.worker import dead_letters
 
-    with runtime() as rt:
+    with runtime(needs_secrets=False) as rt:
         for d in dead_letters(rt.db):
             typer.echo(f"{d.delivery_id}\t{d.channel}\t{d.kind}\t{d.agency_id}\tattempts={d.attempts}\t{d.last_error}")
 
@@ -320,7 +331,7 @@ def deliveries_retry(delivery_id: int) -> None:
     """Put a dead letter back in the queue (after fixing the address or endpoint)."""
     from notifications.worker import DeadLetterNotFound, retry_dead
 
-    with runtime() as rt:
+    with runtime(needs_secrets=False) as rt:
         try:
             retry_dead(rt.db, delivery_id, rt.now())
         except DeadLetterNotFound as err:

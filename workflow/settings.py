@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REHAB_", env_nested_delimiter="__", extra="forbid", toml_file=None)
 
     database_url: str = "sqlite:///var/rehab.db"
+    # production | development; unset: development only on the demo's SQLite file (workflow.production)
+    env: Literal["production", "development"] | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -73,7 +75,9 @@ class Settings(BaseSettings):
     agencies: dict[str, AgencyContact] = Field(default_factory=dict)
     id_number_salt: str = "rehab-demo-salt"
     session_secret: str = "dev-only-change-me"  # signs the web session cookie; set REHAB_SESSION_SECRET
-    session_hours: int = 12  # a web session lasts this long after login
+    session_hours: int = 12  # a web session lasts this long after login (server-side, revoked at logout)
+    # Client addresses come from X-Forwarded-For only when the connection comes from one of these proxies.
+    forwarded_allow_ips: str = "127.0.0.1"
     max_body_bytes: int = Field(default=262_144, ge=1024)  # larger request bodies are refused with 413
     max_anchor_bytes: int = Field(default=33_554_432, ge=1024)  # an uploaded anchor file (~80 bytes a dossier)
 

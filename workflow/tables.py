@@ -281,3 +281,46 @@ class PlanReport(SQLModel, table=True):
     recipient: str = ""
     submitted_at: datetime | None = None
     submitted_by: str | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie carries a random token, only its SHA-256 is stored here.
+    Logging out, an admin's revocation or a password reset sets `revoked_at`; the cookie then stops working."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True)
+    username: str = Field(index=True)
+    created_at: datetime
+    expires_at: datetime
+    last_seen_at: datetime
+    revoked_at: datetime | None = None
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for scripts: shown once when issued, stored only as its SHA-256."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True)
+    prefix: str  # the first characters, to recognise a token in lists
+    username: str = Field(index=True)
+    label: str = ""
+    created_by: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per keyed digest of a username, a client address, or both: shared by every process."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True)
+    failures: int = 0
+    first_at: datetime
+    last_at: datetime

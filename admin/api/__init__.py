@@ -17,6 +17,7 @@ from fastapi.responses import PlainTextResponse
 
 from admin.api import (
     audit,
+    credentials,
     deadlines,
     documents,
     dossiers,
@@ -46,6 +47,7 @@ AREAS: tuple[ModuleType, ...] = (
     documents,
     imports,
     users,
+    credentials,
 )
 
 

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_api import PASSWORD, TestClient, as_, client_for
+from tests.integration.test_api import TestClient, as_, client_for, sign_in, sign_out
 from tests.journeys import Journey
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[TestClient, Journey]]:
     with client_for(tmp_path) as (client, journey):
-        client.post("/login", data={"username": "cax", "password": PASSWORD})
+        sign_in(client, "cax")
         yield client, journey
 
 
@@ -93,8 +93,8 @@ def test_a_refusal_is_422_listing_each_reason_with_its_code_and_basis(site) -> N
 
 def test_the_procurator_gets_403_from_the_page_form_too(site) -> None:  # type: ignore[no-untyped-def]
     client, journey = site
-    client.post("/logout")
-    client.post("/login", data={"username": "vks", "password": PASSWORD})
+    sign_out(client)
+    sign_in(client, "vks")
 
     response = client.post(f"/dossiers/{journey.dossier_id}/fire", data=form(client, journey))
 
@@ -111,16 +111,14 @@ def test_an_unknown_dossier_is_404_as_a_page_and_as_json(site) -> None:  # type:
 
 def test_a_page_asked_for_before_login_is_shown_after_it(site) -> None:  # type: ignore[no-untyped-def]
     client, journey = site
-    client.post("/logout")
+    client.cookies.clear()
 
     login_url = client.get(f"/dossiers/{journey.dossier_id}", follow_redirects=False).headers["location"]
     target = client.get(login_url).text
-    after = client.post(
-        "/login", data={"username": "cax", "password": PASSWORD, "next": f"/dossiers/{journey.dossier_id}"}
-    )
+    after = sign_in(client, "cax", next=f"/dossiers/{journey.dossier_id}")
 
     assert f'value="/dossiers/{journey.dossier_id}"' in target
-    assert after.url.path == f"/dossiers/{journey.dossier_id}"
+    assert after.headers["location"] == f"/dossiers/{journey.dossier_id}"
 
 
 def test_a_form_posted_without_the_pages_token_is_refused_and_changes_nothing(site) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,67 @@
+"""Server-side web sessions, API bearer tokens and the shared login throttle.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+TEXT = sqlmodel.sql.sqltypes.AutoString
+WHEN = sqlmodel.sql.sqltypes.UTCDateTime
+
+
+def upgrade() -> None:
+    op.create_table(
+        "web_session",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", TEXT(), nullable=False),
+        sa.Column("username", TEXT(), nullable=False),
+        sa.Column("created_at", WHEN(), nullable=False),
+        sa.Column("expires_at", WHEN(), nullable=False),
+        sa.Column("last_seen_at", WHEN(), nullable=False),
+        sa.Column("revoked_at", WHEN(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    op.create_index("ix_web_session_username", "web_session", ["username"])
+    op.create_table(
+        "api_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", TEXT(), nullable=False),
+        sa.Column("prefix", TEXT(), nullable=False),
+        sa.Column("username", TEXT(), nullable=False),
+        sa.Column("label", TEXT(), nullable=False),
+        sa.Column("created_by", TEXT(), nullable=False),
+        sa.Column("created_at", WHEN(), nullable=False),
+        sa.Column("expires_at", WHEN(), nullable=True),
+        sa.Column("last_used_at", WHEN(), nullable=True),
+        sa.Column("revoked_at", WHEN(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    op.create_index("ix_api_token_username", "api_token", ["username"])
+    op.create_table(
+        "login_throttle",
+        sa.Column("key", TEXT(), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("first_at", WHEN(), nullable=False),
+        sa.Column("last_at", WHEN(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("login_throttle")
+    op.drop_index("ix_api_token_username", "api_token")
+    op.drop_table("api_token")
+    op.drop_index("ix_web_session_username", "web_session")
+    op.drop_table("web_session")
