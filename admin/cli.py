@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from workflow import ops_cli  # noqa: F401  (registers `rehab tokens`, `rehab backup`, `rehab restore`)
 from workflow.cli import app, runtime
 from workflow.cli_plans import register as register_plans
 

@@ -18,7 +18,7 @@ import structlog
 from sqlalchemy import Engine, delete, select, update
 
 from workflow.db import reading
-from workflow.tables import ApiToken, WebSession
+from workflow.tables import ApiToken, User, WebSession
 
 log = structlog.get_logger(__name__)
 
@@ -155,6 +155,12 @@ def revoke_session(db: Engine, session_id: int, now: datetime) -> SessionInfo | 
 # ----------------------------------------------------------------------------- API tokens
 
 
+def user_exists(db: Engine, username: str) -> bool:
+    users = User.__table__  # type: ignore[attr-defined]
+    with reading(db) as conn:
+        return conn.execute(select(users.c.username).where(users.c.username == username)).first() is not None
+
+
 def _token(row: Any) -> TokenInfo:
     return TokenInfo(
         row.id,
@@ -265,4 +271,5 @@ __all__ = [
     "session_user",
     "start_session",
     "token_user",
+    "user_exists",
 ]

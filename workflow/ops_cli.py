@@ -1,0 +1,54 @@
+"""Operator commands: `rehab tokens` (API bearer tokens), `rehab backup` and `rehab restore`.
+
+Registered on the `rehab` command by the entry point (admin/cli.py).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import typer
+
+from workflow.cli import app, emit, fail, runtime
+
+tokens_app = typer.Typer(help="Mã truy cập API (bearer tokens for scripts)", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+
+
+@tokens_app.command("issue")
+def tokens_issue(
+    username: str = typer.Argument(..., help="the user the token acts as"),
+    label: str = typer.Option(..., help="what the token is for, e.g. 'nightly export'"),
+    days: int | None = typer.Option(None, min=1, max=3650, help="expires after this many days (default: never)"),
+) -> None:
+    """Issue a token: printed once on stdout, stored only as its digest. Use `Authorization: Bearer TOKEN`."""
+    from workflow import credentials
+
+    with runtime() as rt:
+        if not credentials.user_exists(rt.db, username):
+            fail(f"no user '{username}'")
+        now = rt.now()
+        expires = now + timedelta(days=days) if days else None
+        token, info = credentials.issue_token(rt.db, username, by="cli", label=label, now=now, expires_at=expires)
+    typer.echo(f"token {info.id} for {username} (shown once; keep it secret):", err=True)
+    typer.echo(token)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token at once (every server process stops accepting it)."""
+    from workflow import credentials
+
+    with runtime() as rt:
+        if credentials.revoke_token(rt.db, token_id, rt.now()) is None:
+            fail(f"no live token {token_id}")
+    typer.echo(f"token {token_id} revoked")
+
+
+@tokens_app.command("list")
+def tokens_list(user: str | None = typer.Option(None, help="only this user's")) -> None:
+    """Tokens with their first characters, owner, label and state (never the token itself)."""
+    from workflow import credentials
+
+    with runtime(needs_secrets=False) as rt:
+        emit([t.as_dict() for t in credentials.list_tokens(rt.db, user)])
