@@ -92,7 +92,7 @@ def test_a_wrong_or_expired_token_is_401_and_an_unknown_user_or_bad_label_is_422
     assert client.get("/api/dossiers", headers=bearer("rhb_" + "x" * 43)).status_code == 401
     assert client.get("/api/dossiers", headers=bearer("nonsense")).status_code == 401
     unknown = client.post("/api/v1/tokens", json={"label": "a", "username": "ghost"}, auth=as_("admin"))
-    assert unknown.status_code == 422 and unknown.json()["field"] == "username"
+    assert unknown.status_code == 422 and unknown.json()["fields"][0]["field"] == "username"
     assert client.post("/api/v1/tokens", json={"label": ""}, auth=as_("admin")).status_code == 422
 
 
