@@ -24,6 +24,7 @@ from admin.audit_pages import audit_page_routes
 from admin.auth import Auth
 from admin.errors import install_error_handlers
 from admin.headers import SecurityHeaders
+from admin.hostile import InputGuard
 from admin.imports import import_pages
 from admin.limits import BodyLimit
 from admin.lists import list_routes
@@ -67,6 +68,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     )
     app.openapi = lambda: api_schema(app)  # type: ignore[method-assign]
     larger = {path: rt.settings.max_anchor_bytes for path in ANCHOR_CHECKS}  # anchors grow with the dossiers
+    app.add_middleware(InputGuard)  # inside the body limit: it reads only bodies already bounded
     app.add_middleware(BodyLimit, max_bytes=rt.settings.max_body_bytes, larger=larger)
     app.state.runtime = rt
     https = rt.settings.base_url.startswith("https://")

@@ -27,7 +27,14 @@ from starlette.exceptions import HTTPException
 
 from admin.auth import Forbidden, NotAuthenticated
 from workflow.agencies import ReassignError
-from workflow.errors import DossierNotFound, InvalidInput, StepNotAvailable, StepRefused, VersionConflict
+from workflow.errors import (
+    DossierNotFound,
+    IdempotencyConflict,
+    InvalidInput,
+    StepNotAvailable,
+    StepRefused,
+    VersionConflict,
+)
 from workflow.users import UserNotFound
 
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="rehab", charset="UTF-8"'}
@@ -258,6 +265,9 @@ def _from_workflow(exc: Exception) -> ApiError:
     if isinstance(exc, VersionConflict):
         vi = "Hồ sơ đã được người khác cập nhật; hãy tải lại và thử lại."
         return ApiError(409, "version.conflict", vi, str(exc))
+    if isinstance(exc, IdempotencyConflict):
+        vi = "Mã chống gửi trùng (idempotency_key) đã được dùng cho một yêu cầu khác; hãy dùng mã mới."
+        return ApiError(409, "idempotency.conflict", vi, str(exc))
     if isinstance(exc, InvalidInput):  # every bad field at once, each with its Vietnamese message
         reason_vi = exc.reason_vi or exc.reason
         fields = [{"field": e["field"], "code": e["code"], "message_vi": e["reason_vi"]} for e in exc.errors]
@@ -335,6 +345,7 @@ def install_error_handlers(app: FastAPI) -> None:
         StepRefused,
         StepNotAvailable,
         VersionConflict,
+        IdempotencyConflict,
         InvalidInput,
         ReassignError,
         UserNotFound,

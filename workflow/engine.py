@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from handlers.eligibility import age_on
 from handlers.facts import DocumentRef, DossierFacts
@@ -29,8 +30,10 @@ from workflow.db import reading
 from workflow.deadlines import DeadlinePolicy, local_date
 from workflow.directory import Directory
 from workflow.errors import DossierNotFound, InvalidInput, StepNotAvailable, StepRefused, VersionConflict
+from workflow.idempotency import REQUEST, check_same, fingerprint, scoped_key
 from workflow.machine import machine_for
 from workflow.payload import CleanPayload, clean
+from workflow.plausible import DateBounds
 from workflow.stage_changes import DeadlineWriter
 from workflow.store import DossierRow, Store
 
@@ -131,21 +134,18 @@ class DossierEngine:
         expected_version: int | None = None,
     ) -> FireResult:
         self.directory()  # loaded before the write transaction starts
-        with self.db.begin() as conn:
-            store = Store(conn)
-            row = store.load(dossier_id)
-            if row is None:
-                raise DossierNotFound(dossier_id)
-            now, today = self._now()  # after the lock: entries of one chain never go back in time
-            prior = store.prior(idempotency_key) if idempotency_key else None
-            if prior is not None:
-                _same_request(prior, dossier_id, event)
-                outcome = _replay(prior)
-            else:
-                outcome = self._attempt(store, row, event, actor, dict(payload or {}), expected_version, now, today)
-                self._remember(store, idempotency_key, dossier_id, outcome, now)
-            if store.flush() == 0:  # the row lock makes this impossible; a guard against a changed setup
-                raise VersionConflict(dossier_id, row.version, -1)
+        key = scoped_key(actor.user, idempotency_key) if idempotency_key else None
+        request = fingerprint(dossier_id, event, payload or {}, expected_version)
+        try:
+            outcome = self._fire_once(dossier_id, event, actor, payload, key, request, expected_version)
+        except (IntegrityError, self.db.dialect.loaded_dbapi.IntegrityError):
+            # The same key, at the same moment, on another dossier (PostgreSQL): the first one stands.
+            # (The store writes through the driver: its own IntegrityError, not SQLAlchemy's.)
+            prior = self._prior(key) if key else None
+            if prior is None:
+                raise
+            check_same(prior, dossier_id, event, request)
+            outcome = _replay(prior)
         (log.debug if outcome.error is None else log.info)(
             "dossier.fire",
             dossier_id=dossier_id,
@@ -168,7 +168,7 @@ class DossierEngine:
         regime, track = self.regimes[row.regime], Track(row.track)
         try:
             step = self._choose(regime, track, row.state, event, payload)
-            cp = clean(step, payload, today)
+            cp = clean(step, payload, today, DateBounds.of(row.data))
         except InvalidInput as err:
             return [dict(e) for e in err.errors]
         except StepNotAvailable as err:
@@ -179,12 +179,38 @@ class DossierEngine:
         """Whether the actor's agency may take the step for a dossier of the commune on the day."""
         return self._authorise(step, actor, commune, on)
 
-    def _remember(
-        self, store: Store, key: str | None, dossier_id: int | None, outcome: _Outcome, now: datetime
-    ) -> None:
-        if not key:
-            return
-        store.remember(key, dossier_id, {**outcome.result.as_dict(), "error": _error_record(outcome.error)}, now)
+    def _fire_once(
+        self,
+        dossier_id: int,
+        event: str,
+        actor: Actor,
+        payload: Mapping[str, Any] | None,
+        key: str | None,
+        request: str,
+        expected_version: int | None,
+    ) -> _Outcome:
+        with self.db.begin() as conn:
+            store = Store(conn)
+            row = store.load(dossier_id)
+            if row is None:
+                raise DossierNotFound(dossier_id)
+            now, today = self._now()  # after the lock: entries of one chain never go back in time
+            prior = store.prior(key) if key else None
+            if prior is not None:
+                check_same(prior, dossier_id, event, request)
+                outcome = _replay(prior)
+            else:
+                outcome = self._attempt(store, row, event, actor, dict(payload or {}), expected_version, now, today)
+                if key:
+                    record = {**outcome.result.as_dict(), "error": _error_record(outcome.error), REQUEST: request}
+                    store.remember(key, dossier_id, record, now)
+            if store.flush() == 0:  # the row lock makes this impossible; a guard against a changed setup
+                raise VersionConflict(dossier_id, row.version, -1)
+        return outcome
+
+    def _prior(self, key: str) -> dict[str, Any] | None:
+        with reading(self.db) as conn:
+            return Store(conn).prior(key)
 
     def _attempt(
         self,
@@ -213,7 +239,7 @@ class DossierEngine:
             )
         try:
             step = self._choose(regime, track, row.state, event, payload)
-            cp = clean(step, payload, today)
+            cp = clean(step, payload, today, DateBounds.of(row.data))
         except (StepNotAvailable, InvalidInput) as err:
             if isinstance(err, InvalidInput):
                 reasons = [dict(e) for e in err.errors]  # every malformed value at once, each naming its field
@@ -491,6 +517,7 @@ class DossierEngine:
         """Open a dossier from its violation record: the regime in force on that date, kept for life."""
         from workflow.opening import open_dossier
 
+        request = fingerprint(person, commune_code, violation, facts or {}, previous_dossier_id, start_state)
         return open_dossier(
             self,
             person=person,
@@ -498,9 +525,10 @@ class DossierEngine:
             violation=violation,
             actor=actor,
             facts=facts or {},
-            idempotency_key=idempotency_key,
+            idempotency_key=scoped_key(actor.user, idempotency_key) if idempotency_key else None,
             previous_dossier_id=previous_dossier_id,
             start_state=start_state,
+            request=request,
         )
 
     # ------------------------------------------------------------------ people
@@ -565,12 +593,6 @@ def _track_periods(merged: dict[str, Any], step: Step, legal_date: date) -> None
         )
 
 
-def _same_request(prior: Mapping[str, Any], dossier_id: int, event: str) -> None:
-    """A key replays only the request it was first used for: same dossier, same step."""
-    if prior.get("dossier_id") != dossier_id or str(prior.get("event", "")).split("__")[0] != event:
-        raise InvalidInput("idempotency_key", "already used for another dossier or step")
-
-
 def _error_record(error: Exception | None) -> dict[str, Any] | None:
     if error is None:
         return None
@@ -578,7 +600,7 @@ def _error_record(error: Exception | None) -> dict[str, Any] | None:
 
 
 def _replay(prior: Mapping[str, Any]) -> _Outcome:
-    stored = {k: v for k, v in prior.items() if k != "error"}
+    stored = {k: v for k, v in prior.items() if k not in ("error", REQUEST)}
     stored["replayed"] = True
     result = FireResult(**stored)
     record = prior.get("error")

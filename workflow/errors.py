@@ -126,3 +126,11 @@ class InvalidFields(InvalidInput):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class IdempotencyConflict(WorkflowError):
+    """An idempotency key reused for a different request (another dossier, step or body): 409."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"idempotency_key: {reason}")
+        self.reason = reason

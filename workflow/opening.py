@@ -19,6 +19,7 @@ from workflow import intake
 from workflow.chain import GENESIS, entry_hash
 from workflow.db import reading
 from workflow.errors import InvalidFields, InvalidInput, StepRefused
+from workflow.idempotency import REQUEST, check_same
 from workflow.identity import clean_identity
 from workflow.people import episode_counts
 from workflow.stage_changes import DeadlineWriter
@@ -59,6 +60,7 @@ def open_dossier(
     idempotency_key: str | None,
     previous_dossier_id: int | None,
     start_state: State | str | None = None,
+    request: str = "",
 ) -> FireResult:
     """Open a dossier from its first document (a violation record, or under vn-2026 a drug-user management
     decision with `start_state="drug_user_management"`): the regime in force on its date, kept for life."""
@@ -90,6 +92,7 @@ def open_dossier(
             today,
             idempotency_key,
             previous_dossier_id,
+            request,
         )
     except IntegrityError:
         if not idempotency_key:
@@ -99,16 +102,16 @@ def open_dossier(
             prior = conn.execute(select(IDEM.c.result).where(IDEM.c.key == idempotency_key)).first()
         if prior is None:
             raise
-        return _replayed(prior.result)
+        return _replayed(prior.result, request)
 
 
-def _replayed(stored: Mapping[str, Any]) -> FireResult:
-    """The first result of a key used to open a dossier; a key used for a step opens nothing."""
+def _replayed(stored: Mapping[str, Any], request: str) -> FireResult:
+    """The first result of this key, if it came with the same request (else IdempotencyConflict, 409)."""
     from workflow.engine import FireResult
 
-    if stored.get("event") != "open_dossier":
-        raise InvalidInput("idempotency_key", "already used for a step of another dossier")
-    return FireResult(**{**{k: v for k, v in stored.items() if k != "error"}, "replayed": True})
+    check_same(stored, None, "open_dossier", request)
+    kept = {k: v for k, v in stored.items() if k not in ("error", REQUEST)}
+    return FireResult(**{**kept, "replayed": True})
 
 
 def _open_once(
@@ -124,6 +127,7 @@ def _open_once(
     today: date,
     idempotency_key: str | None,
     previous_dossier_id: int | None,
+    request: str,
 ) -> FireResult:
     from workflow.engine import FireResult
 
@@ -131,7 +135,7 @@ def _open_once(
         if idempotency_key:
             prior = conn.execute(select(IDEM.c.result).where(IDEM.c.key == idempotency_key)).first()
             if prior is not None:
-                return _replayed(prior.result)
+                return _replayed(prior.result, request)
         directory = engine.directory(conn)
         if commune_code not in directory.parents:
             raise InvalidInput("commune_code", f"unknown commune '{commune_code}'")
@@ -152,7 +156,7 @@ def _open_once(
                 insert(IDEM).values(
                     key=idempotency_key,
                     dossier_id=result.dossier_id,
-                    result={**result.as_dict(), "error": None},
+                    result={**result.as_dict(), "error": None, REQUEST: request},
                     created_at=now,
                 )
             )

@@ -21,6 +21,7 @@ from handlers.facts import DocumentRef
 from states.labels import doc_label, field_label, value_labels
 from states.model import Doc, Event, Step
 from workflow.errors import InvalidInput
+from workflow.plausible import DateBounds, bad_text, implausible, too_early
 
 GENERIC_FIELDS = {"document", "attachments", "on", "note"}
 KNOWN_DOCS = {d.value for d in Doc}
@@ -116,7 +117,7 @@ def _date(value: Any) -> date:
 
 def _parse_date(name: str, value: Any, out: _Problems) -> date | None:
     try:
-        return _date(value)
+        when = _date(value)
     except (ValueError, TypeError):
         out.add(
             name,
@@ -125,6 +126,11 @@ def _parse_date(name: str, value: Any, out: _Problems) -> date | None:
             "is not a date (YYYY-MM-DD or dd/mm/yyyy)",
         )
         return None
+    wrong = implausible(when)
+    if wrong is not None:
+        out.add(name, *wrong)
+        return None
+    return when
 
 
 def parse_date(name: str, value: Any) -> date:
@@ -136,7 +142,9 @@ def parse_date(name: str, value: Any) -> date:
     return parsed
 
 
-def _document(name: str, raw: Any, doc_type: str | None, today: date, out: _Problems) -> DocumentRef | None:
+def _document(
+    name: str, raw: Any, doc_type: str | None, today: date, out: _Problems, bounds: DateBounds, *, own: bool = True
+) -> DocumentRef | None:
     if not isinstance(raw, Mapping):
         out.add(
             name,
@@ -174,31 +182,42 @@ def _document(name: str, raw: Any, doc_type: str | None, today: date, out: _Prob
             f"Ngày của văn bản ({when:%d/%m/%Y}) chưa đến: không ghi nhận văn bản ban hành trong tương lai.",
             f"{when:%d/%m/%Y} is in the future",
         )
+    early = too_early(when, bounds, own=own) if when is not None else None
+    if early is not None:
+        out.add(f"{name}.date", *early)
+        when = None
     if not number or when is None:
         return None
     return DocumentRef(kind, number, when, str(raw.get("issuer", "")), str(raw.get("signer", "")))
 
 
-def parse_document(name: str, raw: Any, doc_type: str | None, today: date) -> DocumentRef:
+def parse_document(
+    name: str, raw: Any, doc_type: str | None, today: date, bounds: DateBounds | None = None
+) -> DocumentRef:
     """A document reference, or `InvalidInput` naming every part that is missing or wrong."""
     out = _Problems()
     if isinstance(raw, Mapping):
         _valid_text(name, raw, out)
-    ref = _document(name, raw, doc_type, today, out)
+    ref = _document(name, raw, doc_type, today, out, bounds or DateBounds())
     out.raise_if_any()
     assert ref is not None
     return ref
 
 
+def valid_text(name: str, value: Any) -> None:
+    """`InvalidInput` naming every text in `value` that is not plain Unicode text (see `_valid_text`)."""
+    out = _Problems()
+    _valid_text(name, value, out)
+    out.raise_if_any()
+
+
 def _valid_text(name: str, value: Any, out: _Problems) -> None:
-    """Strings must be real Unicode text (no lone surrogates): the log hashes them as UTF-8."""
+    """Strings must be real Unicode text (no lone surrogates: the log hashes them as UTF-8) without control
+    characters (PostgreSQL cannot store NUL)."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            out.add(
-                name, "payload.invalid_text", "Có ký tự không hợp lệ.", "contains characters that are not valid text"
-            )
+        wrong = bad_text(value)
+        if wrong is not None:
+            out.add(name, *wrong)
     elif isinstance(value, Mapping):
         for key, item in value.items():
             _valid_text(f"{name}.{key}", key, out)
@@ -279,17 +298,19 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _attachments(raw: Any, today: date, out: _Problems) -> tuple[DocumentRef, ...]:
+def _attachments(raw: Any, today: date, out: _Problems, bounds: DateBounds) -> tuple[DocumentRef, ...]:
     if not isinstance(raw, list):
         out.add("attachments", "payload.invalid", "Tài liệu kèm theo phải là một danh sách văn bản.", "must be a list")
         return ()
-    found = (_document(f"attachments[{i}]", a, None, today, out) for i, a in enumerate(raw))
+    found = (_document(f"attachments[{i}]", a, None, today, out, bounds, own=False) for i, a in enumerate(raw))
     return tuple(d for d in found if d is not None)
 
 
-def clean(step: Step, payload: Mapping[str, Any], today: date) -> CleanPayload:
-    """Validate the payload against what the step accepts; unknown fields are errors. Every malformed
-    value is reported at once (`InvalidInput.errors`, with the required fields left out)."""
+def clean(step: Step, payload: Mapping[str, Any], today: date, bounds: DateBounds | None = None) -> CleanPayload:
+    """Validate the payload against what the step accepts; unknown fields are errors; dates plausible
+    (`bounds`: the dossier's). Every malformed value is reported at once (`InvalidInput.errors`, with the
+    required fields left out)."""
+    bounds = bounds or DateBounds()
     if not isinstance(payload, Mapping):
         raise InvalidInput("payload", "must be a JSON object", reason_vi="Dữ liệu gửi lên phải là một đối tượng JSON.")
     out = _Problems()
@@ -306,7 +327,7 @@ def clean(step: Step, payload: Mapping[str, Any], today: date) -> CleanPayload:
     facts = _facts(step, payload, out)
     document = None
     if step.produces is not None and "document" in payload:
-        document = _document("document", payload["document"], step.produces.value, today, out)
+        document = _document("document", payload["document"], step.produces.value, today, out, bounds)
         if document is not None and document.type != step.produces.value:
             out.add(
                 "document.type",
@@ -314,10 +335,13 @@ def clean(step: Step, payload: Mapping[str, Any], today: date) -> CleanPayload:
                 f"Bước này lập văn bản: {doc_label(step.produces.value)}.",
                 f"this step produces '{step.produces.value}'",
             )
-    attachments = _attachments(payload.get("attachments", []), today, out)
+    attachments = _attachments(payload.get("attachments", []), today, out, bounds)
     on = _parse_date("on", payload["on"], out) if "on" in payload else None
     if on is not None and on > today:
         out.add("on", "payload.future_date", f"Ngày {on:%d/%m/%Y} chưa đến.", f"{on:%d/%m/%Y} is in the future")
+    early = too_early(on, DateBounds(bounds.first_document), own=True) if on is not None else None
+    if early is not None:
+        out.add("on", *early)
     note = str(payload.get("note", ""))
     if len(note) > NOTE_LIMIT:
         out.add("note", "payload.too_long", f"Ghi chú dài quá {NOTE_LIMIT} ký tự.", f"over {NOTE_LIMIT} characters")

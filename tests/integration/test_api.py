@@ -42,9 +42,10 @@ NAME, ID_NUMBER = "Lò Văn Minh", "011090001234"  # tests.journeys.open_adult's
 
 
 @contextmanager
-def client_for(tmp_path: Path) -> Iterator[tuple[TestClient, Journey]]:
-    """A fresh SQLite database with one dossier at violation_recorded (the commune police act) and users."""
-    rt, clock = make_runtime(f"sqlite:///{tmp_path}/api.db")
+def client_for(tmp_path: Path, url: str | None = None) -> Iterator[tuple[TestClient, Journey]]:
+    """A fresh database (SQLite unless `url`) with one dossier at violation_recorded (the commune police act)
+    and users."""
+    rt, clock = make_runtime(url or f"sqlite:///{tmp_path}/api.db")
     hashed = hash_password(PASSWORD, iterations=1000)
     rows = [{"username": u, "agency_id": a, "role": r, "password_hash": hashed} for u, (a, r) in USERS.items()]
     with rt.db.begin() as conn:
