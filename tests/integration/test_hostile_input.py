@@ -65,33 +65,35 @@ def test_a_key_belongs_to_its_user_and_never_replays_someone_elses_result(journe
     assert a.applied and b.applied and not b.replayed and b.dossier_id == second.dossier_id
 
 
+def race(rt: Any, dossiers: list[int], key: str, payload: dict[str, Any]) -> list[str]:
+    """Fire the same step with the same key on each dossier at the same moment; what each one got."""
+    gate, outcomes = threading.Barrier(len(dossiers)), []
+
+    def one(dossier_id: int) -> None:
+        gate.wait()
+        try:
+            rt.engine.fire(dossier_id, "request_determination", actor("commune_police"), payload, idempotency_key=key)
+            outcomes.append("applied")
+        except IdempotencyConflict:
+            outcomes.append("409")
+        except Exception as err:  # noqa: BLE001  (what the test is for: nothing else may come out)
+            outcomes.append(repr(err))
+
+    threads = [threading.Thread(target=one, args=(d,)) for d in dossiers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(outcomes)
+
+
 def test_one_key_racing_on_two_dossiers_applies_once_and_answers_409_never_a_server_error(journey_runtime) -> None:  # type: ignore[no-untyped-def]
     rt, clock = journey_runtime
-    dossiers = [open_adult(rt, clock, id_number=f"01109000{i:04d}").dossier_id for i in range(2)]
     payload = {"document": doc("5/CV", clock.today)}
     for attempt in range(4):
-        gate, outcomes = threading.Barrier(2), []
+        dossiers = [open_adult(rt, clock, id_number=f"011090{attempt:02d}{i:04d}").dossier_id for i in range(2)]
 
-        def race(dossier_id: int, key: str) -> None:
-            gate.wait()
-            try:
-                rt.engine.fire(
-                    dossier_id, "request_determination", actor("commune_police"), payload, idempotency_key=key
-                )
-                outcomes.append("applied")
-            except IdempotencyConflict:
-                outcomes.append("409")
-            except Exception as err:  # noqa: BLE001  (what the test is for: nothing else may come out)
-                outcomes.append(repr(err))
-
-        key = f"race-{attempt}"
-        threads = [threading.Thread(target=race, args=(d, key)) for d in dossiers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert sorted(outcomes) == ["409", "applied"], outcomes
-        dossiers = [open_adult(rt, clock, id_number=f"011090{attempt + 1:02d}{i:04d}").dossier_id for i in range(2)]
+        assert race(rt, dossiers, f"race-{attempt}", payload) == ["409", "applied"]
 
 
 def test_an_overlong_or_unprintable_key_is_422(journey_runtime) -> None:  # type: ignore[no-untyped-def]
