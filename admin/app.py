@@ -29,6 +29,7 @@ from admin.imports import import_pages
 from admin.limits import BodyLimit
 from admin.lists import list_routes
 from admin.login import login_routes
+from admin.observe import RequestContext, observe_routes
 from admin.opening import open_routes
 from admin.pages import page_routes
 from admin.people import people_pages
@@ -75,6 +76,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     auth = Auth(rt.db, rt.settings.session_secret, session_hours=rt.settings.session_hours, secure_cookies=https)
     app.state.auth = auth
     app.add_middleware(SecurityHeaders, https=https)
+    app.add_middleware(RequestContext)  # outermost: every answer, even a refused one, has its request id
     log.info("app.mode", mode=mode(rt.settings), https=https)
     install_error_handlers(app)
     install_credential_errors(app)
@@ -90,6 +92,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     alert_routes(app, rt)
     api_routes(app, rt)
     security_routes(app, rt)
+    observe_routes(app, rt)
     return app
 
 

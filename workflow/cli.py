@@ -43,13 +43,14 @@ def runtime(
 ) -> Iterator[Runtime]:
     """The runtime of one command. `needs_secrets`: in production mode, refuse to run with a committed or
     short secret (the web server, the scheduler, anything that writes dossiers)."""
-    from workflow.production import InsecureSettings, require_secure
+    from workflow.production import InsecureSettings, is_production, require_secure
 
     try:
         settings = Settings()
     except Exception as err:  # pydantic's ValidationError: show the first problem on one line
         fail(f"configuration: {str(err).splitlines()[0]} {str(err).splitlines()[1:2]}", 2)
-    configure_logging(settings.log_level)
+    json_logs = settings.log_json if settings.log_json is not None else is_production(settings)
+    configure_logging(settings.log_level, json=json_logs)
     if needs_secrets:
         try:
             require_secure(settings)
@@ -250,11 +251,17 @@ def audit_export(
 
 
 @app.command("scheduler")
-def scheduler_command() -> None:
+def scheduler_command(
+    metrics_port: int | None = typer.Option(None, min=1, max=65535, help="serve Prometheus /metrics on this port"),
+) -> None:
     """Run the deadline sweep and message delivery every interval, in the foreground."""
     from workflow.service import scheduler_for
 
     with runtime() as rt:
+        if metrics_port is not None:
+            from prometheus_client import start_http_server
+
+            start_http_server(metrics_port, addr=rt.settings.host)  # the cycle's duration, from this process
         typer.echo(f"scheduler: sweeping every {rt.settings.sweep_interval_seconds}s (Ctrl-C to stop)")
         try:
             scheduler_for(rt, background=False).start()

@@ -32,6 +32,7 @@ from workflow.directory import Directory
 from workflow.errors import DossierNotFound, InvalidInput, StepNotAvailable, StepRefused, VersionConflict
 from workflow.idempotency import REQUEST, check_same, fingerprint, scoped_key
 from workflow.machine import machine_for
+from workflow.metrics import record_step
 from workflow.payload import CleanPayload, clean
 from workflow.plausible import DateBounds
 from workflow.stage_changes import DeadlineWriter
@@ -146,6 +147,8 @@ class DossierEngine:
                 raise
             check_same(prior, dossier_id, event, request)
             outcome = _replay(prior)
+        if not outcome.result.replayed:
+            record_step(event, self.directory().type_of(actor.agency_id), outcome.result.applied)
         (log.debug if outcome.error is None else log.info)(
             "dossier.fire",
             dossier_id=dossier_id,

@@ -31,7 +31,12 @@ def deliver_all(rt: Runtime, moment: datetime | None = None, *, max_seconds: flo
 
 def cycle(rt: Runtime, now: datetime | None = None) -> int:
     """One scheduler cycle: the deadline sweep, then delivery of everything queued."""
-    return run_cycle(rt.db, rt.calendar, rt.settings, now=now or rt.now(), deliver=lambda m: deliver_all(rt, now and m))
+    from workflow.metrics import CYCLE_SECONDS
+
+    with CYCLE_SECONDS.time():
+        return run_cycle(
+            rt.db, rt.calendar, rt.settings, now=now or rt.now(), deliver=lambda m: deliver_all(rt, now and m)
+        )
 
 
 def scheduler_for(rt: Runtime, *, background: bool) -> BaseScheduler:

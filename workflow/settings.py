@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     session_hours: int = 12  # a web session lasts this long after login (server-side, revoked at logout)
     # Client addresses come from X-Forwarded-For only when the connection comes from one of these proxies.
     forwarded_allow_ips: str = "127.0.0.1"
+    metrics_allow_ips: str = "127.0.0.1,::1"  # who may read /metrics without an admin token ("*": anyone)
+    log_json: bool | None = None  # JSON log lines; unset: JSON in production mode, console lines otherwise
     max_body_bytes: int = Field(default=262_144, ge=1024)  # larger request bodies are refused with 413
     max_anchor_bytes: int = Field(default=33_554_432, ge=1024)  # an uploaded anchor file (~80 bytes a dossier)
 
