@@ -56,12 +56,17 @@ def runtime(
             require_secure(settings)
         except InsecureSettings as err:
             fail(str(err), 2)
+    built: Runtime | None = None
     try:
-        yield Runtime.build(settings, migrate_db=migrate_db, clock=clock)
+        built = Runtime.build(settings, migrate_db=migrate_db, clock=clock)
+        yield built
     except WorkflowError as err:
         fail(str(err))
     except ValueError as err:
         fail(str(err), 2)
+    finally:
+        if built is not None:
+            built.db.dispose()  # close pooled connections now, not at garbage collection
 
 
 def emit(data: Any) -> None:

@@ -1,4 +1,4 @@
-"""Operator commands: `rehab tokens` (API bearer tokens), `rehab backup` and `rehab restore`.
+"""Operator commands: `rehab tokens` (API bearer tokens), `rehab backup FILE` and `rehab restore FILE`.
 
 Registered on the `rehab` command by the entry point (admin/cli.py).
 """
@@ -52,3 +52,39 @@ def tokens_list(user: str | None = typer.Option(None, help="only this user's")) 
 
     with runtime(needs_secrets=False) as rt:
         emit([t.as_dict() for t in credentials.list_tokens(rt.db, user)])
+
+
+@app.command("backup")
+def backup_command(file: str = typer.Argument(..., help="file to write (SQLite copy, or pg_dump archive)")) -> None:
+    """A consistent copy of the database while it runs (SQLite backup API; pg_dump for PostgreSQL)."""
+    from pathlib import Path
+
+    from workflow.backup import BackupError, backup
+
+    with runtime(needs_secrets=False) as rt:
+        url = rt.settings.database_url
+    try:
+        written = backup(url, Path(file))
+    except BackupError as err:
+        fail(str(err))
+    typer.echo(f"backup written to {written} ({written.stat().st_size} bytes)")
+
+
+@app.command("restore")
+def restore_command(
+    file: str = typer.Argument(..., help="a file written by `rehab backup`"),
+    replace: bool = typer.Option(False, "--replace", help="overwrite a database that already has a schema"),
+) -> None:
+    """Load a backup into REHAB_DATABASE_URL; then check it with `rehab audit verify --anchor ANCHOR`."""
+    from pathlib import Path
+
+    from workflow.backup import BackupError, restore
+
+    with runtime(needs_secrets=False) as rt:
+        url = rt.settings.database_url
+        rt.db.dispose()
+    try:
+        restore(url, Path(file), replace=replace)
+    except BackupError as err:
+        fail(str(err))
+    typer.echo(f"restored {file}; now run: rehab audit verify --anchor <the anchor taken before the backup>")
