@@ -31,6 +31,7 @@ from workflow.errors import (
     DossierNotFound,
     IdempotencyConflict,
     InvalidInput,
+    OutsideJurisdiction,
     StepNotAvailable,
     StepRefused,
     VersionConflict,
@@ -265,6 +266,9 @@ def _from_workflow(exc: Exception) -> ApiError:
     if isinstance(exc, VersionConflict):
         vi = "Hồ sơ đã được người khác cập nhật; hãy tải lại và thử lại."
         return ApiError(409, "version.conflict", vi, str(exc))
+    if isinstance(exc, OutsideJurisdiction):
+        vi = "Cơ quan của bạn không có thẩm quyền đối với hồ sơ này (khác địa bàn hoặc đã hết hiệu lực)."
+        return ApiError(403, "auth.outside_jurisdiction", vi, str(exc))
     if isinstance(exc, IdempotencyConflict):
         vi = "Mã chống gửi trùng (idempotency_key) đã được dùng cho một yêu cầu khác; hãy dùng mã mới."
         return ApiError(409, "idempotency.conflict", vi, str(exc))
@@ -346,6 +350,7 @@ def install_error_handlers(app: FastAPI) -> None:
         StepNotAvailable,
         VersionConflict,
         IdempotencyConflict,
+        OutsideJurisdiction,
         InvalidInput,
         ReassignError,
         UserNotFound,

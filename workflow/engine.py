@@ -29,8 +29,16 @@ from workflow.chain import GENESIS, entry_hash
 from workflow.db import reading
 from workflow.deadlines import DeadlinePolicy, local_date
 from workflow.directory import Directory
-from workflow.errors import DossierNotFound, InvalidInput, StepNotAvailable, StepRefused, VersionConflict
+from workflow.errors import (
+    DossierNotFound,
+    InvalidInput,
+    OutsideJurisdiction,
+    StepNotAvailable,
+    StepRefused,
+    VersionConflict,
+)
 from workflow.idempotency import REQUEST, check_same, fingerprint, scoped_key
+from workflow.jurisdiction import OUTSIDE, is_foreign, record
 from workflow.machine import machine_for
 from workflow.metrics import record_step
 from workflow.payload import CleanPayload, clean
@@ -139,6 +147,18 @@ class DossierEngine:
         request = fingerprint(dossier_id, event, payload or {}, expected_version)
         try:
             outcome = self._fire_once(dossier_id, event, actor, payload, key, request, expected_version)
+        except OutsideJurisdiction:
+            at = self.clock()
+            record(
+                self.db,
+                OUTSIDE,
+                username=actor.user,
+                agency_id=actor.agency_id,
+                dossier_id=dossier_id,
+                event=event,
+                at=at,
+            )
+            raise
         except (IntegrityError, self.db.dialect.loaded_dbapi.IntegrityError):
             # The same key, at the same moment, on another dossier (PostgreSQL): the first one stands.
             # (The store writes through the driver: its own IntegrityError, not SQLAlchemy's.)
@@ -198,6 +218,8 @@ class DossierEngine:
             if row is None:
                 raise DossierNotFound(dossier_id)
             now, today = self._now()  # after the lock: entries of one chain never go back in time
+            if is_foreign(self.directory(), actor.agency_id, actor.role, row.commune_code, today):
+                raise OutsideJurisdiction(dossier_id, actor.agency_id)  # never on this dossier's chain
             prior = store.prior(key) if key else None
             if prior is not None:
                 check_same(prior, dossier_id, event, request)

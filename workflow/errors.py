@@ -134,3 +134,13 @@ class IdempotencyConflict(WorkflowError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"idempotency_key: {reason}")
         self.reason = reason
+
+
+class OutsideJurisdiction(WorkflowError):
+    """The actor's agency has no jurisdiction over the dossier (another area, or no longer in office):
+    answered 403 and counted in the security log, never written on the dossier's chain."""
+
+    def __init__(self, dossier_id: int, agency_id: str | None) -> None:
+        super().__init__(f"agency {agency_id or '(none)'} has no jurisdiction over dossier {dossier_id}")
+        self.dossier_id = dossier_id
+        self.agency_id = agency_id

@@ -324,3 +324,17 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = 0
     first_at: datetime
     last_at: datetime
+
+
+class SecurityEvent(SQLModel, table=True):
+    """An attempt refused before any dossier's chain (e.g. from outside the dossier's jurisdiction)."""
+
+    __tablename__ = "security_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    kind: str = Field(index=True)
+    username: str
+    agency_id: str | None = None
+    dossier_id: int | None = None
+    event: str = ""

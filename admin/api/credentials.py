@@ -121,6 +121,14 @@ def router(rt: Runtime) -> APIRouter:
     def delete_token(user: SignedIn, token_id: int = Path(ge=1, le=MAX_ID)) -> dict[str, Any]:
         return revoke_token_for(rt, user, token_id)
 
+    @api.get("/security/events", summary="Attempts refused before any chain (e.g. outside jurisdiction)")
+    def security_events(user: SignedIn, limit: int = Query(200, ge=1, le=1000)) -> list[dict[str, Any]]:
+        if not user.is_admin:
+            raise Forbidden("read the security log")
+        from workflow.jurisdiction import recent
+
+        return recent(rt.db, limit)
+
     return api
 
 

@@ -1,4 +1,4 @@
-"""Server-side web sessions, API bearer tokens and the shared login throttle.
+"""Server-side web sessions, API bearer tokens, the shared login throttle and the security log.
 
 Revision ID: 0005
 Revises: 0004
@@ -57,9 +57,23 @@ def upgrade() -> None:
         sa.Column("last_at", WHEN(), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
+    op.create_table(
+        "security_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", WHEN(), nullable=False),
+        sa.Column("kind", TEXT(), nullable=False),
+        sa.Column("username", TEXT(), nullable=False),
+        sa.Column("agency_id", TEXT(), nullable=True),
+        sa.Column("dossier_id", sa.Integer(), nullable=True),
+        sa.Column("event", TEXT(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_security_event_kind", "security_event", ["kind"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_security_event_kind", "security_event")
+    op.drop_table("security_event")
     op.drop_table("login_throttle")
     op.drop_index("ix_api_token_username", "api_token")
     op.drop_table("api_token")
