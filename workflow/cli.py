@@ -96,7 +96,7 @@ def show(dossier_id: int, person: bool = typer.Option(False, help="include perso
     from workflow.queries import dossier_view
 
     with runtime(needs_secrets=False) as rt:
-        view = dossier_view(rt.db, rt.regimes, dossier_id, rt.today(), with_person=person)
+        view = dossier_view(rt.db, rt.regimes, dossier_id, rt.today(), with_person=person, reveal=rt.engine.ids.reveal)
         if view is None:
             fail(f"dossier {dossier_id} not found")
         emit(view)

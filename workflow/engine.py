@@ -8,7 +8,6 @@ idempotency key returns the first result and writes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -37,6 +36,7 @@ from workflow.errors import (
     StepRefused,
     VersionConflict,
 )
+from workflow.idcrypt import IdProtector
 from workflow.idempotency import REQUEST, check_same, fingerprint, scoped_key
 from workflow.jurisdiction import OUTSIDE, is_foreign, record
 from workflow.machine import machine_for
@@ -97,12 +97,14 @@ class DossierEngine:
         *,
         clock: Callable[[], datetime] | None = None,
         id_salt: str = "",
+        id_key: str = "",
     ) -> None:
         self.db = db
         self.regimes = dict(regimes)
         self.policy = policy
         self.clock = clock or (lambda: datetime.now(UTC))
         self.id_salt = id_salt
+        self.ids = IdProtector(id_salt, id_key or id_salt)
         self._directory: Directory | None = None
         self._loaded_at = 0.0
 
@@ -128,7 +130,8 @@ class DossierEngine:
         return now.astimezone(UTC), local_date(now, self.policy.tz)
 
     def id_hash(self, id_number: str) -> str:
-        return hashlib.sha256(f"{self.id_salt}:{id_number.strip()}".encode()).hexdigest()
+        """The keyed hash (HMAC-SHA256) that matches a person across dossiers (`workflow.idcrypt`)."""
+        return self.ids.digest(id_number)
 
     # ------------------------------------------------------------------ fire
 

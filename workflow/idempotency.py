@@ -27,11 +27,11 @@ def scoped_key(user: str, key: str) -> str:
             f"longer than {MAX_KEY_LENGTH} characters",
             reason_vi=f"mã chống gửi trùng dài quá {MAX_KEY_LENGTH} ký tự",
         )
-    if not key.isprintable() or not key.isascii():
+    if not key.isprintable():  # no control characters, no lone surrogates
         raise InvalidInput(
             "idempotency_key",
-            "must be printable ASCII (e.g. a UUID)",
-            reason_vi="mã chống gửi trùng chỉ gồm ký tự ASCII in được (ví dụ một UUID)",
+            "must be printable text (e.g. a UUID)",
+            reason_vi="mã chống gửi trùng chỉ gồm ký tự in được (ví dụ một UUID)",
         )
     return "u1:" + hashlib.sha256(f"{user}\x00{key}".encode()).hexdigest()
 

@@ -181,12 +181,14 @@ def _refusals(
 
 
 def _person_id(engine: DossierEngine, conn: Connection, who: dict[str, Any]) -> int:
-    digest = engine.id_hash(who["id_number"]) if who["id_number"] else None
-    if digest:
-        found = conn.execute(select(PERSON.c.id).where(PERSON.c.id_number_hash == digest)).first()
+    digests = engine.ids.digests(who["id_number"]) if who["id_number"] else None
+    if digests:  # this scheme's keyed hash, or the salted hash of a row written before it
+        found = conn.execute(select(PERSON.c.id).where(PERSON.c.id_number_hash.in_(digests))).first()
         if found:
             return int(found.id)
-    inserted = conn.execute(insert(PERSON).values(**who, id_number_hash=digest).returning(PERSON.c.id))
+    sealed = {**who, "id_number": engine.ids.seal(who["id_number"])}  # never stored in clear
+    digest = digests[0] if digests else None
+    inserted = conn.execute(insert(PERSON).values(**sealed, id_number_hash=digest).returning(PERSON.c.id))
     return int(inserted.scalar_one())
 
 

@@ -17,7 +17,7 @@ from workflow.settings import ROOT, Settings
 DEMO_DATABASE = ROOT / "var" / "rehab.db"
 MIN_SECRET_LENGTH = 32
 # Committed defaults: known to anyone who has read the repository.
-DEVELOPMENT_SECRETS = frozenset({"dev-only-change-me", "rehab-demo-salt", ""})
+DEVELOPMENT_SECRETS = frozenset({"dev-only-change-me", "rehab-demo-salt", "rehab-demo-id-key", ""})
 GENERATE = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
@@ -58,7 +58,12 @@ def is_production(settings: Settings) -> bool:
 def secret_problems(settings: Settings) -> list[str]:
     """Each secret that is a committed default or shorter than MIN_SECRET_LENGTH, with how to set it."""
     problems = []
-    for name, value in (("session_secret", settings.session_secret), ("id_number_salt", settings.id_number_salt)):
+    secrets = (
+        ("session_secret", settings.session_secret),
+        ("id_number_salt", settings.id_number_salt),
+        ("id_number_key", settings.id_number_key),
+    )
+    for name, value in secrets:
         variable = f"REHAB_{name.upper()}"
         if value in DEVELOPMENT_SECRETS:
             problems.append(f"{name} is the committed development default: set {variable} (at least 32 characters)")

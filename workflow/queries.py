@@ -6,7 +6,7 @@ Personal data (name, ID number, address) is returned only when the caller asks f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -137,8 +137,16 @@ PERSONAL_FACTS = frozenset({"birth_date", "child_birth_date"})  # shown only wit
 
 
 def dossier_view(
-    db: Engine, regimes: Mapping[str, Regime], dossier_id: int, today: date, *, with_person: bool = False
+    db: Engine,
+    regimes: Mapping[str, Regime],
+    dossier_id: int,
+    today: date,
+    *,
+    with_person: bool = False,
+    reveal: Callable[[str | None], str | None] = lambda stored: stored,
 ) -> dict[str, Any] | None:
+    """A dossier as the API and pages show it; `with_person` adds the person (ID number decrypted by
+    `reveal`, `DossierEngine.ids.reveal`), for the roles that may read it."""
     with reading(db) as conn:
         row = conn.execute(select(DOSSIER).where(DOSSIER.c.id == dossier_id)).first()
         if row is None:
@@ -174,7 +182,7 @@ def dossier_view(
     if person is not None:
         view["person"] = {
             "full_name": person.full_name,
-            "id_number": person.id_number,
+            "id_number": reveal(person.id_number),
             "birth_date": person.birth_date.isoformat(),
             "sex": person.sex,
             "nationality": person.nationality,

@@ -76,7 +76,12 @@ class Runtime:
     def engine(self) -> DossierEngine:
         if self._engine is None:
             self._engine = DossierEngine(
-                self.db, self.regimes, self.policy, clock=lambda: self.clock(), id_salt=self.settings.id_number_salt
+                self.db,
+                self.regimes,
+                self.policy,
+                clock=lambda: self.clock(),
+                id_salt=self.settings.id_number_salt,
+                id_key=self.settings.id_number_key,
             )
         return self._engine
 

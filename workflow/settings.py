@@ -73,7 +73,8 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     agencies: dict[str, AgencyContact] = Field(default_factory=dict)
-    id_number_salt: str = "rehab-demo-salt"
+    id_number_salt: str = "rehab-demo-salt"  # keys the hash matching ID numbers: REHAB_ID_NUMBER_SALT
+    id_number_key: str = "rehab-demo-id-key"  # encrypts ID numbers at rest: REHAB_ID_NUMBER_KEY
     session_secret: str = "dev-only-change-me"  # signs the web session cookie; set REHAB_SESSION_SECRET
     session_hours: int = 12  # a web session lasts this long after login (server-side, revoked at logout)
     # Client addresses come from X-Forwarded-For only when the connection comes from one of these proxies.
@@ -103,5 +104,6 @@ class Settings(BaseSettings):
         if data["webhook"].get("secret"):
             data["webhook"]["secret"] = "***"
         data["id_number_salt"] = "***"
+        data["id_number_key"] = "***"
         data["session_secret"] = "***"
         return data

@@ -96,13 +96,20 @@ def test_one_key_racing_on_two_dossiers_applies_once_and_answers_409_never_a_ser
         assert race(rt, dossiers, f"race-{attempt}", payload) == ["409", "applied"]
 
 
-def test_an_overlong_or_unprintable_key_is_422(journey_runtime) -> None:  # type: ignore[no-untyped-def]
+def test_an_overlong_or_unprintable_key_is_422_but_any_printable_text_is_a_key(journey_runtime) -> None:  # type: ignore[no-untyped-def]
     rt, clock = journey_runtime
     dossier = open_adult(rt, clock).dossier_id
-    for key in ("k" * 129, "bad\x00key", "khóa"):
+    for key in ("k" * 129, "bad\x00key", "\ud800"):
         with pytest.raises(InvalidInput) as err:
             rt.engine.fire(dossier, "request_determination", actor("commune_police"), {}, idempotency_key=key)
         assert err.value.field == "idempotency_key"
+    assert rt.engine.fire(
+        dossier,
+        "request_determination",
+        actor("commune_police"),
+        {"document": doc("1/CV", clock.today)},
+        idempotency_key="khóa-5/QĐ",
+    ).applied
 
 
 # ----------------------------------------------------------------------------- dates

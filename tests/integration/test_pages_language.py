@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 
 from demo import build_demo
 from states.model import ClosingReason, State
-from tests.integration.test_api import PASSWORD, TestClient, as_, client_for
+from tests.integration.test_api import PASSWORD, TestClient, as_, client_for, sign_in
 from tests.journeys import AGENCY_OF, Journey, attachments, to_court_acceptance, to_court_decision
 from workflow.passwords import hash_password
 from workflow.runtime import Runtime
@@ -87,7 +87,7 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestCl
             ],
         )
     with TestClient(create_app(rt)) as client:
-        client.post("/login", data={"username": "kiemsat", "password": PASSWORD})
+        sign_in(client, "kiemsat")
         yield client, rt
     rt.db.dispose()
 
@@ -154,7 +154,7 @@ def site(tmp_path: Path) -> Iterator[tuple[TestClient, Journey]]:
 
 
 def login(client: TestClient, user: str) -> None:
-    client.post("/login", data={"username": user, "password": PASSWORD})
+    sign_in(client, user)
 
 
 def post(client: TestClient, journey: Journey, event: str, **fields: str) -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.integration.test_api import PASSWORD, as_, client_for
+from tests.integration.test_api import as_, client_for, sign_in
 from tests.integration.test_plans import PLAN
 
 D = "dien-bien.tuan-giao"
@@ -49,7 +49,7 @@ def test_progress_json_and_excel_report_agree_and_the_dashboard_shows_it(tmp_pat
             row = rows[(area, t["category_vi"])]
             assert row[3] == t["target"]
             assert row[4] == (t["done"] if t["tracked"] else "không có dữ liệu trong hệ thống")
-        client.post("/login", data={"username": "ubndx", "password": PASSWORD})
+        sign_in(client, "ubndx")
         page = client.get("/plans/tg-2024")
         assert page.status_code == 200
         assert "Cai nghiện bắt buộc" in page.text and "<svg" in page.text and "Xã Quài Cang" in page.text
@@ -62,7 +62,7 @@ def test_bad_period_is_422_and_unknown_plan_404(tmp_path: Path) -> None:
         bad = client.get("/api/v1/plans/tg-2024/progress?from=2024-05-01&to=2024-01-01", auth=as_("cax"))
         assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "to"
         assert client.get("/api/v1/plans/nope/progress", auth=as_("cax")).status_code == 404
-        client.post("/login", data={"username": "cax", "password": PASSWORD})
+        sign_in(client, "cax")
         assert client.get("/plans/nope").status_code == 404
         assert "Không tìm thấy kế hoạch nope" in client.get("/plans/nope").text
 
