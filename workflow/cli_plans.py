@@ -128,7 +128,7 @@ def documents_render(
     from workflow.queries import dossier_view
 
     with runtime() as rt:
-        view = dossier_view(rt.db, rt.regimes, dossier_id, rt.today(), with_person=True)
+        view = dossier_view(rt.db, rt.regimes, dossier_id, rt.today(), with_person=True, reveal=rt.engine.ids.reveal)
         if view is None:
             fail(f"dossier {dossier_id} not found")
         assert view is not None
