@@ -267,7 +267,7 @@ def _from_workflow(exc: Exception) -> ApiError:
         vi = "Hồ sơ đã được người khác cập nhật; hãy tải lại và thử lại."
         return ApiError(409, "version.conflict", vi, str(exc))
     if isinstance(exc, OutsideJurisdiction):
-        vi = "Cơ quan của bạn không có thẩm quyền đối với hồ sơ này (khác địa bàn hoặc đã hết hiệu lực)."
+        vi = "Cơ quan của bạn không có thẩm quyền đối với hồ sơ này (hồ sơ thuộc địa bàn khác)."
         return ApiError(403, "auth.outside_jurisdiction", vi, str(exc))
     if isinstance(exc, IdempotencyConflict):
         vi = "Mã chống gửi trùng (idempotency_key) đã được dùng cho một yêu cầu khác; hãy dùng mã mới."

@@ -221,7 +221,7 @@ class DossierEngine:
             if row is None:
                 raise DossierNotFound(dossier_id)
             now, today = self._now()  # after the lock: entries of one chain never go back in time
-            if is_foreign(self.directory(), actor.agency_id, actor.role, row.commune_code, today):
+            if is_foreign(self.directory(), actor.agency_id, actor.role, row.commune_code):
                 raise OutsideJurisdiction(dossier_id, actor.agency_id)  # never on this dossier's chain
             prior = store.prior(key) if key else None
             if prior is not None:

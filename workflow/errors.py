@@ -137,7 +137,7 @@ class IdempotencyConflict(WorkflowError):
 
 
 class OutsideJurisdiction(WorkflowError):
-    """The actor's agency has no jurisdiction over the dossier (another area, or no longer in office):
+    """The actor's agency has no jurisdiction over the dossier (an agency of another area):
     answered 403 and counted in the security log, never written on the dossier's chain."""
 
     def __init__(self, dossier_id: int, agency_id: str | None) -> None:

@@ -1,6 +1,6 @@
 """Attempts from outside a dossier's jurisdiction: refused before they reach the dossier's chain.
 
-A step attempted by an agency that does not serve the dossier's commune (or is no longer in office) is not
+A step attempted by an agency that does not serve the dossier's commune (another area's agency) is not
 a fact of that dossier's procedure: it is answered 403 (`OutsideJurisdiction`) and recorded in the
 `security_event` table and the `rehab_security_events_total` metric, so nobody can fill other areas'
 permanent chains with entries. A refusal by an agency with jurisdiction (a wrong step, a missing
@@ -9,7 +9,7 @@ document) stays on the chain as before.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import structlog
 from prometheus_client import Counter
@@ -25,12 +25,15 @@ SECURITY_EVENTS = Counter("rehab_security_events_total", "Attempts refused befor
 OUTSIDE = "outside_jurisdiction"
 
 
-def is_foreign(directory: Directory, agency_id: str | None, role: str, commune: str, on: date) -> bool:
-    """Whether an actor of `agency_id` has no jurisdiction over a dossier of `commune` on the day."""
+def is_foreign(directory: Directory, agency_id: str | None, role: str, commune: str) -> bool:
+    """Whether an actor of `agency_id` has never served the area of a dossier of `commune` (an unknown agency,
+    or one of another commune, district or province). An agency of the area that is no longer in office is
+    not foreign: its attempt is refused on the chain (`actor.outside_jurisdiction`), as the procuracy may
+    need to see it."""
     if role in ("person", "system"):
         return False
     agency = directory.agencies.get(agency_id or "")
-    return agency is None or not (agency.valid_on(on) and agency.serves(directory.lineage(commune)))
+    return agency is None or not agency.serves(directory.lineage(commune))
 
 
 def record(
