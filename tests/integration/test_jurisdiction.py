@@ -9,10 +9,10 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import insert
 
+from demo.reference import commune_code
 from tests.integration.test_api import PASSWORD, TestClient, as_, client_for, request_determination
 from tests.journeys import Journey
 from workflow.passwords import hash_password
-from workflow.reference import commune_code
 from workflow.tables import User
 
 OTHER_POLICE = f"{commune_code('Xã Quài Nưa')}.commune_police"
