@@ -331,7 +331,9 @@ class TestTheDemo:
         with runtime.db.connect() as conn:
             people = conn.execute(select(PERSON.c.id_number, PERSON.c.birth_date)).all()
 
-        for id_number, birth in people:
+        for sealed, birth in people:
+            id_number = runtime.engine.ids.reveal(sealed)  # stored encrypted (workflow.idcrypt)
+            assert id_number is not None and sealed.startswith("enc1:")
             assert len(id_number) == 12 and id_number.startswith("011"), id_number
             assert id_number[4:6] == f"{birth.year % 100:02d}"
 

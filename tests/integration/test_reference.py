@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 from admin.cli import app
 from demo.reference import DIEN_BIEN_FILE
 from tests.journeys import Clock, attachments, doc
+from workflow import queries
 from workflow.engine import Actor
-from workflow.errors import StepRefused
+from workflow.errors import OutsideJurisdiction
 from workflow.reference import ReferenceInvalid, import_file, import_reference
 from workflow.runtime import Runtime
 from workflow.settings import Settings
@@ -224,8 +225,10 @@ class TestSecondProvince:
         directory = rt.engine.directory()
         assert rt.engine.directory().province_of(TAN_LAP) == "dak-lak"
         assert owners and {directory.agency_province(a) for a in owners} == {"dak-lak"}
-        with pytest.raises(StepRefused, match="actor.outside_jurisdiction"):
+        entries = len(queries.history(rt.db, dossier))
+        with pytest.raises(OutsideJurisdiction):  # another province's agency: 403, kept off this dossier's chain
             rt.engine.fire(dossier, "send_to_labour", Actor("cax.xatuangiao", "dien-bien.xa-tuan-giao.commune_police"))
+        assert len(queries.history(rt.db, dossier)) == entries
         late = clock.now + timedelta(days=60)  # every deadline overdue and escalated
         assert sweep(rt.db, rt.calendar, rt.settings, late) > 0
         with rt.db.connect() as conn:
