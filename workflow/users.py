@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import structlog
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from vocabulary import AgencyType
+from workflow.credentials import revoke_user_credentials
 from workflow.db import reading
 from workflow.directory import Directory
 from workflow.errors import InvalidInput, WorkflowError
@@ -175,6 +176,7 @@ def reset_password(db: Engine, username: str, password: str | None, *, by: str) 
     with db.begin() as conn:
         _locked(conn, username)
         conn.execute(update(USER).where(USER.c.username == username).values(password_hash=hashed))
+    revoke_user_credentials(db, username, datetime.now(UTC))  # the old password's sessions and tokens end
     log.info("user.password_reset", user=username, by=by)
     return generated
 
@@ -190,6 +192,8 @@ def set_disabled(db: Engine, username: str, disabled: bool, *, by: str) -> UserR
         if disabled and current.role == "admin":
             _keep_an_admin(conn, username)
         conn.execute(update(USER).where(USER.c.username == username).values(disabled=disabled))
+    if disabled:  # enabling again later does not bring old sessions or tokens back
+        revoke_user_credentials(db, username, datetime.now(UTC))
     log.info("user.disabled" if disabled else "user.enabled", user=username, by=by)
     return get_user(db, username)
 

@@ -144,3 +144,18 @@ def test_the_cli_issues_and_revokes_tokens(api, monkeypatch: pytest.MonkeyPatch)
     assert runner.invoke(cli, ["tokens", "revoke", str(token_id)]).exit_code == 1
     ghost = runner.invoke(cli, ["tokens", "issue", "ghost", "--label", "x"])
     assert ghost.exit_code == 1 and "no user 'ghost'" in ghost.output
+
+
+def test_a_password_reset_or_disabling_ends_the_users_sessions_and_tokens(api) -> None:  # type: ignore[no-untyped-def]
+    client, _ = api
+    token = client.post("/api/v1/tokens", json={"label": "a"}, auth=as_("ubndx")).json()["token"]
+    sign_in(client, "cax")
+    assert client.get("/api/v1/dossiers").status_code == 200
+
+    reset = client.post("/api/v1/users/cax/password", json={}, auth=as_("admin"))
+    disabled = client.post("/api/v1/users/ubndx/disable", auth=as_("admin"))
+    client.post("/api/v1/users/ubndx/enable", auth=as_("admin"))
+
+    assert reset.status_code == 200 and disabled.status_code == 200
+    assert client.get("/api/v1/dossiers").status_code == 401  # the session of the old password
+    assert client.get("/api/v1/dossiers", headers=bearer(token)).status_code == 401  # not back when enabled
