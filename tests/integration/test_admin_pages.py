@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.integration.test_api import PASSWORD, TestClient, as_, client_for
+from tests.integration.test_api import PASSWORD, TestClient, as_, client_for, sign_in
 from tests.journeys import AGENCY_OF, Journey
 from workflow import users
 
@@ -23,7 +23,7 @@ POLICE = AGENCY_OF["commune_police"]
 
 def signed_in(client: TestClient, user: str) -> TestClient:
     client.cookies.clear()
-    response = client.post("/login", data={"username": user, "password": PASSWORD}, follow_redirects=False)
+    response = sign_in(client, user, PASSWORD)
     assert response.status_code == 303
     return client
 

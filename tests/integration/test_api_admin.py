@@ -12,7 +12,7 @@ from sqlalchemy import insert, update
 
 from notifications.testing import WebhookReceiver
 from notifications.worker import deliver_pending
-from tests.integration.test_api import PASSWORD, USERS, as_, client_for
+from tests.integration.test_api import USERS, as_, client_for, sign_in
 from tests.integration.test_api_contract import shaped
 from tests.journeys import AGENCY_OF
 from workflow import users
@@ -85,7 +85,7 @@ def test_a_bad_new_user_is_422_naming_the_field_in_vietnamese_and_nothing_is_sto
 def test_a_disabled_user_can_no_longer_sign_in_or_use_the_api_until_enabled(api) -> None:  # type: ignore[no-untyped-def]
     client, journey = api
     url = f"/api/v1/dossiers/{journey.dossier_id}"
-    login = client.post("/login", data={"username": "cax", "password": PASSWORD}, follow_redirects=False)
+    login = sign_in(client, "cax")
     assert login.status_code == 303 and client.get(url).status_code == 200  # a live session
 
     disabled = client.post("/api/v1/users/cax/disable", auth=as_("admin"))
@@ -93,7 +93,7 @@ def test_a_disabled_user_can_no_longer_sign_in_or_use_the_api_until_enabled(api)
     assert disabled.json()["disabled"] is True
     assert client.get(url).status_code == 401  # the session of a disabled user ends at once
     assert client.get(url, auth=as_("cax")).status_code == 401
-    again = client.post("/login", data={"username": "cax", "password": PASSWORD})
+    again = sign_in(client, "cax")
     assert again.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu" in again.text
     client.post("/api/v1/users/cax/enable", auth=as_("admin"))
     assert client.get(url, auth=as_("cax")).status_code == 200
