@@ -104,9 +104,10 @@ def api_schema(app: FastAPI) -> dict[str, Any]:
         components = schema.setdefault("components", {})
         components["securitySchemes"] = {
             "basic": {"type": "http", "scheme": "basic"},
+            "bearer": {"type": "http", "scheme": "bearer", "description": "a token from `rehab tokens issue`"},
             "session": {"type": "apiKey", "in": "cookie", "name": "rehab_session"},
         }
-        schema["security"] = [{"basic": []}, {"session": []}]
+        schema["security"] = [{"basic": []}, {"bearer": []}, {"session": []}]
         app.openapi_schema = schema
     return app.openapi_schema
 
