@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import structlog
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
 
 from admin.admin_pages import admin_page_routes
 from admin.alerts import alert_routes
@@ -93,6 +95,7 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     api_routes(app, rt)
     security_routes(app, rt)
     observe_routes(app, rt)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")  # scripts: CSP
     return app
 
 

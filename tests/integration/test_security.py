@@ -338,6 +338,15 @@ def test_an_https_base_url_gives_hsts_and_secure_cookies_whatever_the_proxy_says
     assert "Secure" in session and "HttpOnly" in session
 
 
+def test_scripts_are_served_as_files_under_the_same_policy(prod) -> None:  # type: ignore[no-untyped-def]
+    client, _ = prod
+
+    script = client.get("/static/confirm.js")
+
+    assert script.status_code == 200 and "data-confirm" in script.text
+    assert script.headers["x-content-type-options"] == "nosniff"
+
+
 def test_no_template_has_an_inline_script_or_event_handler() -> None:
     templates = Path(__file__).resolve().parents[2] / "admin" / "templates"
     for page in templates.glob("*.html"):
