@@ -44,7 +44,7 @@ def person_for(rt: Runtime, user: CurrentUser, person_id: int) -> tuple[dict[str
         raise PersonNotFound(person_id)  # nobody else learns the person exists
     view: dict[str, Any] = {"id": person_id, "dossiers": dossiers}
     if entitled:
-        identity = person_identity(rt.db, person_id) or {}
+        identity = person_identity(rt.db, person_id, rt.engine.ids.reveal) or {}
         view["episodes"] = identity.pop("episodes", [])
         view["identity"] = identity
     return view, entitled
@@ -113,7 +113,7 @@ def people_pages(app: FastAPI, rt: Runtime) -> None:
 
 def _identity_changes(rt: Runtime, person_id: int, form: dict[str, str]) -> dict[str, Any]:
     """Only the fields the form changed (an untouched field is not a correction)."""
-    current = person_identity(rt.db, person_id) or {}
+    current = person_identity(rt.db, person_id, rt.engine.ids.reveal) or {}
     from workflow.identity import parse_day, text
 
     changes: dict[str, Any] = {}

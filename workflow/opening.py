@@ -21,6 +21,7 @@ from workflow.db import reading
 from workflow.errors import InvalidFields, InvalidInput, StepRefused
 from workflow.idempotency import REQUEST, check_same
 from workflow.identity import clean_identity
+from workflow.payload import valid_text
 from workflow.people import episode_counts
 from workflow.stage_changes import DeadlineWriter
 from workflow.store import Store
@@ -66,6 +67,8 @@ def open_dossier(
     decision with `start_state="drug_user_management"`): the regime in force on its date, kept for life."""
 
     now, today = engine._now()
+    for name, value in (("person", person), ("violation", violation), ("facts", facts)):
+        valid_text(name, value)  # no NUL, no lone surrogate reaches a column or the chain
     intake_ = intake.check_opening(engine, person, commune_code, violation, start_state, facts, today)
     who, record, regime, initial = intake_.person, intake_.record, intake_.regime, intake_.initial
     age = age_on(who["birth_date"], record.date)

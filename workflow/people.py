@@ -8,7 +8,7 @@ rule now uses (vn-2026, `handlers.history`), and who did it. Called through `Dos
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -100,8 +100,11 @@ def person_dossiers(db: Engine, person_id: int) -> list[dict[str, Any]] | None:
         ]
 
 
-def person_identity(db: Engine, person_id: int) -> dict[str, Any] | None:
-    """Identity and earlier episodes: personal data, for the roles entitled to it only."""
+def person_identity(
+    db: Engine, person_id: int, reveal: Callable[[str | None], str | None] = lambda stored: stored
+) -> dict[str, Any] | None:
+    """Identity and earlier episodes: personal data, for the roles entitled to it only (`reveal` decrypts the
+    ID number: `DossierEngine.ids.reveal`)."""
     with reading(db) as conn:
         row = conn.execute(select(PERSON).where(PERSON.c.id == person_id)).first()
         if row is None:
@@ -116,7 +119,7 @@ def person_identity(db: Engine, person_id: int) -> dict[str, Any] | None:
         "birth_date": row.birth_date.isoformat(),
         "sex": row.sex,
         "nationality": row.nationality,
-        "id_number": row.id_number,
+        "id_number": reveal(row.id_number),
         "residence_commune": row.residence_commune,
         "residence_commune_name": residence.name if residence else None,
         "address": row.address,
@@ -276,11 +279,13 @@ def correct_identity(engine: DossierEngine, person_id: int, changes: Mapping[str
         current = conn.execute(query.with_for_update() if is_postgres(conn.engine) else query).first()
         if current is None:
             raise PersonNotFound(person_id)
-        changed = sorted(k for k, v in cleaned.items() if getattr(current, k) != v)
+        stored = {**current._asdict(), "id_number": engine.ids.reveal(current.id_number)}  # kept encrypted
+        changed = sorted(k for k, v in cleaned.items() if stored[k] != v)
         if not changed:
             return {"person_id": person_id, "changed": [], "dossiers_logged": []}
         values = {k: cleaned[k] for k in changed}
         if "id_number" in changed:
+            values["id_number"] = engine.ids.seal(cleaned["id_number"])
             values["id_number_hash"] = engine.id_hash(cleaned["id_number"]) if cleaned["id_number"] else None
             _id_number_free(conn, values["id_number_hash"], person_id)
         if "full_name" in changed:  # the search column follows the name (workflow.names)

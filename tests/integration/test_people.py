@@ -17,7 +17,7 @@ from tests.journeys import Clock, doc, in_office, make_runtime
 from tests.regime_cases import AGENCY, COMMUNE, DOSSIER, LOG, PERSON, Case, actor, open_case, to_session
 from workflow.audit import verify_chain
 from workflow.engine import Actor
-from workflow.errors import InvalidFields, InvalidInput, StepRefused
+from workflow.errors import IdempotencyConflict, InvalidFields, StepRefused
 from workflow.intake import open_request
 from workflow.runtime import Runtime
 from workflow.tables import Person
@@ -262,5 +262,5 @@ class TestOpening:
         )
 
         assert (again.dossier_id, again.replayed) == (first.dossier_id, True)
-        with pytest.raises(InvalidInput, match="idempotency_key"):
+        with pytest.raises(IdempotencyConflict):
             open_request(rt.engine, body, police, "step-1")
