@@ -82,9 +82,7 @@ def dossier_for(rt: Runtime, user: CurrentUser, dossier_id: int) -> dict[str, An
     if view is None:
         raise DossierNotFound(dossier_id)
     if may_read_person(scope, view["commune"]["code"], view["agency"]["id"]):
-        full = queries.dossier_view(
-            rt.db, rt.regimes, dossier_id, today, with_person=True, reveal=rt.engine.ids.reveal
-        )
+        full = queries.dossier_view(rt.db, rt.regimes, dossier_id, today, with_person=True, reveal=rt.engine.ids.reveal)
         if full is not None and may_read_person(scope, full["commune"]["code"], full["agency"]["id"]):
             return full  # not moved on meanwhile
     return {**view, "facts": without_personal_facts(view["facts"])}
