@@ -20,6 +20,7 @@ from admin.access import scope_for
 from admin.auth import CurrentUser, SignedIn
 from admin.render import TEMPLATES
 from states.model import State
+from vocabulary import TRACK_LABELS
 from workflow import search
 from workflow.db import reading
 from workflow.errors import DossierNotFound
@@ -41,7 +42,7 @@ FILTER_NAMES = (
     "page",
     "page_size",
 )
-TRACKS_VI = {"adult": "Người từ đủ 18 tuổi", "minor": "Người từ đủ 12 đến dưới 18 tuổi"}
+TRACKS_VI = {track.value: names[0] for track, names in TRACK_LABELS.items()}  # the one table of names
 
 
 def state_options(rt: Runtime) -> list[tuple[str, str]]:

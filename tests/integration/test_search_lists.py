@@ -228,7 +228,7 @@ class TestPages:
         page = browser.get("/dossiers", params={"state": "violation_recorded", "page_size": "10"}).text
 
         assert '<option value="violation_recorded" selected>Đã lập biên bản vi phạm</option>' in page
-        assert '<option value="adult" >Người từ đủ 18 tuổi</option>' in page
+        assert '<option value="adult" >Người từ đủ 18 tuổi trở lên</option>' in page
         assert "Xã Tuần Giáo" in page and f"{len(EXTRA)}</strong> hồ sơ" in page
         assert "violation_recorded</td>" not in page  # the stage column shows the label
 
