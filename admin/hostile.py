@@ -19,6 +19,7 @@ from admin.errors import error_body
 
 MAX_INT = 2**31 - 1  # id columns are 32-bit integers on PostgreSQL
 MAX_DEPTH = 32
+TEXT_QUERY = frozenset({"q"})  # free text: a 12-digit citizen ID typed into the search box is text, not a number
 ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 
 
@@ -86,7 +87,7 @@ def check_url(scope: Scope) -> None:
             check_int("path", int(segment))
     for name, value in _query(scope.get("query_string", b"")):
         check_text(name, value)
-        if value.isascii() and value.lstrip("-").isdigit():
+        if name not in TEXT_QUERY and value.isascii() and value.lstrip("-").isdigit():
             check_int(name, int(value))
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from admin.app import create_app
 from tests.access_world import PASSWORD, PEOPLE, USERS, World, build_world
+from tests.integration.test_api import sign_in
 from workflow.names import fold
 
 with warnings.catch_warnings():
@@ -66,7 +67,7 @@ def sessions(world: World) -> Iterator[dict[str, TestClient]]:
 def session(sessions: dict[str, TestClient], world: World, user: str) -> TestClient:
     if user not in sessions:
         client = TestClient(create_app(world.rt)).__enter__()
-        client.post("/login", data={"username": user, "password": PASSWORD})
+        sign_in(client, user)
         sessions[user] = client
     return sessions[user]
 

@@ -15,6 +15,7 @@ from admin.app import create_app
 from admin.inbox_view import with_link
 from notifications.worker import deliver_pending
 from tests.access_world import PASSWORD, TUAN_GIAO, World, build_world
+from tests.integration.test_api import sign_in
 from workflow.sweep import sweep
 
 with warnings.catch_warnings():
@@ -157,7 +158,7 @@ def csrf(page: str) -> str:
 
 
 def test_the_inbox_page_links_alerts_and_its_buttons_mark_them(client: TestClient, world: World) -> None:
-    client.post("/login", data={"username": "cax.tuangiao", "password": PASSWORD})
+    sign_in(client, "cax.tuangiao")
     page = client.get(f"/inbox/{POLICE}").text
     first = inbox(client)["alerts"]["items"][0]
 
@@ -178,7 +179,7 @@ def test_the_inbox_page_links_alerts_and_its_buttons_mark_them(client: TestClien
 
 
 def test_the_home_page_shows_the_unread_alerts_with_their_buttons(client: TestClient, world: World) -> None:
-    client.post("/login", data={"username": "cax.tuangiao", "password": PASSWORD})
+    sign_in(client, "cax.tuangiao")
     page = client.get("/").text
 
     assert inbox(client)["alerts"]["items"][0]["subject"] in page and 'name="back" value="/"' in page

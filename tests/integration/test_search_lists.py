@@ -14,6 +14,7 @@ import pytest
 
 from admin.app import create_app
 from tests.access_world import CHIENG_SINH, PASSWORD, TUAN_GIAO, World, build_world
+from tests.integration.test_api import sign_in
 from tests.journeys import doc
 from workflow.engine import Actor
 from workflow.names import fold
@@ -219,7 +220,7 @@ class TestLists:
 @pytest.fixture(scope="module")
 def browser(site: Site) -> Iterator[TestClient]:
     with TestClient(create_app(site.world.rt)) as client:
-        client.post("/login", data={"username": "cax.tuangiao", "password": PASSWORD})
+        sign_in(client, "cax.tuangiao")
         yield client
 
 
