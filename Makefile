@@ -48,4 +48,4 @@ docs: install
 	$(UV) run --frozen python -m states.docs
 
 bench: install
-	$(UV) run --frozen python -m bench.engine
+	$(UV) run --frozen python -m bench

@@ -1,21 +1,19 @@
 """How fast the engine drives dossiers: full steps (state, hash-chained log entry, deadlines, outbox).
 
-Prints figures; asserts nothing. `make bench` runs it on SQLite (WAL) and, when PostgreSQL is
-installed, on a throwaway local server with 1 and 8 writer threads.
+Rows for `make bench` (bench/__main__.py): SQLite (WAL) and, when PostgreSQL is installed, a throwaway
+local server with 1 and 8 writer threads.
 """
 
 from __future__ import annotations
 
 import statistics
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
-
+from bench.table import BenchContext, Row, fmt
 from tests.journeys import Clock, actor, attachments, doc, make_runtime
 from workflow.engine import Actor
 from workflow.runtime import Runtime
@@ -105,45 +103,32 @@ def run(rt: Runtime, clock: Clock, ids: list[int], writers: int) -> tuple[int, f
     return total_steps, elapsed, latencies
 
 
-def report(label: str, steps: int, seconds: float, latencies: list[float]) -> str:
-    q = statistics.quantiles(latencies, n=100)
-    return (
-        f"{label:<28} {steps:>6} steps  {steps / seconds:>8.0f} steps/s  "
-        f"p50 {q[49] * 1000:6.2f} ms  p99 {q[98] * 1000:6.2f} ms"
-    )
-
-
-def bench(url: str, label: str, dossiers: int, writers: int) -> str:
+def bench(url: str, dossiers: int, writers: int) -> tuple[int, float, list[float]]:
     rt, clock = make_runtime(url, datetime(2023, 3, 1, 2, tzinfo=UTC))
     ids = open_many(rt, clock, dossiers)
-    steps, seconds, latencies = run(rt, clock, ids, writers)
+    figures = run(rt, clock, ids, writers)
     rt.db.dispose()
-    return report(label, steps, seconds, latencies)
+    return figures
 
 
-def main() -> None:
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
-    lines = [
-        "engine.fire(): full step = row-locked load, guards, state update, chained log entry, "
-        "deadline close/open, outbox row; one transaction"
-    ]
-    with tempfile.TemporaryDirectory() as tmp:
-        lines.append(bench(f"sqlite:///{tmp}/bench.db", "SQLite (WAL), 1 writer", 400, 1))
-    from tests import pg_server
+def rows(ctx: BenchContext) -> list[Row]:
+    """Steps through the engine on SQLite (WAL, 1 writer) and PostgreSQL (1 and 8 writers)."""
+    n = 40 if ctx.quick else 400
+    out = [_row("SQLite (WAL), 1 writer", bench(f"sqlite:///{ctx.scratch}/steps.db", n, 1))]
+    if ctx.pg_base is not None:
+        from tests import pg_server
 
-    base = pg_server.start_postgres()
-    if base is None:
-        lines.append("PostgreSQL: not installed here (apt-get install postgresql) — skipped")
-    else:
-        try:
-            for writers in (1, 8):
-                url = pg_server.create_database(base, f"bench_{writers}")
-                lines.append(bench(url, f"PostgreSQL, {writers} writer(s)", 400, writers))
-        finally:
-            pg_server.stop_postgres()
-    for line in lines:
-        print(line)  # noqa: T201  (a benchmark's output is its figures)
+        for writers in (1, 8):
+            url = pg_server.create_database(ctx.pg_base, f"bench_steps_{writers}")
+            out.append(_row(f"PostgreSQL, {writers} writer(s)", bench(url, n, writers)))
+    return out
 
 
-if __name__ == "__main__":
-    main()
+def _row(label: str, figures: tuple[int, float, list[float]]) -> Row:
+    steps, seconds, latencies = figures
+    q = statistics.quantiles(latencies, n=100)
+    return Row(
+        "steps",
+        f"engine.fire(), {label}",
+        f"{fmt(steps / seconds)}/s, p50 {q[49] * 1000:.2f} ms, p99 {q[98] * 1000:.2f} ms",
+    )
