@@ -11,7 +11,7 @@ from datetime import date
 
 from handlers import clocks
 from handlers import documents as docs
-from states import vn_2021
+from states import vn_2021, vn_2021_stages
 from states.model import AgencyType as A
 from states.model import DeadlineSpec as DL
 from states.model import Doc, Rule, Stage, Status, Step
@@ -165,7 +165,7 @@ STEPS: tuple[Step, ...] = (
         "Xác nhận tính pháp lý, chuyển Phòng LĐTBXH",
         "Confirm legality, pass to the labour office",
         produces=Doc.LEGAL_CHECK_OPINION,
-        guards=(vn_2021.DOSSIER_DOCUMENTS,),
+        guards=(vn_2021_stages.DOSSIER_DOCUMENTS,),
         basis="Thông tư 19/2015/TT-BTP",
     ),
     Step(

@@ -34,7 +34,8 @@ from handlers.periods import (
 from handlers.verdict import Allowed, Refused, Verdict
 from states.model import Doc, Guard, Track
 from states.registry import regimes_by_id
-from states.vn_2021 import DOSSIER_DOCUMENTS, STEPS_BY_NAME
+from states.vn_2021 import STEPS_BY_NAME
+from states.vn_2021_stages import DOSSIER_DOCUMENTS
 from tests.factories import document, facts
 
 D = date
