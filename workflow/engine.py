@@ -22,7 +22,7 @@ from handlers.eligibility import age_on
 from handlers.facts import DocumentRef, DossierFacts
 from handlers.labels import doc_label_en, doc_label_vi
 from handlers.verdict import Refused
-from states.labels import agency_type_label, field_label
+from states.labels import EN, agency_type_label, field_label, state_label, step_label
 from states.model import PERIOD_TOTALS, Regime, State, Step, Track
 from workflow.chain import GENESIS, entry_hash
 from workflow.db import reading
@@ -86,6 +86,22 @@ class _Outcome:
 
 def _refusal(code: str, vi: str, en: str, basis: str = "", **extra: Any) -> dict[str, Any]:
     return {"code": code, "reason_vi": vi, "reason_en": en, "basis": basis, "unconfirmed": False, **extra}
+
+
+def _not_available(regime: Regime, err: StepNotAvailable) -> dict[str, Any]:
+    """One language per text, names from the regime: never the typed step code (a request's text) on the chain."""
+    known = any(s.event.value == err.event for s in regime.steps)
+    step_vi = f"«{step_label(err.event, regime)}»" if known else "được yêu cầu"
+    step_en = f"'{step_label(err.event, regime, EN)}'" if known else "requested"
+    names_vi = "; ".join(step_label(e, regime) for e in err.available) or "không có"
+    names_en = "; ".join(step_label(e, regime, EN) for e in err.available) or "none"
+    return _refusal(
+        "step.not_available",
+        f"Bước {step_vi} không thực hiện được khi hồ sơ ở giai đoạn «{state_label(err.state, regime)}». "
+        f"Các bước có thể làm: {names_vi}.",
+        f"The {step_en} step is not available at the stage '{state_label(err.state, regime, EN)}'. "
+        f"Steps available: {names_en}.",
+    )
 
 
 class DossierEngine:
@@ -198,7 +214,7 @@ class DossierEngine:
         except InvalidInput as err:
             return [dict(e) for e in err.errors]
         except StepNotAvailable as err:
-            return [_refusal("step.not_available", "Bước này không thực hiện được ở giai đoạn hiện tại.", str(err))]
+            return [_not_available(regime, err)]
         return self._check(regime, track, row, step, cp, actor, today)
 
     def authorise(self, step: Step, actor: Actor, commune: str, on: date) -> list[dict[str, Any]]:
@@ -272,7 +288,7 @@ class DossierEngine:
             if isinstance(err, InvalidInput):
                 reasons = [dict(e) for e in err.errors]  # every malformed value at once, each naming its field
             else:
-                reasons = [_refusal("step.not_available", "Bước không hợp lệ ở giai đoạn này: " + str(err), str(err))]
+                reasons = [_not_available(regime, err)]
             return self._refuse(
                 store,
                 row,

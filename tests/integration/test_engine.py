@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from states.labels import EN, state_label, step_label
 from tests.journeys import (
     Journey,
     actor,
@@ -123,6 +124,29 @@ class TestRefusals:
 
         assert "request_determination" in err.value.available
         assert _count(rt, LOG, dossier_id=journey.dossier_id) == 2
+
+    def test_the_logged_not_available_refusal_names_stages_in_one_language_each_and_never_echoes_the_code(
+        self, journey_runtime
+    ) -> None:  # type: ignore[no-untyped-def]
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+        for event in ("record_escort", "<script>x</script>"):
+            with pytest.raises(StepNotAvailable):
+                rt.engine.fire(journey.dossier_id, event, actor("district_police"), {})
+
+        with rt.db.connect() as conn:
+            rows = conn.execute(
+                select(LOG.c.reasons).where(LOG.c.dossier_id == journey.dossier_id).order_by(LOG.c.seq)
+            ).all()
+        known, typed = (r.reasons[0] for r in rows[-2:])
+        regime = rt.regimes["vn-2021"]
+        assert "«Bàn giao người vào cơ sở»" in known["reason_vi"]  # the step, by its Vietnamese name
+        assert f"«{state_label('violation_recorded', regime)}»" in known["reason_vi"]  # and the stage
+        assert step_label("request_determination", regime) in known["reason_vi"]  # what can be done instead
+        assert step_label("record_escort", regime, EN) in known["reason_en"]
+        for reason in (known, typed):
+            assert "not available" not in reason["reason_vi"] and "không" not in reason["reason_en"]
+            assert "record_escort" not in str(reason) and "script" not in str(reason)
 
     def test_bad_payload_names_the_field(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
         rt, clock = journey_runtime
