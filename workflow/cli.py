@@ -198,19 +198,36 @@ def _responsible(rt: Runtime, dossier_id: int) -> str | None:
 def audit_verify(
     dossier: int | None = typer.Option(None, help="only this dossier"),
     anchor: str | None = typer.Option(None, help="an anchor file from `rehab audit anchor`: chains must extend it"),
+    chain_only: bool = typer.Option(False, help="check the chains only, not the dossiers derived from them"),
 ) -> None:
-    """Recompute the hash chains; print the first broken entry and exit 1 if any."""
+    """Recompute the hash chains, then re-derive each dossier (state, facts, open deadlines) from its chain;
+    print the first broken entry and every dossier that differs from its chain, and exit 1 if any."""
     from workflow.audit import verify_chain
 
     with runtime(needs_secrets=False) as rt:
         report = verify_chain(rt.db, dossier)
         anchored = _anchored(rt, anchor) if anchor and report.ok else None
+        differing = _dossiers_differ(rt, dossier) if not chain_only else 0
     broken = report.first_break or anchored
     if broken is not None:
         typer.echo(f"BROKEN: {broken.describe()}", err=True)
+    if broken is not None or differing:
         raise typer.Exit(1)
     suffix = f", and every chain extends the anchor {anchor}" if anchor else ""
-    typer.echo(f"ok: {report.entries} entries in {report.dossiers} dossier chains verified{suffix}")
+    derived = "" if chain_only else "; every dossier's state, facts and open deadlines follow from its chain"
+    typer.echo(f"ok: {report.entries} entries in {report.dossiers} dossier chains verified{suffix}{derived}")
+
+
+def _dossiers_differ(rt: Runtime, dossier: int | None) -> int:
+    """Each dossier whose row or open deadlines differ from what its chain derives, one line each."""
+    from workflow.audit_state import verify_state
+
+    state = verify_state(rt.engine, dossier)
+    for mismatch in state.mismatches:
+        typer.echo(f"DIFFERS: {mismatch.describe()}", err=True)
+    if state.found > len(state.mismatches):
+        typer.echo(f"DIFFERS: … and {state.found - len(state.mismatches)} more differences", err=True)
+    return state.found
 
 
 def _anchored(rt: Runtime, path: str) -> Any:
