@@ -25,6 +25,7 @@ from admin.forms import shared_label
 from admin.render import TEMPLATES
 from states.labels import EVENT_LABELS
 from workflow.audit import check_anchor, verify_chain
+from workflow.audit_state import verify_state
 from workflow.errors import DossierNotFound
 from workflow.logsearch import search_log
 from workflow.runtime import Runtime
@@ -82,7 +83,15 @@ def audit_page_routes(app: FastAPI, rt: Runtime) -> None:
     render = TEMPLATES.TemplateResponse
 
     def audit_page(request: Request, user: CurrentUser, status: int = 200, **extra: Any) -> HTMLResponse:
-        context = {"user": user, "report": None, "dossier": None, "missing": None, "anchor": None, **extra}
+        context = {
+            "user": user,
+            "report": None,
+            "state": None,
+            "dossier": None,
+            "missing": None,
+            "anchor": None,
+            **extra,
+        }
         return render(request, "audit.html", context, status_code=status)
 
     @app.get("/audit", response_class=HTMLResponse)
@@ -93,10 +102,11 @@ def audit_page_routes(app: FastAPI, rt: Runtime) -> None:
             return audit_page(request, user, dossier=only)
         try:
             report = verify_chain(rt.db, only)
+            state = verify_state(rt.engine, only, limit=200)
         except DossierNotFound:
             return audit_page(request, user, 404, dossier=only, missing=only)
-        log.info("audit.verified", user=user.username, ok=report.ok, entries=report.entries)
-        return audit_page(request, user, report=report, dossier=only)
+        log.info("audit.verified", user=user.username, ok=report.ok, entries=report.entries, differing=state.found)
+        return audit_page(request, user, report=report, state=state, dossier=only)
 
     @app.post("/audit/anchor/check", response_class=HTMLResponse)
     def anchor_check(

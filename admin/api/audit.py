@@ -15,6 +15,7 @@ from admin.auth import CurrentUser, Forbidden, SignedIn
 from admin.errors import ERRORS
 from workflow import queries
 from workflow.audit import Break, check_anchor, take_anchor, verify_chain
+from workflow.audit_state import verify_state
 from workflow.runtime import Runtime
 
 
@@ -46,6 +47,14 @@ class AuditAnswer(BaseModel):
     first_break: str | None = None
 
 
+class VerifyAnswer(AuditAnswer):
+    """The chains, then the dossiers: each one whose row or open deadlines differ from what its chain derives
+    (`workflow.audit_state`), the first 200 of them named, with how many differences there are in all."""
+
+    differences: list[str] = Field(default_factory=list)
+    differences_found: int = 0
+
+
 def _auditor(user: CurrentUser, action: str) -> None:
     if not user.may_audit:
         raise Forbidden(action)
@@ -58,13 +67,24 @@ def _answer(broken: Break | None, **counts: int) -> AuditAnswer:
 def router(rt: Runtime) -> APIRouter:
     api = APIRouter(tags=["audit"], responses=ERRORS)
 
-    @api.get("/audit/verify", summary="Recompute every hash and link (one dossier, or all)")
-    def audit(user: SignedIn, dossier: int | None = Query(None, ge=1, le=MAX_ID)) -> AuditAnswer:
+    @api.get(
+        "/audit/verify",
+        summary="Recompute every hash and link, and re-derive each dossier from its chain (one dossier, or all)",
+    )
+    def audit(user: SignedIn, dossier: int | None = Query(None, ge=1, le=MAX_ID)) -> VerifyAnswer:
         _auditor(user, "verify the transition log")
         if dossier is not None:
             readable_or_404(rt, user, dossier)  # another area's dossier does not exist for this procuracy
         report = verify_chain(rt.db, dossier)
-        return _answer(report.first_break, entries=report.entries, dossiers=report.dossiers)
+        state = verify_state(rt.engine, dossier, limit=200)
+        return VerifyAnswer(
+            ok=report.ok and state.ok,
+            entries=report.entries,
+            dossiers=report.dossiers,
+            first_break=report.first_break.describe() if report.first_break else None,
+            differences=[m.describe() for m in state.mismatches],
+            differences_found=state.found,
+        )
 
     @api.get("/audit/anchor", summary="Every chain's tip and one digest: save it outside the database")
     def anchor(user: SignedIn) -> JSONResponse:

@@ -4,6 +4,7 @@ place) is reported with the dossier and the field (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import html
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -226,3 +227,23 @@ class TestEveryKindOfEntry:
         assert fields == {"state", "deadline.term.due_on"}
         with rt.db.connect() as conn:
             assert conn.execute(select(DOSSIER.c.state).where(DOSSIER.c.id == ids[0])).scalar_one() == "in_facility"
+
+
+class TestTheProcuracysAuditPageAndApi:
+    def test_the_api_and_the_page_name_the_dossier_changed_behind_the_engine(self, tmp_path: Path) -> None:
+        from tests.integration.test_api import as_, client_for, sign_in
+
+        with client_for(tmp_path) as (client, journey):
+            journey.step("request_determination", "commune_police")
+            clean = client.get(f"/api/v1/audit/verify?dossier={journey.dossier_id}", auth=as_("vks")).json()
+            tamper(journey.rt, "UPDATE dossier SET state = 'closed' WHERE id = :id", id=journey.dossier_id)
+
+            answer = client.get("/api/v1/audit/verify", auth=as_("vks")).json()
+            sign_in(client, "vks")
+            page = html.unescape(client.get("/audit?verify=1").text)
+
+        assert clean["ok"] is True and clean["differences"] == []
+        expected = f"dossier {journey.dossier_id}: state is 'closed', the chain says 'determination_requested'"
+        assert answer["ok"] is False and answer["first_break"] is None  # the chain itself is intact
+        assert answer["differences"] == [expected] and answer["differences_found"] == 1
+        assert "Hồ sơ <strong>KHÔNG khớp</strong> với nhật ký" in page and expected in page
