@@ -21,6 +21,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # REPLACE's implicit delete fires the delete triggers (the log and dossiers refuse it; migration 0011)
+    cursor.execute("PRAGMA recursive_triggers=ON")
     cursor.close()
 
 

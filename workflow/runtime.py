@@ -15,6 +15,7 @@ from states.registry import all_regimes, configure
 from workflow.db import make_engine, migrate
 from workflow.deadlines import DeadlinePolicy
 from workflow.engine import DossierEngine
+from workflow.roles import migrate_as_owner
 from workflow.settings import Settings
 
 
@@ -60,7 +61,9 @@ class Runtime:
         cls, settings: Settings, *, clock: Callable[[], datetime] | None = None, migrate_db: bool = False
     ) -> Runtime:
         db = make_engine(settings.database_url)
-        if migrate_db:
+        if migrate_db and settings.migrate_database_url:
+            migrate_as_owner(settings.migrate_database_url, settings.database_url)
+        elif migrate_db:
             migrate(db)
         calendar = WorkingCalendar(calendar_config_from_mapping(settings.calendar))
         runtime = cls(settings, db, calendar, configured_regimes(settings), ZoneInfo(settings.timezone))

@@ -13,6 +13,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,6 +52,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REHAB_", env_nested_delimiter="__", extra="forbid", toml_file=None)
 
     database_url: str = "sqlite:///var/rehab.db"
+    # PostgreSQL: the tables' owner, for `rehab init` only; the role of database_url then gets rows only
+    # (workflow.roles): it cannot disable the log's triggers, truncate or alter tables
+    migrate_database_url: str | None = None
     # production | development; unset: development only on the demo's SQLite file (workflow.production)
     env: Literal["production", "development"] | None = None
     host: str = "127.0.0.1"
@@ -106,4 +110,7 @@ class Settings(BaseSettings):
         data["id_number_salt"] = "***"
         data["id_number_key"] = "***"
         data["session_secret"] = "***"
+        for name in ("database_url", "migrate_database_url"):
+            if data[name]:
+                data[name] = make_url(data[name]).render_as_string(hide_password=True)
         return data

@@ -1,0 +1,57 @@
+"""Two database roles on PostgreSQL: the tables' owner runs the migrations, the application gets only what it needs.
+
+A table's owner may `ALTER TABLE … DISABLE TRIGGER`, drop the triggers or the table, or `TRUNCATE` it: an
+application connecting as the owner could rewrite the append-only log despite its triggers. So `rehab init`
+migrates through `REHAB_MIGRATE_DATABASE_URL` (the owner) and then grants the role of `REHAB_DATABASE_URL`
+(the application) reading and writing rows only: no UPDATE or DELETE on the transition log or the security log,
+no DELETE on dossiers, nothing on the migrations' version, no TRUNCATE, no DDL (and no `CREATE` in the
+schema for anyone but the owner). Granting is idempotent and follows every migration, so new tables are
+covered. On SQLite (one file, no roles) the triggers are the boundary and the file's permissions the rest.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
+
+from workflow.db import is_postgres, make_engine, migrate
+
+log = structlog.get_logger(__name__)
+APPEND_ONLY = ("transition_log", "security_event")  # rows are added, never changed or removed
+NEVER_DELETED = ("dossier",)
+READ_ONLY = ("alembic_version",)
+
+
+def migrate_as_owner(owner_url: str, app_url: str) -> None:
+    """Migrate as the owner, then grant the application's role (when it is another role) what it needs."""
+    owner = make_engine(owner_url)
+    try:
+        migrate(owner)
+        app_role, owner_role = make_url(app_url).username, make_url(owner_url).username
+        if is_postgres(owner) and app_role and app_role != owner_role:
+            with owner.begin() as conn:
+                grant_application(conn, app_role)
+    finally:
+        owner.dispose()
+
+
+def grant_application(conn: Connection, role: str) -> None:
+    """Rows only: read and write them, except what the law keeps (the logs) and what nobody may change."""
+    who = conn.dialect.identifier_preparer.quote(role)
+    statements = [
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",  # the default before PostgreSQL 15: anyone could add objects
+        f"GRANT USAGE ON SCHEMA public TO {who}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {who}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {who}",
+        *(f"REVOKE UPDATE, DELETE ON {table} FROM {who}" for table in APPEND_ONLY),
+        *(f"REVOKE DELETE ON {table} FROM {who}" for table in NEVER_DELETED),
+        *(f"REVOKE INSERT, UPDATE, DELETE ON {table} FROM {who}" for table in READ_ONLY),
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {who}",
+    ]
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+    log.info("database.granted", role=role)
+
+
+__all__ = ["grant_application", "migrate_as_owner"]
