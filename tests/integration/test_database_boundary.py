@@ -118,7 +118,8 @@ REFUSED_TO_THE_APPLICATION = [
     "DELETE FROM security_event",
     "UPDATE alembic_version SET version_num = '0001'",
     "CREATE TABLE shadow_log (id int)",
-    "CREATE OR REPLACE FUNCTION transition_log_reject() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+    "CREATE OR REPLACE FUNCTION transition_log_reject() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$ BEGIN RETURN NEW; END $$",
 ]
 
 
