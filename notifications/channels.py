@@ -14,9 +14,9 @@ import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 import httpx
 from sqlalchemy import Connection, insert, select
@@ -109,21 +109,28 @@ def deliver_to_inbox(conn: Connection, job: Job, message: Message, now: datetime
 # --------------------------------------------------------------------------- e-mail
 
 
-def email_message(sender: str, to: str, message: Message, outbox_id: int) -> EmailMessage:
+def message_id(sender: str, outbox_id: int, created_at: datetime) -> str:
+    """The same for every attempt of one message: a resend after a worker died between the mail server's
+    acceptance and the 'sent' mark carries the Message-ID of the first copy, so mail clients show it once."""
+    domain = sender.rpartition("@")[2] or "rehab.local"  # no DNS lookup of the local host name
+    moment = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)  # stored UTC
+    return f"<rehab.outbox-{outbox_id}.{int(moment.timestamp() * 1_000_000)}@{domain}>"
+
+
+def email_message(sender: str, to: str, message: Message, outbox_id: int, created_at: datetime) -> EmailMessage:
     mail = EmailMessage()
     mail["Subject"] = message.subject
     mail["From"] = sender
     mail["To"] = to
     mail["Date"] = formatdate(localtime=False)
-    domain = sender.rpartition("@")[2] or "rehab.local"  # no DNS lookup of the local host name
-    mail["Message-ID"] = make_msgid(idstring=f"outbox-{outbox_id}", domain=domain)
+    mail["Message-ID"] = message_id(sender, outbox_id, created_at)
     mail["X-Rehab-Outbox-Id"] = str(outbox_id)
     mail.set_content(message.body, charset="utf-8", cte="quoted-printable")
     return mail
 
 
-def send_email(smtp: SmtpSettings, to: str, message: Message, outbox_id: int) -> None:
-    mail = email_message(smtp.sender, to, message, outbox_id)
+def send_email(smtp: SmtpSettings, to: str, message: Message, outbox_id: int, created_at: datetime) -> None:
+    mail = email_message(smtp.sender, to, message, outbox_id, created_at)
     try:
         with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds) as client:
             if smtp.starttls:

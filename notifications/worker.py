@@ -9,6 +9,7 @@ engine's ``BEGIN IMMEDIATE`` serialises writers.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -95,8 +96,11 @@ def deliver_pending(db_engine: Engine, settings: Settings, now: datetime, *, bat
     """Fan out up to ``batch`` pending outbox rows, then attempt up to ``batch`` due deliveries."""
     now = as_utc(now)
     stats = DeliveryStats(fanned_out=fan_out(db_engine, settings, now, batch=batch))
-    lease_until = now + lease(settings)
+    started = time.monotonic()
     for _ in range(batch):
+        # Each claim gets a whole lease from the moment it is taken, however long the batch has run:
+        # a lease counted from the batch's start could run out while its send is still under way.
+        lease_until = now + timedelta(seconds=time.monotonic() - started) + lease(settings)
         job = claim_next(db_engine, now, lease_until)
         if job is None:
             break
@@ -113,7 +117,10 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def lease(settings: Settings) -> timedelta:
-    """How long a claimed delivery stays hidden from other workers: well above one send."""
+    """How long a claimed delivery stays hidden from other workers: well above one send. A worker that dies
+    holding a claim (killed, its host lost) loses it when the lease runs out: another worker sends it then."""
+    if settings.delivery_lease_seconds is not None:
+        return timedelta(seconds=settings.delivery_lease_seconds)
     slowest = max(settings.smtp.timeout_seconds, settings.webhook.timeout_seconds)
     return timedelta(seconds=max(300.0, 10 * slowest))
 
@@ -208,7 +215,7 @@ def _language(settings: Settings) -> str:
 
 def _send(settings: Settings, job: Job, message: Message) -> None:
     if job.channel == EMAIL:
-        send_email(settings.smtp, job.recipient, message, job.outbox_id)
+        send_email(settings.smtp, job.recipient, message, job.outbox_id, job.created_at)
     elif job.channel == WEBHOOK:
         post_webhook(settings.webhook, job.recipient, webhook_payload(job, message))
     else:

@@ -6,6 +6,7 @@ Errors are one line on stderr and a non-zero exit code; nothing half-written is 
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -285,10 +286,20 @@ def scheduler_command(
 
             start_http_server(metrics_port, addr=rt.settings.host)  # the cycle's duration, from this process
         typer.echo(f"scheduler: sweeping every {rt.settings.sweep_interval_seconds}s (Ctrl-C to stop)")
+        scheduler = scheduler_for(rt, background=False)
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)  # systemd and docker stop with SIGTERM
         try:
-            scheduler_for(rt, background=False).start()
+            scheduler.start()
         except (KeyboardInterrupt, SystemExit):
-            pass
+            # Finish the running cycle: a send under way is recorded, not left to its lease (another
+            # scheduler would take it over only once the lease ran out).
+            typer.echo("scheduler: stopping after the current cycle", err=True)
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 @app.command()

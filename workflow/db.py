@@ -13,6 +13,18 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 READ_ONLY = "rehab_read_only"
+# Claims are row locks held by a transaction: when the process holding them dies they must lapse. A killed
+# process's socket closes and PostgreSQL rolls back at once; a lost host or a hung process is found by TCP
+# keepalives (60 s, not the OS's 2 hours) and by the end of any transaction left idle for 60 s.
+POSTGRES_SESSION_OPTIONS = " ".join(
+    f"-c {name}={value}"
+    for name, value in (
+        ("idle_in_transaction_session_timeout", "60s"),
+        ("tcp_keepalives_idle", "60"),
+        ("tcp_keepalives_interval", "10"),
+        ("tcp_keepalives_count", "3"),
+    )
+)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -42,7 +54,8 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # No pre-ping: it costs a round trip per transaction; stale connections are recycled instead.
-    return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20)
+    connect_args = {} if "options" in parsed.query else {"options": POSTGRES_SESSION_OPTIONS}
+    return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20, connect_args=connect_args)
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     late_grace_minutes: int = 5
     delivery_max_attempts: int = 6
     delivery_backoff_seconds: float = 30.0
+    # How long a claimed delivery stays hidden from other workers (a dead worker's claim lapses after it);
+    # unset: max(300 s, 10 × the slowest channel timeout). Must exceed every channel's timeout.
+    delivery_lease_seconds: float | None = Field(default=None, gt=0)
     run_scheduler_in_server: bool = True
     regime_starts: dict[str, str] = Field(default_factory=dict)  # regime id -> ISO date it starts
     rules: dict[str, dict[str, int]] = Field(default_factory=dict)  # regime id -> rule id -> value
@@ -100,6 +103,16 @@ class Settings(BaseSettings):
         path = Path(os.environ.get("REHAB_CONFIG", ROOT / "config.toml"))
         toml = TomlConfigSettingsSource(settings_cls, toml_file=path if path.exists() else None)
         return (init_settings, env_settings, toml)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> Settings:
+        slowest = max(self.smtp.timeout_seconds, self.webhook.timeout_seconds)
+        if self.delivery_lease_seconds is not None and self.delivery_lease_seconds <= slowest:
+            raise ValueError(
+                f"delivery_lease_seconds ({self.delivery_lease_seconds:g}) must exceed the slowest channel timeout "
+                f"({slowest:g} s), or a slow send would be taken over and sent twice"
+            )
+        return self
 
     def masked(self) -> dict[str, Any]:
         data = self.model_dump()

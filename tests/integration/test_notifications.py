@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, insert, select
 from structlog.testing import capture_logs
 
+import notifications.worker
 from notifications.channels import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 from notifications.testing import Mailbox, WebhookReceiver, free_port
 from notifications.worker import (
@@ -20,6 +21,7 @@ from notifications.worker import (
     dead_letters,
     deliver_pending,
     fan_out,
+    lease,
     retry_dead,
 )
 from workflow.db import make_engine, migrate
@@ -297,3 +299,34 @@ def test_a_claimed_delivery_is_hidden_from_other_workers_until_its_lease_ends(db
     assert claim_next(db, NOW, lease_until) is not None
     assert claim_next(db, NOW, lease_until) is None
     assert claim_next(db, lease_until, lease_until + timedelta(minutes=5)) is not None
+
+
+def test_the_lease_is_configurable_but_never_shorter_than_a_send() -> None:
+    assert lease(Settings(delivery_lease_seconds=45)) == timedelta(seconds=45)
+    assert lease(Settings()) == timedelta(minutes=5)  # unset: max(300 s, 10 × the slowest timeout)
+
+    with pytest.raises(ValueError, match="must exceed the slowest channel timeout"):
+        Settings(delivery_lease_seconds=8, smtp=SmtpSettings(timeout_seconds=10))
+
+
+def test_every_claim_of_a_long_batch_gets_a_whole_lease(db, monkeypatch) -> None:
+    """A lease counted from the start of a batch could lapse while a late send of the batch is under way,
+    and another worker would send it again."""
+    add_agency(db)
+    for number in (1, 2):
+        queue(db, number=number)
+    clock = iter([100.0, 100.0, 160.0, 220.0])  # the batch starts; a minute passes between the two claims
+    monkeypatch.setattr("notifications.worker.time.monotonic", lambda: next(clock, 220.0))
+    leases: list[datetime] = []
+    real_attempt = notifications.worker.attempt
+
+    def attempt(engine: Engine, config: Settings, job: Any, now: datetime, lease_until: datetime) -> str:
+        leases.append(lease_until)
+        return real_attempt(engine, config, job, now, lease_until)
+
+    monkeypatch.setattr("notifications.worker.attempt", attempt)
+
+    stats = deliver_pending(db, settings(delivery_lease_seconds=120), NOW)
+
+    assert stats.sent == 2
+    assert leases == [NOW + timedelta(seconds=120), NOW + timedelta(seconds=60 + 120)]
