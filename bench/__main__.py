@@ -16,6 +16,7 @@ from bench.table import BenchContext, Row, machine, render
 # Each module exposes rows(ctx) -> list[Row]; order is the table's order.
 MODULES = [
     "bench.engine",  # steps/s against the plain-SQL floor, 1 and 8 writers
+    "bench.scale",  # the scale data set; lists, search, inbox, deadlines, sweep, server RSS
 ]
 
 

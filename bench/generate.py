@@ -53,6 +53,7 @@ log = structlog.get_logger(__name__)
 SNAPSHOT = date(2026, 12, 1)  # a Tuesday: the day the bench's queries and sweep look at
 SEED = 2021
 TEMPLATE_DOSSIERS = 300  # dossiers driven through the engine for block 0
+DUE_SHARE = 0.01  # of open deadlines, with an alert due on the snapshot day
 DOSSIER = Dossier.__table__  # type: ignore[attr-defined]
 
 
@@ -156,7 +157,8 @@ def generate(
         tpl.copy_base(first.db, rt.db)
         targets.append(rt)
     t0 = clock.perf_counter()
-    written = write_blocks(targets, tpl, dossiers, progress=progress)
+    day = datetime.combine(today, time(9), first.tz)  # the bench's sweep of the day
+    written = write_blocks(targets, tpl, dossiers, due=(eve(first, today), day, DUE_SHARE), progress=progress)
     bulk = clock.perf_counter() - t0
     out = []
     for rt, rows in zip(targets, written, strict=True):

@@ -25,6 +25,7 @@ from workflow.idcrypt import IdProtector
 from workflow.names import fold
 from workflow.runtime import Runtime
 from workflow.store import _dumps
+from workflow.sweep import alert_times
 from workflow.tables import (
     Alert,
     Deadline,
@@ -197,17 +198,18 @@ class Block:
         self.codes: dict[str, str] = {}  # template code -> this block's
         self.names: dict[int, tuple[str, str]] = {}  # template person -> (old name, new name)
 
-    def changes(self, limit: int) -> dict[str, Changes]:
-        """Per table, (template row, {column: new value}) for the block's first `limit` dossiers."""
+    def changes(self, chosen: list[Row]) -> dict[str, Changes]:
+        """Per table, (template row, {column: new value}) for the block's copies of the `chosen` dossiers."""
         tpl, off, sh = self.tpl, self.off, self.shapes
-        kept = {d["id"] for d in tpl.dossiers[:limit]}
+        kept = {d["id"] for d in chosen}
         out: dict[str, Changes] = {}
         person_rows = {r["id"]: i for i, r in enumerate(sh["person"].rows)}
-        people = dict.fromkeys(d["person_id"] for d in tpl.dossiers[:limit])
+        people = dict.fromkeys(d["person_id"] for d in chosen)
         out["person"] = [(person_rows[p], self._person(sh["person"], tpl.persons[p])) for p in people]
         out["dossier"], out["transition_log"] = [], []
-        for i, d in enumerate(tpl.dossiers[:limit]):
-            out["dossier"].append((i, self._dossier(d, out["transition_log"])))
+        index = {d["id"]: i for i, d in enumerate(tpl.dossiers)}
+        for d in chosen:
+            out["dossier"].append((index[d["id"]], self._dossier(d, out["transition_log"])))
         out["deadline"] = self._moved("deadline", kept, {"id": "deadline", "dossier_id": "dossier"})
         out["alert"] = self._moved("alert", kept, {"id": "alert", "deadline_id": "deadline", "dossier_id": "dossier"})
         out["outbox"] = [
@@ -450,27 +452,81 @@ class Loading:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
 
 
+def due_between(tpl: Template, rt: Runtime, since: datetime, until: datetime) -> set[int]:
+    """The template's dossiers with an alert falling due after `since` and by `until` (the day's sweep)."""
+    due = set()
+    for d in tpl.tables["deadline"]:
+        if d["closed_at"] is not None or d["paused_at"] is not None:
+            continue
+        times = alert_times(
+            d["due_on"],
+            d["due_at"],
+            d["remind_on"],
+            rt.calendar,
+            rt.tz,
+            rt.settings.escalate_after_working_days,
+        )
+        if any(since < t <= until for t in times.values()):
+            due.add(d["dossier_id"])
+    return due
+
+
+def _quiet(tpl: Template, due: set[int]) -> list[Row]:
+    """The template's dossiers without an alert due, nor an earlier dossier (a relapse) that has one."""
+    left: set[int] = set()
+    out = []
+    for d in tpl.dossiers:
+        previous = d["previous_dossier_id"]
+        if d["id"] in due or (previous is not None and previous not in left):
+            continue
+        left.add(d["id"])
+        out.append(d)
+    return out
+
+
+def _every(tpl: Template, due: set[int], quiet: list[Row], share: float) -> int:
+    """Copy the dossiers with an alert due in one block of this many, so that about `share` of the open
+    deadlines have an alert due on the day (the template alone has many more: its timelines end by today)."""
+    open_ = [d for d in tpl.tables["deadline"] if d["closed_at"] is None]
+    kept = {d["id"] for d in quiet}
+    quiet_open = sum(1 for d in open_ if d["dossier_id"] in kept)
+    busy_open = len(open_) - quiet_open
+    if not due or quiet_open == 0:
+        return 1
+    # share = f * due / (quiet_open + f * busy_open)  =>  f = share * quiet_open / (due - share * busy_open)
+    f = share * quiet_open / max(1e-9, len(due) - share * busy_open)
+    return max(1, round(1 / f)) if f > 0 else 1
+
+
 def write_blocks(
     targets: list[Runtime],
     tpl: Template,
     dossiers: int,
     *,
+    due: tuple[datetime, datetime, float] | None = None,
     per_flush: int = 25,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> list[dict[str, int]]:
     """Blocks 1, 2, ... of the template into every target (each holding block 0), up to `dossiers` dossiers.
-    Each block is computed once (chains hashed once) and written to each target."""
+    Each block is computed once (chains hashed once) and written to each target. With `due` (since, until,
+    share), only one block in n copies the dossiers with an alert due between since and until."""
     shapes = tpl.shapes()
     loads = [Loading(rt.db) for rt in targets]
     for load in loads:
         load.drop_indexes()
     ids = targets[0].engine.ids
+    every, quiet = 1, tpl.dossiers
+    if due is not None:
+        busy = due_between(tpl, targets[0], due[0], due[1])
+        quiet = _quiet(tpl, busy)
+        every = _every(tpl, busy, quiet, due[2])
     have, block = len(tpl.dossiers), 0
     while have < dossiers:
         block += 1
-        limit = min(len(tpl.dossiers), dossiers - have)
-        changes = Block(tpl, shapes, block, ids).changes(limit)
-        have += limit
+        pool = tpl.dossiers if block % every == 0 else quiet
+        chosen = pool[: dossiers - have]
+        changes = Block(tpl, shapes, block, ids).changes(chosen)
+        have += len(chosen)
         for load in loads:
             load.add(shapes, changes)
         if block % per_flush == 0:

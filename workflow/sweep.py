@@ -142,7 +142,8 @@ def sweep(
         try:
             with db_engine.begin() as conn:
                 rows = conn.execute(_candidates(run, after, batch_size, is_postgres(db_engine))).all()
-                batch = sum(_handle_in_savepoint(conn, run, row) for row in rows)
+                have = _written_kinds(conn, [row.id for row in rows])
+                batch = sum(_handle_in_savepoint(conn, run, row, have.get(row.id, set())) for row in rows)
         except Exception:
             log.exception("sweep.batch_failed", after_deadline_id=after)
             break
@@ -188,22 +189,37 @@ def _candidates(run: _Run, after: int, limit: int, postgres: bool) -> Select[Any
     return query.with_for_update(skip_locked=True, of=D) if postgres else query
 
 
-def _handle_in_savepoint(conn: Connection, run: _Run, row: Row[Any]) -> int:
-    """One deadline: its own savepoint, so a failure is logged and the sweep goes on."""
+def _written_kinds(conn: Connection, deadline_ids: list[int]) -> dict[int, set[str]]:
+    """The alert kinds already written for these deadlines (one query per batch)."""
+    if not deadline_ids:
+        return {}
+    have: dict[int, set[str]] = {}
+    for deadline_id, kind in conn.execute(select(A.c.deadline_id, A.c.kind).where(A.c.deadline_id.in_(deadline_ids))):
+        have.setdefault(deadline_id, set()).add(kind)
+    return have
+
+
+def _handle_in_savepoint(conn: Connection, run: _Run, row: Row[Any], have: set[str]) -> int:
+    """One deadline: its own savepoint, so a failure is logged and the sweep goes on. A deadline whose alerts
+    due by now are all written costs nothing more: a second sweep writes nothing and opens no savepoint."""
+    times = alert_times(row.due_on, row.due_at, row.remind_on, run.calendar, run.tz, run.escalate_after)
+    if all(kind in have for kind, at in times.items() if at <= run.now):
+        return 0
     try:
         with conn.begin_nested():
-            return _handle(conn, run, row)
+            return _handle(conn, run, row, times, have)
     except Exception:
         log.exception("sweep.deadline_failed", deadline_id=row.id, dossier_code=row.dossier_code)
         return 0
 
 
-def _handle(conn: Connection, run: _Run, row: Row[Any]) -> int:
-    times = alert_times(row.due_on, row.due_at, row.remind_on, run.calendar, run.tz, run.escalate_after)
+def _handle(conn: Connection, run: _Run, row: Row[Any], times: dict[str, datetime], have: set[str]) -> int:
     written = 0
     for kind, scheduled_for in times.items():
         if scheduled_for > run.now:
             break
+        if kind in have:
+            continue  # written by an earlier sweep
         late = run.now - scheduled_for > run.late_after
         alert = {"deadline_id": row.id, "dossier_id": row.dossier_id, "kind": kind, "late": late}
         alert_id = _insert_new(conn, A, {**alert, "scheduled_for": scheduled_for, "created_at": run.now})
