@@ -101,7 +101,7 @@ def audit_page_routes(app: FastAPI, rt: Runtime) -> None:
         if not verify:
             return audit_page(request, user, dossier=only)
         try:
-            report = verify_chain(rt.db, only)
+            report = verify_chain(rt.db, only, keys=rt.keyring)
             state = verify_state(rt.engine, only, limit=200)
         except DossierNotFound:
             return audit_page(request, user, 404, dossier=only, missing=only)
@@ -120,7 +120,7 @@ def audit_page_routes(app: FastAPI, rt: Runtime) -> None:
         except (ValueError, ValidationError):
             problem = "Tệp tải lên không phải bản neo hợp lệ (tệp .json tải từ trang này hoặc lệnh rehab audit anchor)."
             return audit_page(request, user, 422, anchor={"invalid": problem})
-        broken = check_anchor(rt.db, anchor.model_dump())
+        broken = check_anchor(rt.db, anchor.model_dump(exclude_none=True), rt.keyring)
         log.info("audit.anchor_checked", user=user.username, ok=broken is None)
         result = {"ok": broken is None, "taken_at": anchor.taken_at, "chains": len(anchor.chains), "broken": broken}
         return audit_page(request, user, anchor=result)

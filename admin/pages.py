@@ -46,7 +46,9 @@ Posted = Annotated[dict[str, str], Depends(posted_form)]
 
 def reassign_for(rt: Runtime, agency_id: str, user: str, basis: str, successor_id: str | None) -> dict[str, Any]:
     """Hand everything open of an abolished agency to its successor (logged on each dossier's chain)."""
-    report = reassign(rt.db, agency_id, actor=user, basis=basis, now=rt.now(), successor_id=successor_id)
+    report = reassign(
+        rt.db, agency_id, actor=user, basis=basis, now=rt.now(), successor_id=successor_id, signer=rt.signer
+    )
     rt.engine.reload_directory()
     return asdict(report)
 

@@ -5,7 +5,7 @@ Block b of a table takes ids `id + b × span` (span: the template's highest id),
 What changes besides ids: the dossier code (`HS-<year>-<id>`, as `workflow.opening` makes it, wherever the engine
 copied it: message contexts and texts), the person (name, ID number sealed and hashed by the engine's own
 `IdProtector`, the folded name; the documents the person issued name them) and each chain, re-linked and re-hashed
-by `workflow.chain.entry_hash` in order. Values reach the database as the engine's store sends them
+by `workflow.chain.seal` in order (bytes, hash and the server's signature, as the engine stores them). Values reach the database as the engine's store sends them
 (`workflow.store`: times as text on SQLite, JSON by the same encoder); PostgreSQL gets them by COPY.
 """
 
@@ -20,10 +20,11 @@ from sqlalchemy import JSON, Boolean, Connection, Engine, Table, func, insert, s
 from sqlmodel import SQLModel
 
 from bench.people import person_for
-from workflow.chain import GENESIS, entry_hash
+from workflow.chain import GENESIS, seal
 from workflow.idcrypt import IdProtector
 from workflow.names import fold
 from workflow.runtime import Runtime
+from workflow.signing import Signer
 from workflow.store import _dumps
 from workflow.sweep import alert_times
 from workflow.tables import (
@@ -192,8 +193,8 @@ Changes = list[tuple[int, dict[int, Any]]]
 class Block:
     """What one block changes in the template's rows: ids moved, codes and people replaced, chains re-hashed."""
 
-    def __init__(self, tpl: Template, shapes: dict[str, Shape], block: int, ids: IdProtector) -> None:
-        self.tpl, self.shapes, self.b, self.ids = tpl, shapes, block, ids
+    def __init__(self, tpl: Template, shapes: dict[str, Shape], block: int, ids: IdProtector, signer: Signer) -> None:
+        self.tpl, self.shapes, self.b, self.ids, self.signer = tpl, shapes, block, ids, signer
         self.off = {name: block * span for name, span in tpl.spans.items()}
         self.codes: dict[str, str] = {}  # template code -> this block's
         self.names: dict[int, tuple[str, str]] = {}  # template person -> (old name, new name)
@@ -270,9 +271,10 @@ class Block:
             e = log_shape.rows[index]
             payload = _issued_by(e["payload"], old_name, new_name) if index in self.tpl.named else e["payload"]
             entry = {**e, "dossier_id": new_id, "payload": payload, "prev_hash": prev}
-            prev = entry_hash(entry)
+            prev = seal(entry, self.signer)["hash"]
             changed = {la["id"]: e["id"] + self.off["transition_log"], la["dossier_id"]: new_id}
-            changed |= {la["prev_hash"]: entry["prev_hash"], la["hash"]: prev}
+            changed |= {la["prev_hash"]: entry["prev_hash"], la["hash"]: prev, la["body"]: entry["body"]}
+            changed |= {la["signature"]: entry["signature"], la["key_id"]: entry["key_id"]}
             if payload != e["payload"]:
                 changed[la["payload"]] = payload
             log_out.append((index, changed))
@@ -525,7 +527,7 @@ def write_blocks(
         block += 1
         pool = tpl.dossiers if block % every == 0 else quiet
         chosen = pool[: dossiers - have]
-        changes = Block(tpl, shapes, block, ids).changes(chosen)
+        changes = Block(tpl, shapes, block, ids, targets[0].engine.signer).changes(chosen)
         have += len(chosen)
         for load in loads:
             load.add(shapes, changes)

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 import structlog
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from workflow.chain import GENESIS, entry_hash
+from workflow.chain import GENESIS, seal
 from workflow.deadlines import local_date
 from workflow.directory import AgencyRow, Directory
 from workflow.errors import WorkflowError
+from workflow.signing import Signer, development_signer
 from workflow.tables import Agency, Deadline, Delivery, Dossier, InboxItem, Outbox, TransitionLog
 
 log = structlog.get_logger(__name__)
@@ -141,6 +142,7 @@ def reassign(
     now: datetime,
     successor_id: str | None = None,
     tz: ZoneInfo = TZ,
+    signer: Signer | None = None,
 ) -> ReassignReport:
     """Move everything open of the abolished agency to its successor, exactly once, in one transaction."""
     if not actor.strip():
@@ -159,7 +161,8 @@ def reassign(
         heir = _heir(directory, old, successor_id, today)
         if old.successor_id is None:
             conn.execute(update(AGENCY).where(AGENCY.c.id == old.id).values(successor_id=heir.id))
-        report = _move(conn, old, heir, actor.strip(), basis.strip(), moment)
+        hand = _Hand(actor.strip(), basis.strip(), moment, signer or development_signer())
+        report = _move(conn, old, heir, hand)
     log.info(
         "agency.reassigned",
         from_agency=old.id,
@@ -172,7 +175,17 @@ def reassign(
     return report
 
 
-def _move(conn: Connection, old: AgencyRow, heir: AgencyRow, actor: str, basis: str, now: datetime) -> ReassignReport:
+@dataclass(frozen=True)
+class _Hand:
+    """Who hands over, on what basis, when, and the key that signs the chain entries."""
+
+    actor: str
+    basis: str
+    now: datetime
+    signer: Signer
+
+
+def _move(conn: Connection, old: AgencyRow, heir: AgencyRow, hand: _Hand) -> ReassignReport:
     deadlines = conn.execute(
         update(DEADLINE).where(DEADLINE.c.agency_id == old.id, DEADLINE.c.closed_at.is_(None)).values(agency_id=heir.id)
     ).rowcount
@@ -191,9 +204,9 @@ def _move(conn: Connection, old: AgencyRow, heir: AgencyRow, actor: str, basis: 
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
     rows = conn.execute(query).all()
-    moved = tuple(_hand_over(conn, row, old, heir, actor, basis, now) for row in rows)
+    moved = tuple(_hand_over(conn, row, old, heir, hand) for row in rows)
     if rows:
-        _summary(conn, [r.code for r in rows], old, heir, actor, basis, now)
+        _summary(conn, [r.code for r in rows], old, heir, hand.actor, hand.basis, hand.now)
     return ReassignReport(old.id, heir.id, deadlines, inbox, messages, moved)
 
 
@@ -223,33 +236,35 @@ def _summary(
     )
 
 
-def _hand_over(
-    conn: Connection, row: Any, old: AgencyRow, heir: AgencyRow, actor: str, basis: str, now: datetime
-) -> int:
+def _hand_over(conn: Connection, row: Any, old: AgencyRow, heir: AgencyRow, hand: _Hand) -> int:
     """One dossier: the administrative entry on its chain and the new responsible agency (the successor is told
     once, for every dossier, by `_summary`)."""
     entry = {
         "dossier_id": row.id,
         "seq": row.last_seq + 1,
-        "at": now,
+        "at": hand.now,
         "kind": "admin",
-        "actor": actor,
+        "actor": hand.actor,
         "actor_agency": None,
         "event": "reassign_agency",
         "from_state": row.state,
         "to_state": row.state,
         "applied": True,
-        "payload": {"from_agency": old.id, "to_agency": heir.id, "basis": basis},
+        "payload": {"from_agency": old.id, "to_agency": heir.id, "basis": hand.basis},
         "reasons": [],
         "prev_hash": row.last_hash or GENESIS,
     }
-    entry["hash"] = entry_hash(entry)
+    seal(entry, hand.signer)
     conn.execute(insert(LOG).values(**entry))
     conn.execute(
         update(DOSSIER)
         .where(DOSSIER.c.id == row.id)
         .values(
-            agency_id=heir.id, version=row.version + 1, updated_at=now, last_seq=entry["seq"], last_hash=entry["hash"]
+            agency_id=heir.id,
+            version=row.version + 1,
+            updated_at=hand.now,
+            last_seq=entry["seq"],
+            last_hash=entry["hash"],
         )
     )
     return int(row.id)

@@ -1,141 +1,238 @@
-"""Verifying the transition log: recompute every hash and every link, dossier by dossier."""
+"""Verifying the transition log: every hash, link and chain tip, and each chain's signature.
+
+`verify_chain` reads every entry (`rehab audit verify --full`; several processes over dossier-id
+ranges with `workers`); `workflow.checkpoints.verify_since_checkpoint` reads only what came after
+the last signed checkpoint (the daily `rehab audit verify`). Both walk rows with
+`workflow.chain_walk.Walk`, which says why one signature per chain suffices.
+"""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Generator
-from dataclasses import dataclass
+import multiprocessing
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
-from workflow.chain import GENESIS, canonical, entry_hash
-from workflow.db import reading
+from workflow.anchors import check_anchor, take_anchor
+from workflow.chain_walk import REST, Break, Tip, Walk, select_sql
+from workflow.db import make_engine, reading
 from workflow.errors import DossierNotFound
-from workflow.tables import Dossier, TransitionLog
+from workflow.signing import KeyRing, development_signer, load_public, public_text
 
-LOG = TransitionLog.__table__  # type: ignore[attr-defined]
-DOSSIER = Dossier.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True, slots=True)
-class Break:
-    dossier_id: int
-    seq: int
-    log_id: int | None
-    problem: str
-
-    def describe(self) -> str:
-        return f"dossier {self.dossier_id}, entry {self.seq} (log id {self.log_id}): {self.problem}"
+__all__ = ["AuditReport", "Break", "check_anchor", "take_anchor", "verify_chain"]
 
 
 @dataclass(frozen=True, slots=True)
 class AuditReport:
-    entries: int
+    entries: int  # how many log entries were read
     dossiers: int
     first_break: Break | None
+    checkpoint: int | None = None  # the signed checkpoint compared with (full) or started from (incremental)
+    upto_log_id: int = 0
+    tips: dict[int, Tip] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.first_break is None
 
 
-def _rows(conn: Connection, dossier_id: int | None) -> Generator[Any, None, None]:
-    query = select(LOG).order_by(LOG.c.dossier_id, LOG.c.seq)
-    if dossier_id is not None:
-        query = query.where(LOG.c.dossier_id == dossier_id)
-    result = conn.execution_options(yield_per=2000).execute(query)
+def development_keys() -> KeyRing:
+    return KeyRing.of([development_signer().public])
+
+
+@contextmanager
+def snapshot(db: Engine) -> Iterator[tuple[Connection, Any]]:
+    """One consistent read snapshot, and the driver's own connection for plain-tuple reads."""
+    with reading(db) as conn, conn.begin():
+        raw = conn.connection.driver_connection
+        assert raw is not None, "a live DBAPI connection"
+        yield conn, raw
+
+
+def mark(conn: Connection) -> str:
+    return "%s" if conn.dialect.name == "postgresql" else "?"
+
+
+def rows_of(conn: Connection, raw: Any, sql: str, params: tuple[Any, ...]) -> Iterator[Any]:
+    """Rows as tuples, streamed (a server-side cursor on PostgreSQL)."""
+    if conn.dialect.name == "postgresql":
+        cursor = raw.cursor(name="rehab_verify")
+        cursor.itersize = 20_000
+    else:
+        cursor = raw.cursor()
     try:
-        yield from result
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(20_000):
+            yield from batch
     finally:
-        result.close()
+        cursor.close()
 
 
-def _check_entry(row: Any, expected_seq: int, prev_hash: str) -> str | None:
-    entry = row._asdict()
-    if row.seq != expected_seq:
-        return f"sequence gap: expected entry {expected_seq}, found {row.seq}"
-    if row.prev_hash != prev_hash:
-        return "link broken: prev_hash does not match the previous entry's hash"
-    if entry_hash(entry) != row.hash:
-        return "content altered: the stored hash does not match the entry"
+def column_fetcher(conn: Connection, raw: Any) -> Any:
+    sql = f"SELECT {', '.join(REST)} FROM transition_log WHERE id = {mark(conn)}"
+
+    def fetch(log_id: int) -> Any:
+        cursor = raw.cursor()
+        cursor.execute(sql, (log_id,))
+        found = cursor.fetchone()
+        cursor.close()
+        return found
+
+    return fetch
+
+
+def dossier_tips(raw: Any, where: str = "", params: tuple[Any, ...] = ()) -> dict[int, Tip]:
+    cursor = raw.cursor()
+    cursor.execute(f"SELECT id, last_seq, last_hash FROM dossier {where}", params)
+    tips = {r[0]: (r[1], r[2]) for r in cursor.fetchall()}
+    cursor.close()
+    return tips
+
+
+def max_log_id(raw: Any) -> int:
+    cursor = raw.cursor()
+    cursor.execute("SELECT max(id) FROM transition_log")
+    found = cursor.fetchone()
+    cursor.close()
+    return int(found[0] or 0)
+
+
+def compare_tips(seen: Mapping[int, Tip], stored: Mapping[int, Tip], covered: Mapping[int, Tip]) -> Break | None:
+    """Each dossier row's tip is its chain's last entry; each chain has its dossier row; each chain of
+    the checkpoint still has entries."""
+    for did, tip in stored.items():
+        last = seen.get(did, (0, ""))
+        if last != tip:
+            return Break(did, last[0] + 1, None, "entries missing: the dossier's chain tip is not the last log entry")
+    for did, (seq, _) in seen.items():
+        if did not in stored:
+            return Break(did, seq, None, "the dossier row is missing")
+    for did, (seq, _) in covered.items():
+        if did not in seen:
+            return Break(did, 1, None, f"entries missing: the signed checkpoint holds entry {seq}")
     return None
 
 
-def verify_chain(db: Engine, dossier_id: int | None = None) -> AuditReport:
-    """Recompute every chain in one snapshot; report the first broken entry, a chain whose tip
-    disagrees with its last entry (entries removed), or a chain whose dossier row is gone.
-    Raises `DossierNotFound` for a dossier that has neither a row nor a log entry."""
-    with reading(db) as conn:
-        tips = {
-            r.id: (r.last_seq, r.last_hash)
-            for r in conn.execute(select(DOSSIER.c.id, DOSSIER.c.last_seq, DOSSIER.c.last_hash))
-        }
-        entries, last, broken = _walk(_rows(conn, dossier_id))
-    if dossier_id is not None and entries == 0 and dossier_id not in tips:
-        raise DossierNotFound(dossier_id)  # "ok" for a dossier that does not exist would mislead
-    if broken is not None:
-        return AuditReport(entries, len(last), broken)
-    wanted = tips if dossier_id is None else {k: v for k, v in tips.items() if k == dossier_id}
-    for did, tip in wanted.items():
-        if last.get(did, (0, "")) != tip:
-            seen = last.get(did, (0, ""))[0]
-            problem = "entries missing: the dossier's chain tip is not the last log entry"
-            return AuditReport(entries, len(last), Break(did, seen + 1, None, problem))
-    for did, (seq, _) in last.items():
-        if did not in tips:
-            return AuditReport(entries, len(last), Break(did, seq, None, "the dossier row is missing"))
-    return AuditReport(entries, len(last), None)
+# --------------------------------------------------------------------------- full verify
 
 
-def _walk(rows: Generator[Any, None, None]) -> tuple[int, dict[int, tuple[int, str]], Break | None]:
-    """Every entry in chain order: sequence, link and content; the first break stops the walk."""
-    entries, current, seq, prev = 0, None, 0, GENESIS
-    last: dict[int, tuple[int, str]] = {}
-    for row in rows:
-        if row.dossier_id != current:
-            current, seq, prev = row.dossier_id, 0, GENESIS
-        seq += 1
-        entries += 1
-        problem = _check_entry(row, seq, prev)
-        if problem:
-            rows.close()
-            return entries, last, Break(row.dossier_id, row.seq, row.id, problem)
-        prev = row.hash
-        last[row.dossier_id] = (row.seq, row.hash)
-    return entries, last, None
+@dataclass(frozen=True)
+class _Range:
+    lo: int | None
+    hi: int | None
+    columns: bool
+    adopt_unsigned: bool
 
 
-# --------------------------------------------------------------------------- anchors
+def _verify_range(
+    conn: Connection, raw: Any, keys: KeyRing, part: _Range, covered: Mapping[int, Tip]
+) -> tuple[Walk, Break | None]:
+    where, params = "", ()  # type: tuple[str, tuple[Any, ...]]
+    if part.lo is not None:
+        where, params = f"WHERE dossier_id BETWEEN {mark(conn)} AND {mark(conn)}", (part.lo, part.hi)
+    walk = Walk(keys, part.columns, covered=covered, adopt_unsigned=part.adopt_unsigned)
+    walk.fetch_columns = column_fetcher(conn, raw)
+    stored = dossier_tips(raw, where.replace("dossier_id", "id"), params)
+    walk.run(rows_of(conn, raw, select_sql(part.columns, where), params))
+    if walk.broken is not None:
+        return walk, walk.broken
+    return walk, compare_tips(walk.tips, stored, covered)
 
 
-def take_anchor(db: Engine, taken_at: str) -> dict[str, Any]:
-    """Every chain's tip, and one digest over them: the procuracy keeps this outside the database.
+def verify_chain(
+    db: Engine,
+    dossier_id: int | None = None,
+    *,
+    keys: KeyRing | None = None,
+    columns: bool = True,
+    workers: int = 1,
+    adopt_unsigned: bool = False,
+) -> AuditReport:
+    """Read every entry (of one dossier, or all) in chain order: sequence, link, SHA-256 of the stored
+    bytes, each chain's signature, the dossier rows' tips, and the latest signed checkpoint's tips.
+    `columns`: also compare the columns with the signed bytes. `keys`: the trusted public keys
+    (default: the development key). Raises `DossierNotFound` for a dossier without row or entries."""
+    from workflow.checkpoints import CheckpointInvalid, latest_checkpoint
 
-    Whoever controls the database can rewrite a chain *and* its stored tip consistently; a later
-    `verify_chain(..., anchor=...)` then shows that an anchored entry no longer has its hash.
-    """
-    with reading(db) as conn:
-        rows = conn.execute(select(DOSSIER.c.id, DOSSIER.c.last_seq, DOSSIER.c.last_hash).order_by(DOSSIER.c.id))
-        chains = {str(r.id): [r.last_seq, r.last_hash] for r in rows}
-    return {"taken_at": taken_at, "chains": chains, "root": _root(chains)}
+    keys = keys or development_keys()
+    with snapshot(db) as (conn, raw):
+        try:
+            checkpoint = latest_checkpoint(raw, keys)
+        except CheckpointInvalid as err:
+            return AuditReport(0, 0, Break(0, 0, None, str(err)))
+        covered = checkpoint.tips if checkpoint else {}
+        upto = max_log_id(raw)
+        if workers > 1 and dossier_id is None and _parallel_ok(db):
+            bounds = _bounds(raw)
+        else:
+            part = _Range(dossier_id, dossier_id, columns, adopt_unsigned)
+            if dossier_id is not None:
+                covered = {k: v for k, v in covered.items() if k == dossier_id}
+            walk, broken = _verify_range(conn, raw, keys, part, covered)
+            if (
+                dossier_id is not None
+                and walk.entries == 0
+                and not dossier_tips(raw, f"WHERE id = {mark(conn)}", (dossier_id,))
+            ):
+                raise DossierNotFound(dossier_id)  # "ok" for a dossier that does not exist would mislead
+            cp = checkpoint.id if checkpoint else None
+            return AuditReport(walk.entries, len(walk.tips), broken, cp, upto, walk.tips)
+    return _verify_in_parallel(db, keys, bounds, workers, _Range(None, None, columns, adopt_unsigned), checkpoint, upto)
 
 
-def _root(chains: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical({"chains": chains})).hexdigest()
+def _parallel_ok(db: Engine) -> bool:
+    return db.url.get_backend_name() != "sqlite" or db.url.database not in (None, "", ":memory:")
 
 
-def check_anchor(db: Engine, anchor: dict[str, Any]) -> Break | None:
-    """The first anchored tip that the log no longer holds (None: every chain extends its anchor)."""
-    chains = anchor.get("chains", {})
-    if anchor.get("root") != _root(chains):
-        return Break(0, 0, None, "the anchor file itself was altered (its root does not match)")
-    with reading(db) as conn:
-        for dossier_id, (seq, digest) in sorted(chains.items(), key=lambda kv: int(kv[0])):
-            found = conn.execute(
-                select(LOG.c.hash, LOG.c.id).where(LOG.c.dossier_id == int(dossier_id), LOG.c.seq == seq)
-            ).first()
-            if found is None or found.hash != digest:
-                log_id = found.id if found else None
-                return Break(int(dossier_id), seq, log_id, f"rewritten after the anchor of {anchor['taken_at']}")
-    return None
+def _bounds(raw: Any) -> tuple[int, int]:
+    cursor = raw.cursor()
+    cursor.execute("SELECT min(id), max(id) FROM dossier")
+    lo, hi = cursor.fetchone()
+    cursor.execute("SELECT min(dossier_id), max(dossier_id) FROM transition_log")
+    llo, lhi = cursor.fetchone()
+    cursor.close()
+    values = [v for v in (lo, hi, llo, lhi) if v is not None]
+    return (min(values), max(values)) if values else (0, 0)
+
+
+def _verify_in_parallel(
+    db: Engine, keys: KeyRing, bounds: tuple[int, int], workers: int, part: _Range, checkpoint: Any, upto: int
+) -> AuditReport:
+    lo, hi = bounds
+    step = max(1, (hi - lo + 1) // (workers * 4) + 1)
+    url = db.url.render_as_string(hide_password=False)
+    trusted = [public_text(k) for k in keys.keys.values()]
+    covered = checkpoint.tips if checkpoint else {}
+    jobs = []
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for start in range(lo, hi + 1, step):
+            end = min(hi, start + step - 1)
+            part_covered = {k: v for k, v in covered.items() if start <= k <= end}
+            chunk = _Range(start, end, part.columns, part.adopt_unsigned)
+            jobs.append(pool.submit(_verify_part, url, trusted, chunk, part_covered))
+        results = [job.result() for job in jobs]
+    entries = sum(r[0] for r in results)
+    tips: dict[int, Tip] = {}
+    for r in results:
+        tips.update(r[1])
+    breaks = [r[2] for r in results if r[2] is not None]
+    first = min(breaks, key=lambda b: (b.dossier_id, b.seq)) if breaks else None
+    return AuditReport(entries, len(tips), first, checkpoint.id if checkpoint else None, upto, tips)
+
+
+def _verify_part(
+    url: str, trusted: list[str], part: _Range, covered: dict[int, Tip]
+) -> tuple[int, dict[int, Tip], Break | None]:
+    """One worker process: one range of dossier ids, in its own snapshot."""
+    db = make_engine(url)
+    try:
+        with snapshot(db) as (conn, raw):
+            walk, broken = _verify_range(conn, raw, KeyRing.of(load_public(t) for t in trusted), part, covered)
+    finally:
+        db.dispose()
+    return walk.entries, walk.tips, broken

@@ -1,4 +1,9 @@
-"""The hash chain of the transition log: canonical JSON, SHA-256, one chain per dossier."""
+"""The hash chain of the transition log: canonical JSON, SHA-256, one chain per dossier.
+
+`seal` is the one place that turns an entry into what is stored: its canonical bytes (`body`),
+their SHA-256 (`hash`), and the server's signature of that hash (`signature`, `key_id`). The engine,
+the other writers of the log and the bulk generator of `bench/` all call it, so they write the same.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,10 @@ import hashlib
 import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workflow.signing import Signer
 
 GENESIS = "0" * 64
 HASHED_FIELDS = (
@@ -47,3 +55,15 @@ def canonical(data: Mapping[str, Any]) -> bytes:
 
 def entry_hash(entry: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical({k: entry[k] for k in HASHED_FIELDS})).hexdigest()
+
+
+def seal(entry: dict[str, Any], signer: Signer) -> dict[str, Any]:
+    """Complete `entry` (every HASHED_FIELDS key set, `prev_hash` included) with its stored bytes,
+    hash and signature, in place; returns it."""
+    body = canonical({k: entry[k] for k in HASHED_FIELDS})
+    digest = hashlib.sha256(body).hexdigest()
+    entry["body"] = body
+    entry["hash"] = digest
+    entry["signature"] = signer.sign_entry(digest)
+    entry["key_id"] = signer.key_id
+    return entry

@@ -200,13 +200,22 @@ def audit_verify(
     dossier: int | None = typer.Option(None, help="only this dossier"),
     anchor: str | None = typer.Option(None, help="an anchor file from `rehab audit anchor`: chains must extend it"),
     chain_only: bool = typer.Option(False, help="check the chains only, not the dossiers derived from them"),
+    full: bool = typer.Option(False, "--full", help="read every entry, not only those after the last checkpoint"),
+    workers: int | None = typer.Option(None, min=1, help="processes for --full (default: every core)"),
+    checkpoint: bool = typer.Option(True, help="after a verify that passes, write a signed checkpoint"),
+    adopt_unsigned: bool = typer.Option(
+        False, help="once after upgrading: accept chains whose last entry predates signatures (implies --full)"
+    ),
 ) -> None:
-    """Recompute the hash chains, then re-derive each dossier (state, facts, open deadlines) from its chain;
-    print the first broken entry and every dossier that differs from its chain, and exit 1 if any."""
-    from workflow.audit import verify_chain
+    """Check the hash chains and the server's signatures (since the last signed checkpoint, or --full), then
+    re-derive each dossier (state, facts, open deadlines) from its chain; print the first broken entry and
+    every dossier that differs from its chain, and exit 1 if any."""
+    from workflow.cli_audit import run_verify
 
     with runtime(needs_secrets=False) as rt:
-        report = verify_chain(rt.db, dossier)
+        report, what = run_verify(
+            rt, dossier=dossier, full=full, workers=workers, checkpoint=checkpoint, adopt_unsigned=adopt_unsigned
+        )
         anchored = _anchored(rt, anchor) if anchor and report.ok else None
         differing = _dossiers_differ(rt, dossier) if not chain_only else 0
     broken = report.first_break or anchored
@@ -216,7 +225,7 @@ def audit_verify(
         raise typer.Exit(1)
     suffix = f", and every chain extends the anchor {anchor}" if anchor else ""
     derived = "" if chain_only else "; every dossier's state, facts and open deadlines follow from its chain"
-    typer.echo(f"ok: {report.entries} entries in {report.dossiers} dossier chains verified{suffix}{derived}")
+    typer.echo(f"ok: {what}{suffix}{derived}")
 
 
 def _dossiers_differ(rt: Runtime, dossier: int | None) -> int:
@@ -239,16 +248,16 @@ def _anchored(rt: Runtime, path: str) -> Any:
             data = json.load(handle)
     except (OSError, json.JSONDecodeError) as err:
         fail(f"--anchor: cannot read {path}: {err}", 2)
-    return check_anchor(rt.db, data)
+    return check_anchor(rt.db, data, rt.keyring)
 
 
 @audit_app.command("anchor")
 def audit_anchor(out: str = typer.Option(..., help="file to write; keep it outside the database's reach")) -> None:
-    """Record every chain's tip and one digest over them, for the procuracy to keep."""
+    """Record every chain's tip and one digest over them, signed, for the procuracy to keep."""
     from workflow.audit import take_anchor
 
     with runtime(needs_secrets=False) as rt:
-        data = take_anchor(rt.db, rt.now().isoformat())
+        data = take_anchor(rt.db, rt.now().isoformat(), rt.signer)
     with open(out, "w", encoding="utf-8") as handle:
         json.dump(data, handle, ensure_ascii=False, indent=1)
     typer.echo(f"anchor of {len(data['chains'])} chains written to {out}; root {data['root']}")
@@ -348,7 +357,9 @@ def agencies_reassign(
     from workflow.agencies import reassign
 
     with runtime() as rt:
-        report = reassign(rt.db, agency_id, actor=user, basis=basis, now=rt.now(), successor_id=to, tz=rt.tz)
+        report = reassign(
+            rt.db, agency_id, actor=user, basis=basis, now=rt.now(), successor_id=to, tz=rt.tz, signer=rt.signer
+        )
         typer.echo(report.describe())
 
 
@@ -377,3 +388,6 @@ def deliveries_retry(delivery_id: int) -> None:
         except DeadLetterNotFound as err:
             fail(str(err))
         typer.echo(f"delivery {delivery_id} queued again")
+
+
+from workflow import cli_audit  # noqa: E402, F401  (registers `rehab audit public-key`, `verify-export`, `new-key`)

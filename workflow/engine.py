@@ -24,7 +24,7 @@ from handlers.labels import doc_label_en, doc_label_vi
 from handlers.verdict import Refused
 from states.labels import EN, agency_type_label, field_label, state_label, step_label
 from states.model import PERIOD_TOTALS, Regime, State, Step, Track
-from workflow.chain import GENESIS, entry_hash
+from workflow.chain import GENESIS, seal
 from workflow.db import reading
 from workflow.deadlines import DeadlinePolicy, local_date
 from workflow.directory import Directory
@@ -43,6 +43,7 @@ from workflow.machine import machine_for
 from workflow.metrics import record_step
 from workflow.payload import CleanPayload, clean
 from workflow.plausible import DateBounds
+from workflow.signing import Signer, development_signer
 from workflow.stage_changes import DeadlineWriter
 from workflow.store import DossierRow, Store
 
@@ -114,6 +115,7 @@ class DossierEngine:
         clock: Callable[[], datetime] | None = None,
         id_salt: str = "",
         id_key: str = "",
+        signer: Signer | None = None,
     ) -> None:
         self.db = db
         self.regimes = dict(regimes)
@@ -121,6 +123,7 @@ class DossierEngine:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.id_salt = id_salt
         self.ids = IdProtector(id_salt, id_key or id_salt)
+        self.signer = signer or development_signer()  # the runtime passes the configured key
         self._directory: Directory | None = None
         self._loaded_at = 0.0
 
@@ -404,7 +407,7 @@ class DossierEngine:
     def _append(self, store: Store, row: DossierRow, entry: dict[str, Any]) -> str:
         entry["seq"] = row.last_seq + 1
         entry["prev_hash"] = row.last_hash or GENESIS
-        entry["hash"] = entry_hash(entry)
+        seal(entry, self.signer)
         store.append(entry)
         return str(entry["hash"])
 

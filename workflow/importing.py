@@ -31,7 +31,7 @@ from handlers.eligibility import age_on
 from states.model import Doc, Regime, State, Track
 from states.registry import NoRegimeForDate, regime_for
 from workflow import opening
-from workflow.chain import GENESIS, entry_hash
+from workflow.chain import GENESIS, seal
 from workflow.stage_changes import DeadlineWriter
 from workflow.store import Store
 from workflow.tables import Area, Dossier, IdempotencyKey, TransitionLog
@@ -361,7 +361,7 @@ def _insert(
         "reasons": [],
         "prev_hash": GENESIS,
     }
-    entry["hash"] = entry_hash(entry)
+    seal(entry, engine.signer)
     conn.execute(insert(LOG).values(**entry))
     conn.execute(
         update(DOSSIER).where(DOSSIER.c.id == dossier_id).values(code=code, last_seq=1, last_hash=entry["hash"])

@@ -98,7 +98,7 @@ def communes_served(directory: Directory, agency_id: str | None) -> frozenset[st
 
 
 def _base(query: LogQuery, tz: ZoneInfo) -> Select[Any]:
-    columns = [c for c in LOG.c if c.name not in ("payload", "prev_hash")]
+    columns = [c for c in LOG.c if c.name not in ("payload", "prev_hash", "body", "signature")]
     joined = LOG.join(DOSSIER, DOSSIER.c.id == LOG.c.dossier_id)
     return select(*columns, DOSSIER.c.code.label("dossier_code")).select_from(joined).where(*query.where(tz))
 

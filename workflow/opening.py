@@ -16,7 +16,7 @@ from handlers.verdict import Refused
 from states.model import Regime, State, Track
 from states.opening import START_GUARDS
 from workflow import intake
-from workflow.chain import GENESIS, entry_hash
+from workflow.chain import GENESIS, seal
 from workflow.db import reading
 from workflow.errors import InvalidFields, InvalidInput, StepRefused
 from workflow.idempotency import REQUEST, check_same
@@ -278,7 +278,7 @@ def _insert(
         "reasons": [],
         "prev_hash": GENESIS,
     }
-    entry["hash"] = entry_hash(entry)
+    seal(entry, engine.signer)
     conn.execute(insert(LOG).values(**entry))
     conn.execute(
         update(DOSSIER).where(DOSSIER.c.id == dossier_id).values(code=code, last_seq=1, last_hash=entry["hash"])

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from handlers.history import COUNTED_KINDS as HISTORY_COUNTS
 from states.model import State
-from workflow.chain import GENESIS, entry_hash
+from workflow.chain import GENESIS, seal
 from workflow.db import is_postgres, reading
 from workflow.errors import FieldProblem, InvalidFields, WorkflowError
 from workflow.identity import clean_identity, parse_day, text
@@ -27,6 +27,7 @@ from workflow.tables import Dossier, Person, PriorEpisode, TransitionLog
 
 if TYPE_CHECKING:
     from workflow.engine import Actor, DossierEngine
+    from workflow.signing import Signer
 
 log = structlog.get_logger(__name__)
 DOSSIER = Dossier.__table__  # type: ignore[attr-defined]
@@ -210,7 +211,14 @@ def _locked_dossiers(conn: Connection, person_id: int, *, open_only: bool) -> li
 
 
 def _admin_entry(
-    conn: Connection, row: Any, event: str, payload: dict[str, Any], actor: Actor, now: datetime, data: Any
+    conn: Connection,
+    row: Any,
+    event: str,
+    payload: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+    data: Any,
+    signer: Signer,
 ) -> None:
     """One administrative entry on the dossier's chain; the dossier's version and tip move with it."""
     entry = {
@@ -228,7 +236,7 @@ def _admin_entry(
         "reasons": [],
         "prev_hash": row.last_hash or GENESIS,
     }
-    entry["hash"] = entry_hash(entry)
+    seal(entry, signer)
     conn.execute(insert(LOG).values(**entry))
     conn.execute(
         update(DOSSIER)
@@ -256,9 +264,8 @@ def record_episode(engine: DossierEngine, person_id: int, raw: Mapping[str, Any]
                 continue
             counts = episode_counts(conn, person_id, _opened_on(row.data))
             payload = {"episode_kind": episode["kind"], "recorded_episodes": counts}
-            _admin_entry(
-                conn, row, "record_prior_episode", payload, actor, now, {**row.data, "recorded_episodes": counts}
-            )
+            data = {**row.data, "recorded_episodes": counts}
+            _admin_entry(conn, row, "record_prior_episode", payload, actor, now, data, engine.signer)
             updated.append(row.code)
     log.info("person.episode_recorded", person_id=person_id, kind=episode["kind"], dossiers=len(updated))
     return {"id": episode_id, "person_id": person_id, "kind": episode["kind"], "dossiers_updated": updated}
@@ -294,7 +301,7 @@ def correct_identity(engine: DossierEngine, person_id: int, changes: Mapping[str
         logged = []
         for row in _locked_dossiers(conn, person_id, open_only=False):
             data = {**row.data, **{k: _json(cleaned[k]) for k in changed if k in DATA_COPIES}}
-            _admin_entry(conn, row, "correct_identity", {"fields": changed}, actor, now, data)
+            _admin_entry(conn, row, "correct_identity", {"fields": changed}, actor, now, data, engine.signer)
             logged.append(row.code)
     log.info("person.identity_corrected", person_id=person_id, fields=changed, dossiers=len(logged))
     return {"person_id": person_id, "changed": changed, "dossiers_logged": logged}

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from workflow.settings import ROOT, Settings
+from workflow.signing import DEVELOPMENT_KEY, GENERATE_KEY, SigningKeyError, load_private
 
 DEMO_DATABASE = ROOT / "var" / "rehab.db"
 MIN_SECRET_LENGTH = 32
@@ -71,7 +72,22 @@ def secret_problems(settings: Settings) -> list[str]:
             problems.append(
                 f"{name} is {len(value)} characters, fewer than {MIN_SECRET_LENGTH}: set a longer {variable}"
             )
-    return problems
+    return problems + signing_key_problems(settings)
+
+
+def signing_key_problems(settings: Settings) -> list[str]:
+    """The chain's signing key: set, readable, not the committed development key."""
+    key = (settings.signing_key or "").strip()
+    if not key or key == DEVELOPMENT_KEY:
+        return [
+            "signing_key is not set (the chain would be signed with the committed development key): "
+            f"set REHAB_SIGNING_KEY to an Ed25519 key, generated with: {GENERATE_KEY}"
+        ]
+    try:
+        load_private(key)
+    except (SigningKeyError, ValueError) as err:
+        return [f"signing_key (REHAB_SIGNING_KEY) cannot be read: {err}"]
+    return []
 
 
 def require_secure(settings: Settings) -> None:
@@ -82,4 +98,12 @@ def require_secure(settings: Settings) -> None:
             raise InsecureSettings(problems)
 
 
-__all__ = ["InsecureSettings", "is_demo_database", "is_production", "mode", "require_secure", "secret_problems"]
+__all__ = [
+    "InsecureSettings",
+    "is_demo_database",
+    "is_production",
+    "mode",
+    "require_secure",
+    "secret_problems",
+    "signing_key_problems",
+]

@@ -195,7 +195,8 @@ def dossier_view(
 
 def history(db: Engine, dossier_id: int) -> list[dict[str, Any]]:
     with reading(db) as conn:
-        rows = conn.execute(select(LOG).where(LOG.c.dossier_id == dossier_id).order_by(LOG.c.seq)).all()
+        shown = [c for c in LOG.c if c.name not in ("body", "signature")]  # bytes: the export carries them
+        rows = conn.execute(select(*shown).where(LOG.c.dossier_id == dossier_id).order_by(LOG.c.seq)).all()
         regime_id = conn.execute(select(DOSSIER.c.regime).where(DOSSIER.c.id == dossier_id)).scalar()
     regime = BUILT_IN.get(str(regime_id))
     return [_log_entry(r._asdict(), regime) for r in rows]
@@ -283,14 +284,24 @@ def counts_by_state(db: Engine, scope: Scope | None = None) -> dict[str, int]:
 
 
 def export_log(db: Engine, dossier_id: int | None = None) -> list[str]:
-    """The transition log as canonical JSON lines, each with its hash, for an external verifier."""
+    """The transition log as canonical JSON lines, each with its hash, the server's signature (base64) and
+    key id, for an external verifier (`rehab audit verify-export`, docs/audit.md)."""
+    import base64
+
     from workflow.chain import canonical
 
     query = select(LOG).order_by(LOG.c.dossier_id, LOG.c.seq)
     if dossier_id is not None:
         query = query.where(LOG.c.dossier_id == dossier_id)
+    lines = []
     with reading(db) as conn:
-        return [canonical({**r._asdict(), "at": r.at}).decode("utf-8") for r in conn.execute(query)]
+        for r in conn.execute(query):
+            entry = {**r._asdict(), "at": r.at}
+            del entry["body"]
+            if entry["signature"] is not None:
+                entry["signature"] = base64.b64encode(entry["signature"]).decode("ascii")
+            lines.append(canonical(entry).decode("utf-8"))
+    return lines
 
 
 def commune_choices(db: Engine, today: date) -> list[tuple[str, str]]:

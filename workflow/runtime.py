@@ -17,6 +17,7 @@ from workflow.deadlines import DeadlinePolicy
 from workflow.engine import DossierEngine
 from workflow.roles import migrate_as_owner
 from workflow.settings import Settings
+from workflow.signing import KeyRing, Signer, keyring_from, signer_from
 
 
 def configured_regimes(settings: Settings) -> dict[str, Regime]:
@@ -55,6 +56,7 @@ class Runtime:
     tz: ZoneInfo
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _engine: DossierEngine | None = None
+    _signer: Signer | None = None
 
     @classmethod
     def build(
@@ -76,6 +78,21 @@ class Runtime:
         return DeadlinePolicy(self.calendar, self.tz, self.settings.remind_before_working_days)
 
     @property
+    def signer(self) -> Signer:
+        """The key that signs the chain (the labelled development key when none is configured)."""
+        if self._signer is None:
+            self._signer = signer_from(self.settings.signing_key)
+        return self._signer
+
+    @property
+    def keyring(self) -> KeyRing:
+        """The public keys whose signatures `rehab audit verify` accepts (never the development key in
+        production mode)."""
+        from workflow.production import is_production
+
+        return keyring_from(self.signer, self.settings.trusted_keys, production=is_production(self.settings))
+
+    @property
     def engine(self) -> DossierEngine:
         if self._engine is None:
             self._engine = DossierEngine(
@@ -85,6 +102,7 @@ class Runtime:
                 clock=lambda: self.clock(),
                 id_salt=self.settings.id_number_salt,
                 id_key=self.settings.id_number_key,
+                signer=self.signer,
             )
         return self._engine
 

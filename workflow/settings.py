@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     id_number_salt: str = "rehab-demo-salt"  # keys the hash matching ID numbers: REHAB_ID_NUMBER_SALT
     id_number_key: str = "rehab-demo-id-key"  # encrypts ID numbers at rest: REHAB_ID_NUMBER_KEY
     session_secret: str = "dev-only-change-me"  # signs the web session cookie; set REHAB_SESSION_SECRET
+    # Ed25519 key signing the chain, anchors and checkpoints (base64 of 32 bytes, or PEM): REHAB_SIGNING_KEY;
+    # unset: the committed development key (workflow.signing), refused in production mode
+    signing_key: str | None = None
+    # older public keys still trusted after a rotation (base64 or PEM), e.g. REHAB_TRUSTED_KEYS='["…"]'
+    trusted_keys: list[str] = Field(default_factory=list)
     session_hours: int = 12  # a web session lasts this long after login (server-side, revoked at logout)
     # Client addresses come from X-Forwarded-For only when the connection comes from one of these proxies.
     forwarded_allow_ips: str = "127.0.0.1"
@@ -126,4 +131,6 @@ class Settings(BaseSettings):
         for name in ("database_url", "migrate_database_url"):
             if data[name]:
                 data[name] = make_url(data[name]).render_as_string(hide_password=True)
+        if data.get("signing_key"):
+            data["signing_key"] = "***"
         return data

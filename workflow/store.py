@@ -23,7 +23,7 @@ SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 DOSSIER_COLUMNS = (
     "id, code, regime, track, state, version, commune_code, agency_id, closing_reason, data, last_seq, last_hash"
 )
-LOG_COLUMNS = (*HASHED_FIELDS, "hash")  # the hashed fields, then the hash
+LOG_COLUMNS = (*HASHED_FIELDS, "hash", "body", "signature", "key_id")  # as workflow.chain.seal builds them
 DEADLINE_COLUMNS = (
     "dossier_id",
     "stage",

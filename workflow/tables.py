@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from workflow.names import folded_name
@@ -130,6 +130,28 @@ class TransitionLog(SQLModel, table=True):
     reasons: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     prev_hash: str
     hash: str
+    # what the hash is taken of (canonical JSON, workflow.chain.seal) and the server's signature of the hash;
+    # None on entries written before migration 0012 (verified from the columns; see docs/audit.md)
+    body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    signature: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    key_id: str | None = None
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """A verified prefix of the log, signed: every chain's tip (`tips`, canonical JSON as in an anchor)
+    and the log id up to which entries were read. `rehab audit verify` reads only what came after."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    taken_at: str  # ISO time, as signed
+    upto_log_id: int
+    entries: int
+    chains: int
+    root: str
+    tips: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    key_id: str
+    signature: str  # base64
 
 
 class Deadline(SQLModel, table=True):

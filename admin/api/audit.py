@@ -20,7 +20,8 @@ from workflow.runtime import Runtime
 
 
 class Anchor(BaseModel):
-    """A saved anchor file (as `GET /audit/anchor` gave it): every chain's tip and one root digest."""
+    """A saved anchor file (as `GET /audit/anchor` gave it): every chain's tip and one root digest, signed by
+    the server (key id, public key, Ed25519 signature in base64; anchors taken before signing have none)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -38,6 +39,9 @@ class Anchor(BaseModel):
     taken_at: str = Field(max_length=64)
     chains: dict[str, tuple[int, str]] = Field(max_length=10_000_000)
     root: str = Field(max_length=128)
+    key_id: str | None = Field(default=None, max_length=64)
+    public_key: str | None = Field(default=None, max_length=128)
+    signature: str | None = Field(default=None, max_length=256)
 
 
 class AuditAnswer(BaseModel):
@@ -75,7 +79,7 @@ def router(rt: Runtime) -> APIRouter:
         _auditor(user, "verify the transition log")
         if dossier is not None:
             readable_or_404(rt, user, dossier)  # another area's dossier does not exist for this procuracy
-        report = verify_chain(rt.db, dossier)
+        report = verify_chain(rt.db, dossier, keys=rt.keyring)
         state = verify_state(rt.engine, dossier, limit=200)
         return VerifyAnswer(
             ok=report.ok and state.ok,
@@ -89,14 +93,14 @@ def router(rt: Runtime) -> APIRouter:
     @api.get("/audit/anchor", summary="Every chain's tip and one digest: save it outside the database")
     def anchor(user: SignedIn) -> JSONResponse:
         _auditor(user, "take an anchor of the transition log")
-        data = take_anchor(rt.db, rt.now().isoformat())
+        data = take_anchor(rt.db, rt.now().isoformat(), rt.signer)
         name = f"neo-nhat-ky-{rt.today():%Y%m%d}.json"
         return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @api.post("/audit/anchor/check", summary="Check the log against a saved anchor: was any entry rewritten?")
     def check(body: Anchor, user: SignedIn) -> AuditAnswer:
         _auditor(user, "check the transition log against an anchor")
-        return _answer(check_anchor(rt.db, body.model_dump()))
+        return _answer(check_anchor(rt.db, body.model_dump(exclude_none=True), rt.keyring))
 
     @api.get("/audit/export", summary="The transition log as canonical JSON lines, each with its hash")
     def export(user: SignedIn, dossier: int | None = Query(None, ge=1, le=MAX_ID)) -> StreamingResponse:

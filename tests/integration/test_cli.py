@@ -79,7 +79,7 @@ def test_audit_verify_passes_then_names_the_first_tampered_entry(database: tuple
         conn.execute(text(f"UPDATE transition_log SET event = 'x' WHERE dossier_id = {dossier_id} AND seq = 2"))
     rt.db.dispose()
 
-    result = runner.invoke(app, ["audit", "verify"])
+    result = runner.invoke(app, ["audit", "verify", "--full"])  # the entry was checkpointed: only --full reads it
 
     assert result.exit_code == 1
     assert f"BROKEN: dossier {dossier_id}, entry 2" in result.output
@@ -97,10 +97,12 @@ def test_audit_export_writes_one_hashed_line_per_entry(database: tuple[str, int]
 
 
 def _rewrite_consistently(url: str, dossier_id: int) -> None:
-    """A database owner alters entry 2 and recomputes every later hash and the stored tip."""
+    """A database owner who also holds the signing key alters entry 2, recomputes and re-signs every later
+    entry and moves the stored tip."""
     from sqlalchemy import select, update
 
-    from workflow.chain import entry_hash
+    from workflow.chain import seal
+    from workflow.signing import development_signer
     from workflow.tables import Dossier, TransitionLog
 
     log, dossier = TransitionLog.__table__, Dossier.__table__
@@ -113,12 +115,9 @@ def _rewrite_consistently(url: str, dossier_id: int) -> None:
             entry = {**row._asdict(), "prev_hash": prev}
             if row.seq == 2:
                 entry["actor"] = "someone else"
-            entry["hash"] = prev = entry_hash(entry)
-            conn.execute(
-                update(log)
-                .where(log.c.id == row.id)
-                .values(actor=entry["actor"], prev_hash=entry["prev_hash"], hash=entry["hash"])
-            )
+            prev = seal(entry, development_signer())["hash"]
+            changed = {k: entry[k] for k in ("actor", "prev_hash", "hash", "body", "signature")}
+            conn.execute(update(log).where(log.c.id == row.id).values(**changed))
         conn.execute(update(dossier).where(dossier.c.id == dossier_id).values(last_hash=prev))
     rt.db.dispose()
 
@@ -134,7 +133,7 @@ def test_an_anchor_kept_by_the_procuracy_exposes_a_consistent_rewrite(
     plain = runner.invoke(app, ["audit", "verify"])
     anchored = runner.invoke(app, ["audit", "verify", "--anchor", str(anchor)])
 
-    assert plain.exit_code == 0  # the rewrite is internally consistent
+    assert plain.exit_code == 0  # the rewrite is consistent and signed: only an anchor kept outside shows it
     assert anchored.exit_code == 1
     assert f"dossier {dossier_id}, entry 2" in anchored.output
     assert "rewritten after the anchor" in anchored.output

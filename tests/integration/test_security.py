@@ -23,8 +23,10 @@ from workflow.settings import ROOT, Settings
 from workflow.tables import LoginThrottle, User
 
 STRONG = "s" * 40
+SIGNING_KEY = "cHJvZHVjdGlvbi10ZXN0LXNpZ25pbmcta2V5LTMyYnk="  # 32 bytes in base64, not the development key
 PRODUCTION = {
     "env": "production",
+    "signing_key": SIGNING_KEY,
     "session_secret": STRONG + "-session",
     "id_number_salt": STRONG + "-salt",
     "id_number_key": STRONG + "-key",
@@ -71,9 +73,15 @@ def test_production_mode_refuses_the_committed_secrets_naming_each_and_how_to_se
 
     assert "REHAB_SESSION_SECRET" in message and "REHAB_ID_NUMBER_SALT" in message and "REHAB_ID_NUMBER_KEY" in message
     assert "secrets.token_urlsafe" in message
+    assert "REHAB_SIGNING_KEY" in message and "os.urandom(32)" in message
+    strong = {"id_number_salt": STRONG, "id_number_key": STRONG, "signing_key": SIGNING_KEY}
     with pytest.raises(InsecureSettings, match="fewer than 32"):
-        require_secure(Settings(env="production", session_secret="short", id_number_salt=STRONG, id_number_key=STRONG))
-    require_secure(Settings(env="production", session_secret=STRONG, id_number_salt=STRONG, id_number_key=STRONG))
+        require_secure(Settings(env="production", session_secret="short", **strong))
+    with pytest.raises(InsecureSettings, match="REHAB_SIGNING_KEY"):
+        require_secure(Settings(env="production", session_secret=STRONG, **{**strong, "signing_key": None}))
+    with pytest.raises(InsecureSettings, match="cannot be read"):
+        require_secure(Settings(env="production", session_secret=STRONG, **{**strong, "signing_key": "not a key"}))
+    require_secure(Settings(env="production", session_secret=STRONG, **strong))
     require_secure(Settings(env="development"))  # `make run`: the demo works out of the box
 
 
