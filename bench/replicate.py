@@ -5,8 +5,8 @@ Block b of a table takes ids `id + b × span` (span: the template's highest id),
 What changes besides ids: the dossier code (`HS-<year>-<id>`, as `workflow.opening` makes it, wherever the engine
 copied it: message contexts and texts), the person (name, ID number sealed and hashed by the engine's own
 `IdProtector`, the folded name; the documents the person issued name them) and each chain, re-linked and re-hashed
-by `workflow.chain.seal` in order (bytes, hash and the server's signature, as the engine stores them). Values reach the database as the engine's store sends them
-(`workflow.store`: times as text on SQLite, JSON by the same encoder); PostgreSQL gets them by COPY.
+by `workflow.chain.seal` in order (bytes, hash, the server's signature). Values reach the database as the engine's
+store sends them (`workflow.store`: times as text on SQLite, JSON by the same encoder); PostgreSQL gets them by COPY.
 """
 
 from __future__ import annotations

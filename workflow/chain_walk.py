@@ -140,7 +140,7 @@ def entry_from_columns(row: Sequence[Any], rest: Sequence[Any]) -> dict[str, Any
     entry = dict(zip(REST, rest, strict=True))
     entry.update(dossier_id=row[1], seq=row[2], prev_hash=row[3])
     at = entry["at"]
-    entry["at"] = utc_iso(at) if isinstance(at, datetime) else str(at).replace(" ", "T")
+    entry["at"] = utc_iso(at if isinstance(at, datetime) else datetime.fromisoformat(str(at)))
     entry["applied"] = bool(entry["applied"])
     for name in ("payload", "reasons"):
         if isinstance(entry[name], str | bytes):
