@@ -37,6 +37,7 @@ from admin.pages import page_routes
 from admin.people import people_pages
 from admin.plans import plan_routes
 from admin.render import TEMPLATES, vn_date, vn_time
+from admin.replica import ReadYourWrites
 from admin.security_page import security_routes
 from workflow.production import mode, require_secure
 from workflow.runtime import Runtime
@@ -78,6 +79,8 @@ def create_app(rt: Runtime, *, start_scheduler: bool = False) -> FastAPI:
     auth = Auth(rt.db, rt.settings.session_secret, session_hours=rt.settings.session_hours, secure_cookies=https)
     app.state.auth = auth
     app.add_middleware(SecurityHeaders, https=https)
+    if rt.replica is not None:  # lists, search, inboxes and reports on the replica, except right after a write
+        app.add_middleware(ReadYourWrites, seconds=rt.settings.read_after_write_seconds, secure=https)
     app.add_middleware(RequestContext)  # outermost: every answer, even a refused one, has its request id
     log.info("app.mode", mode=mode(rt.settings), https=https)
     install_error_handlers(app)

@@ -23,6 +23,7 @@ from admin.auth import COOKIE, CurrentUser, Forbidden, SignedIn
 from admin.errors import ApiError
 from admin.forms import shared_label
 from admin.render import TEMPLATES
+from admin.replica import reading_replica
 from states.labels import EVENT_LABELS
 from workflow.audit import check_anchor, verify_chain
 from workflow.audit_state import verify_state
@@ -166,7 +167,9 @@ def audit_page_routes(app: FastAPI, rt: Runtime) -> None:
             except ApiError as err:
                 problems = {f["field"]: f["message_vi"] for f in err.fields}
             else:
-                found = search_log(rt.db, query, rt.tz, page=max(1, min(page, 100_000)), per_page=PER_PAGE)
+                found = search_log(
+                    reading_replica(rt), query, rt.tz, page=max(1, min(page, 100_000)), per_page=PER_PAGE
+                )
                 api = {k: v for k, v in asdict_filters(filters).items() if v is not None}
                 query_string = urlencode(api)
         directory = rt.engine.directory()

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from admin.access import scope_for
 from admin.auth import CurrentUser, Forbidden
+from admin.replica import reading_replica
 from workflow import queries
 from workflow.inbox import KINDS_VI, STATUSES_VI, AlertFilters
 from workflow.runtime import Runtime
@@ -53,7 +54,7 @@ def inbox_context(rt: Runtime, user: CurrentUser, agency_id: str, raw: Mapping[s
     if not may_view_inbox(rt, user, agency_id):
         raise Forbidden("see another agency's inbox")
     chosen = alert_filters(raw)
-    box = queries.inbox(rt.db, agency_id, rt.today(), scope=scope_for(rt, user), alert_filters=chosen)
+    box = queries.inbox(reading_replica(rt), agency_id, rt.today(), scope=scope_for(rt, user), alert_filters=chosen)
     box["messages"] = [with_link(m) for m in box["messages"]]
     kept = {k: v for k, v in raw.items() if k in ALERT_FILTERS and k != "page" and v}
     return {

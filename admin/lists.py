@@ -19,6 +19,7 @@ from sqlalchemy import select
 from admin.access import scope_for
 from admin.auth import CurrentUser, SignedIn
 from admin.render import TEMPLATES
+from admin.replica import reading_replica
 from states.model import State
 from vocabulary import TRACK_LABELS
 from workflow import search
@@ -54,7 +55,7 @@ def state_options(rt: Runtime) -> list[tuple[str, str]]:
 
 
 def commune_options(rt: Runtime) -> list[tuple[str, str]]:
-    with reading(rt.db) as conn:
+    with reading(reading_replica(rt)) as conn:
         rows = conn.execute(select(AREA.c.code, AREA.c.name).where(AREA.c.level == "commune")).all()
     return sorted(((r.code, r.name) for r in rows), key=lambda pair: pair[1])
 
@@ -68,7 +69,7 @@ class Lists:
     def page(self, user: CurrentUser, raw: Mapping[str, str | None]) -> search.Page:
         rt = self.rt
         filters = search.parse_filters(raw, rt.regimes)
-        with reading(rt.db) as conn:
+        with reading(reading_replica(rt)) as conn:
             return search.search(
                 conn,
                 scope_for(rt, user),
@@ -79,7 +80,7 @@ class Lists:
             )
 
     def by_code(self, user: CurrentUser, code: str) -> int:
-        with reading(self.rt.db) as conn:
+        with reading(reading_replica(self.rt)) as conn:
             found = search.find_by_code(conn, scope_for(self.rt, user), code)
         if found is None:
             raise DossierNotFound(code.strip().upper())

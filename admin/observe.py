@@ -93,7 +93,12 @@ def observe_routes(app: FastAPI, rt: Runtime) -> None:
     @app.get("/readyz", include_in_schema=False)
     def ready() -> JSONResponse:
         state = readiness(rt.db)
-        return JSONResponse(state.as_dict(), status_code=200 if state.ok else 503)
+        answer, ok = state.as_dict(), state.ok
+        if rt.replica is not None:  # lists and search read it: a server without it is not ready
+            copy = readiness(rt.replica)
+            answer["replica"] = "ok" if copy.ok else copy.problem or "unreachable"
+            ok = ok and copy.ok
+        return JSONResponse(answer, status_code=200 if ok else 503)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics(request: Request) -> Response:

@@ -21,6 +21,7 @@ from admin.dossier_view import confirmation_missing, page_context
 from admin.forms import errors_by_input, payload_from_form
 from admin.inbox_view import inbox_context, may_view_inbox
 from admin.render import TEMPLATES, state_label
+from admin.replica import reading_replica
 from workflow import queries
 from workflow.agencies import ReassignError, reassign
 from workflow.errors import InvalidInput, StepNotAvailable, StepRefused, VersionConflict
@@ -75,8 +76,8 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
             "user": user,
             "today": today,
             "own_name": directory.name(user.agency_id),
-            "counts": queries.counts_by_state(rt.db, scope),
-            "overdue": queries.deadline_rows(rt.db, today, overdue_only=True, limit=50, scope=scope),
+            "counts": queries.counts_by_state(reading_replica(rt), scope),
+            "overdue": queries.deadline_rows(reading_replica(rt), today, overdue_only=True, limit=50, scope=scope),
             "agencies": [a for a in agencies if a.id != user.agency_id and may_view_inbox(rt, user, a.id)],
             "stage_label": stage_labeller(rt),
             "own": None,

@@ -18,6 +18,7 @@ from admin.auth import CurrentUser, Forbidden, SignedIn
 from admin.errors import ApiError, field_error, not_found
 from admin.pages import Posted, posted_form
 from admin.render import TEMPLATES
+from admin.replica import reading_replica
 from workflow.payload import parse_date
 from workflow.plans import (
     CATEGORY_VI,
@@ -110,7 +111,7 @@ class Plans:
     ) -> Progress:
         try:
             self.access.plan(user, plan_id)
-            return ProgressReader(self.rt.db, self.rt.regimes, self.rt.tz).progress(
+            return ProgressReader(reading_replica(self.rt), self.rt.regimes, self.rt.tz).progress(
                 plan_id, self.rt.today(), start, end, area
             )
         except PlanNotFound as err:

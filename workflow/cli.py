@@ -67,7 +67,7 @@ def runtime(
         fail(str(err), 2)
     finally:
         if built is not None:
-            built.db.dispose()  # close pooled connections now, not at garbage collection
+            built.dispose()  # close pooled connections now, not at garbage collection
 
 
 def emit(data: Any) -> None:

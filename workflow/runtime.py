@@ -55,6 +55,7 @@ class Runtime:
     regimes: dict[str, Regime]
     tz: ZoneInfo
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    replica: Engine | None = None  # REHAB_DATABASE_READ_URL: reads that may lag a little
     _engine: DossierEngine | None = None
     _signer: Signer | None = None
 
@@ -69,6 +70,8 @@ class Runtime:
             migrate(db)
         calendar = WorkingCalendar(calendar_config_from_mapping(settings.calendar))
         runtime = cls(settings, db, calendar, configured_regimes(settings), ZoneInfo(settings.timezone))
+        if settings.database_read_url:
+            runtime.replica = make_engine(settings.database_read_url)
         if clock is not None:
             runtime.clock = clock
         return runtime
@@ -105,6 +108,18 @@ class Runtime:
                 signer=self.signer,
             )
         return self._engine
+
+    def reading_replica(self, *, fresh: bool = False) -> Engine:
+        """Where a read that may lag a little goes (lists, search, inboxes, reports): the replica, or the
+        primary when there is none or when the reader has just written (`fresh`: it must see its write).
+        A dossier, its history and anything checked before a write are read on the primary (`db`)."""
+        return self.db if self.replica is None or fresh else self.replica
+
+    def dispose(self) -> None:
+        """Close the pooled connections of the primary and of the replica."""
+        self.db.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
 
     def now(self) -> datetime:
         return self.clock()

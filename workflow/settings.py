@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REHAB_", env_nested_delimiter="__", extra="forbid", toml_file=None)
 
     database_url: str = "sqlite:///var/rehab.db"
+    # A streaming replica for reads that may lag (lists, search, inboxes, reports); unset: all reads on the primary.
+    database_read_url: str | None = None
+    # After a client's write, its reads stay on the primary this long (it sees its own writes).
+    read_after_write_seconds: int = Field(default=30, ge=1, le=3600)
     # PostgreSQL: the tables' owner, for `rehab init` only; the role of database_url then gets rows only
     # (workflow.roles): it cannot disable the log's triggers, truncate or alter tables
     migrate_database_url: str | None = None

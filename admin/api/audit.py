@@ -13,6 +13,7 @@ from admin.access import readable_or_404
 from admin.api.params import MAX_ID
 from admin.auth import CurrentUser, Forbidden, SignedIn
 from admin.errors import ERRORS
+from admin.replica import reading_replica
 from workflow import queries
 from workflow.audit import Break, check_anchor, take_anchor, verify_chain
 from workflow.audit_state import verify_state
@@ -107,7 +108,7 @@ def router(rt: Runtime) -> APIRouter:
         _auditor(user, "export the transition log")
         if dossier is not None:
             readable_or_404(rt, user, dossier)
-        lines = queries.export_log(rt.db, dossier)
+        lines = queries.export_log(reading_replica(rt), dossier)
         name = f"nhat-ky-ho-so-{dossier}.jsonl" if dossier is not None else "nhat-ky.jsonl"
 
         def stream() -> Iterator[str]:

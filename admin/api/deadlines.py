@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from admin.access import scope_for
 from admin.auth import SignedIn
 from admin.errors import ERRORS
+from admin.replica import reading_replica
 from workflow import queries
 from workflow.runtime import Runtime
 
@@ -21,7 +22,9 @@ def router(rt: Runtime) -> APIRouter:
         user: SignedIn, agency: str | None = Query(None, max_length=200), overdue: bool = False
     ) -> list[dict[str, Any]]:
         scope = scope_for(rt, user)
-        return queries.deadline_rows(rt.db, rt.today(), agency_id=agency, overdue_only=overdue, scope=scope)
+        return queries.deadline_rows(
+            reading_replica(rt), rt.today(), agency_id=agency, overdue_only=overdue, scope=scope
+        )
 
     return api
 

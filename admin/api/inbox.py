@@ -13,6 +13,7 @@ from admin.api.params import MAX_ID, AgencyId
 from admin.auth import CurrentUser, Forbidden, SignedIn
 from admin.errors import ERRORS, field_error, not_found
 from admin.inbox_view import inbox_context, may_view_inbox, with_link
+from admin.replica import reading_replica
 from workflow import queries
 from workflow.inbox import KINDS_VI, AlertNotFound, mark
 from workflow.runtime import Runtime
@@ -68,7 +69,7 @@ def router(rt: Runtime) -> APIRouter:
             raise not_found(f"cơ quan '{agency_id}'", f"agency '{agency_id}'", "agency.not_found")
         if not may_view_inbox(rt, user, agency_id):
             raise Forbidden("see another agency's inbox")
-        return queries.inbox(rt.db, agency_id, rt.today(), scope=scope_for(rt, user))
+        return queries.inbox(reading_replica(rt), agency_id, rt.today(), scope=scope_for(rt, user))
 
     return api
 

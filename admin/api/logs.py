@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from admin.api.params import MAX_ID
 from admin.auth import CurrentUser, Forbidden, SignedIn
 from admin.errors import ERRORS, field_error
+from admin.replica import reading_replica
 from workflow.logsearch import LogQuery, as_csv, as_json_lines, communes_served, iter_log, search_log
 from workflow.runtime import Runtime
 
@@ -64,12 +65,12 @@ def router(rt: Runtime) -> APIRouter:
         page: int = Query(1, ge=1, le=100_000),
         per_page: int = Query(50, ge=1, le=500),
     ) -> LogPageOut:
-        found = search_log(rt.db, log_query(rt, user, filters), rt.tz, page=page, per_page=per_page)
+        found = search_log(reading_replica(rt), log_query(rt, user, filters), rt.tz, page=page, per_page=per_page)
         return LogPageOut(entries=found.entries, total=found.total, page=page, per_page=per_page, pages=found.pages)
 
     @api.get("/audit/log/export", summary="Every entry the search finds, as JSON lines or CSV (oldest first)")
     def export(user: SignedIn, filters: Filters, format: Literal["jsonl", "csv"] = "jsonl") -> StreamingResponse:
-        entries = iter_log(rt.db, log_query(rt, user, filters), rt.tz)
+        entries = iter_log(reading_replica(rt), log_query(rt, user, filters), rt.tz)
         name = f"tim-nhat-ky-{rt.today():%Y%m%d}.{format}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         if format == "csv":
