@@ -36,6 +36,7 @@ from workflow.errors import (
     StepRefused,
     VersionConflict,
 )
+from workflow.refusal_limit import TooManyRefusals
 from workflow.users import UserNotFound
 
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="rehab", charset="UTF-8"'}
@@ -132,6 +133,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     },
     404: {"model": ErrorBody, "description": "Not found (or not visible to this user)"},
     413: {"model": ErrorBody, "description": "Request body over the configured limit"},
+    429: {
+        "model": ErrorBody,
+        "description": "Too many failed logins, or a user refused too often lately (see Retry-After)",
+    },
     422: {
         "model": ErrorBody,
         "description": "Invalid input (every field named) or a step the law refuses (every reason listed)",
@@ -276,6 +281,12 @@ def _from_workflow(exc: Exception) -> ApiError:
         reason_vi = exc.reason_vi or exc.reason
         fields = [{"field": e["field"], "code": e["code"], "message_vi": e["reason_vi"]} for e in exc.errors]
         return ApiError(422, "validation.failed", f"Dữ liệu không hợp lệ: {reason_vi}", str(exc), fields=fields)
+    if isinstance(exc, TooManyRefusals):
+        vi = (
+            f"Bạn đã bị từ chối quá nhiều lần trong thời gian ngắn; hãy thử lại sau {exc.seconds} giây "
+            "(mỗi lần bị từ chối được ghi vĩnh viễn vào nhật ký của hồ sơ)."
+        )
+        return ApiError(429, "step.too_many_refusals", vi, str(exc), headers={"Retry-After": str(exc.seconds)})
     if isinstance(exc, UserNotFound):
         return ApiError(404, "user.not_found", f"Không tìm thấy người dùng '{exc.username}'.", str(exc))
     if isinstance(exc, ReassignError):
@@ -354,6 +365,7 @@ def install_error_handlers(app: FastAPI) -> None:
         InvalidInput,
         ReassignError,
         UserNotFound,
+        TooManyRefusals,
     ):
         app.add_exception_handler(kind, mapped)
 

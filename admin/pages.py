@@ -25,12 +25,20 @@ from admin.replica import reading_replica
 from workflow import queries
 from workflow.agencies import ReassignError, reassign
 from workflow.errors import InvalidInput, StepNotAvailable, StepRefused, VersionConflict
+from workflow.refusal_limit import TooManyRefusals, fire_limited
 from workflow.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 
 CONFLICT = "Hồ sơ đã được người khác cập nhật, hãy tải lại trang"
 NOT_AVAILABLE = "Bước này không thực hiện được ở giai đoạn hiện tại của hồ sơ; hãy tải lại trang."
+
+
+def too_many_refusals(seconds: int) -> str:
+    return (
+        f"Bạn đã bị từ chối quá nhiều lần trong thời gian ngắn; hãy kiểm tra lại hồ sơ và thử lại sau {seconds} giây "
+        "(mỗi lần bị từ chối được ghi vĩnh viễn vào nhật ký của hồ sơ)."
+    )
 
 
 async def posted_form(request: Request) -> dict[str, str]:
@@ -182,7 +190,8 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
             problems = rt.engine.dry_run(dossier_id, event, user.actor, payload)
             return again(422, [unconfirmed, *problems], unconfirmed=True)
         try:
-            result = rt.engine.fire(
+            result = fire_limited(
+                rt,
                 dossier_id,
                 event,
                 user.actor,
@@ -190,6 +199,10 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
                 idempotency_key=form.get("idempotency_key") or None,
                 expected_version=_int(form.get("expected_version")),
             )
+        except TooManyRefusals as err:
+            page = again(429, error=too_many_refusals(err.seconds))
+            page.headers["Retry-After"] = str(err.seconds)
+            return page
         except (StepRefused, InvalidInput) as err:
             return again(422, _refusals(err))
         except VersionConflict:

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     metrics_allow_ips: str = "127.0.0.1,::1"  # who may read /metrics without an admin token ("*": anyone)
     log_json: bool | None = None  # JSON log lines; unset: JSON in production mode, console lines otherwise
+    # refused step attempts per user (each is on a dossier's permanent chain): past either, 429 until the window ends
+    refusals_per_minute: int = Field(default=10, ge=1)
+    refusals_per_hour: int = Field(default=60, ge=1)
     max_body_bytes: int = Field(default=262_144, ge=1024)  # larger request bodies are refused with 413
     max_anchor_bytes: int = Field(default=33_554_432, ge=1024)  # an uploaded anchor file (~80 bytes a dossier)
 

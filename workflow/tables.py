@@ -348,6 +348,17 @@ class LoginThrottle(SQLModel, table=True):
     last_at: datetime
 
 
+class RefusalCount(SQLModel, table=True):
+    """Refused step attempts per user and window (`minute:<user>`, `hour:<user>`): shared by every process."""
+
+    __tablename__ = "refusal_count"
+
+    key: str = Field(primary_key=True)
+    refusals: int = 0
+    first_at: datetime
+    last_at: datetime
+
+
 class SecurityEvent(SQLModel, table=True):
     """An attempt refused before any dossier's chain (e.g. from outside the dossier's jurisdiction)."""
 

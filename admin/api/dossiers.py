@@ -20,6 +20,7 @@ from admin.errors import ERRORS, not_found
 from admin.lists import Lists
 from workflow import preview
 from workflow.errors import DossierNotFound
+from workflow.refusal_limit import fire_limited
 from workflow.runtime import Runtime
 from workflow.search import SORTS_VI
 
@@ -112,13 +113,17 @@ def router(rt: Runtime) -> APIRouter:
         dossier_for(rt, user, dossier_id)  # 404 for a dossier the user may not read
         return preview.actions(rt.engine, dossier_id, rt.today(), user.actor if user.may_fire else None)
 
-    @api.post("/dossiers/{dossier_id}/fire", summary="Take a step; refused with every legal reason (422)")
+    @api.post(
+        "/dossiers/{dossier_id}/fire",
+        summary="Take a step; refused with every legal reason (422); 429 for a user refused too often lately",
+    )
     def fire(dossier_id: DossierId, body: FireRequest, user: SignedIn) -> dict[str, Any]:
         if not user.may_fire:
             raise Forbidden("take steps")
         refuse_long_texts(body.payload, "payload")
         readable_or_404(rt, user, dossier_id)  # a dossier the user may not read does not exist for them
-        result = rt.engine.fire(
+        result = fire_limited(
+            rt,
             dossier_id,
             body.event,
             user.actor,
