@@ -1,4 +1,5 @@
-"""Operator commands: `rehab tokens` (API bearer tokens), `rehab backup FILE` and `rehab restore FILE`.
+"""Operator commands: `rehab tokens` (API bearer tokens), `rehab backup FILE`, `rehab restore FILE` and
+`rehab people reencrypt` (ID numbers stored before encryption).
 
 Registered on the `rehab` command by the entry point (admin/cli.py).
 """
@@ -88,3 +89,19 @@ def restore_command(
     except BackupError as err:
         fail(str(err))
     typer.echo(f"restored {file}; now run: rehab audit verify --anchor <the anchor taken before the backup>")
+
+
+people_app = typer.Typer(help="Người (people): bảo vệ số định danh", no_args_is_help=True)
+app.add_typer(people_app, name="people")
+
+
+@people_app.command("reencrypt")
+def people_reencrypt(
+    dry_run: bool = typer.Option(False, help="count what would change, write nothing"),
+) -> None:
+    """Encrypt ID numbers stored in clear (before the upgrade) and give them the keyed hash; idempotent."""
+    from workflow.id_upgrade import reencrypt
+
+    with runtime() as rt:  # production mode: only with the deployment's own key and salt
+        done = reencrypt(rt.db, rt.engine.ids, dry_run=dry_run)
+    typer.echo(("would change: " if dry_run else "") + done.describe())
