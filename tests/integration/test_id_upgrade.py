@@ -61,13 +61,14 @@ def test_clear_and_old_rows_are_sealed_and_rehashed_once_and_still_match(
     again = open_adult(rt, clock, id_number=CLEAR).dossier_id
     with rt.db.connect() as conn:
         person_of_again = conn.execute(select(DOSSIER.c.person_id).where(DOSSIER.c.id == again)).scalar_one()
+    after_second = [row for row in stored(rt) if row[0] in {r[0] for r in after_first}]
     rt.db.dispose()
 
     assert dry.exit_code == first.exit_code == second.exit_code == 0, first.output
     assert "would change: 4 people with an ID number: 2 encrypted, 3 given the keyed hash, 1 already" in dry.output
     assert "4 people with an ID number: 2 encrypted, 3 given the keyed hash, 1 already protected" in first.output
     assert "0 encrypted, 0 given the keyed hash, 4 already protected" in second.output
-    assert unchanged != after_first and stored(rt) == after_first  # the second run wrote nothing
+    assert unchanged != after_first and after_second == after_first  # the second run wrote nothing
     everything = " ".join(str(v) for row in after_first for v in row) + first.output + second.output
     for number in (NEW, CLEAR, CLEAR_NO_HASH, SEALED_OLD_HASH):
         assert number not in everything
