@@ -103,7 +103,7 @@ class Fleet:
             if time.monotonic() > deadline:
                 raise AssertionError(f"not ready after {READY_SECONDS}s: {[m.name for m in waiting]}\n{self.logs()}")
             waiting = [m for m in waiting if not _ready(m)]
-            time.sleep(0.2)
+            time.sleep(0.5)
 
     def kill(self, name: str) -> None:
         """SIGKILL: no cleanup, no goodbye to the database; what it held must lapse by itself."""

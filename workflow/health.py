@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -32,7 +33,10 @@ class Readiness:
         }
 
 
+@cache
 def head_revision() -> str:
+    """The newest migration of this code: read once (parsing the migration scripts costs about a second, and a
+    load balancer asks /readyz every few seconds)."""
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     return str(ScriptDirectory.from_config(config).get_current_head())

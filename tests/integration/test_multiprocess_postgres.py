@@ -157,7 +157,7 @@ def test_three_servers_and_three_schedulers_write_and_deliver_every_alert_once(d
     with HoldingMailbox(SCHEDULERS) as box:
         env = production_env(
             db.url.render_as_string(hide_password=False),
-            REHAB_SWEEP_INTERVAL_SECONDS="1",
+            REHAB_SWEEP_INTERVAL_SECONDS="2",
             REHAB_DELIVERY_LEASE_SECONDS=str(LEASE_SECONDS),
             REHAB_DELIVERY_BACKOFF_SECONDS="1",
             REHAB_SMTP__ENABLED="true",
