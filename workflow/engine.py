@@ -45,7 +45,7 @@ from workflow.payload import CleanPayload, clean
 from workflow.plausible import DateBounds
 from workflow.signing import Signer, development_signer
 from workflow.stage_changes import DeadlineWriter
-from workflow.store import DossierRow, Store
+from workflow.store import DossierRow, Store, transaction
 
 log = structlog.get_logger(__name__)
 DIRECTORY_TTL = 60.0  # seconds
@@ -126,6 +126,7 @@ class DossierEngine:
         self.signer = signer or development_signer()  # the runtime passes the configured key
         self._directory: Directory | None = None
         self._loaded_at = 0.0
+        self._steps: dict[tuple[int, str, str], tuple[Regime, tuple[Step, ...]]] = {}
 
     # ------------------------------------------------------------------ collaborators
 
@@ -166,7 +167,7 @@ class DossierEngine:
     ) -> FireResult:
         self.directory()  # loaded before the write transaction starts
         key = scoped_key(actor.user, idempotency_key) if idempotency_key else None
-        request = fingerprint(dossier_id, event, payload or {}, expected_version)
+        request = fingerprint(dossier_id, event, payload or {}, expected_version) if key else ""  # a key's request
         try:
             outcome = self._fire_once(dossier_id, event, actor, payload, key, request, expected_version)
         except OutsideJurisdiction:
@@ -234,8 +235,7 @@ class DossierEngine:
         request: str,
         expected_version: int | None,
     ) -> _Outcome:
-        with self.db.begin() as conn:
-            store = Store(conn)
+        with transaction(self.db) as store:
             row = store.load(dossier_id)
             if row is None:
                 raise DossierNotFound(dossier_id)
@@ -310,7 +310,7 @@ class DossierEngine:
         return self._apply(store, regime, track, row, step, cp, actor, now, today)
 
     def _choose(self, regime: Regime, track: Track, state: str, event: str, payload: Mapping[str, Any]) -> Step:
-        candidates = [s for s in regime.candidates(State(state), event) if track in s.tracks]
+        candidates = [s for s in self._candidates(regime, state, event) if track in s.tracks]
         if not candidates:
             available = sorted({s.event.value for s in regime.steps_from(State(state), track)})
             raise StepNotAvailable(state, event, available)
@@ -323,6 +323,17 @@ class DossierEngine:
                 name, f"must be one of: {options}", reason_vi=f"Chưa chọn {field_label(name).lower()}: {named}."
             )
         return matching[0]
+
+    def _candidates(self, regime: Regime, state: str, event: str) -> tuple[Step, ...]:
+        """The regime's steps of the event from the state, looked up once (only events the regime has are kept)."""
+        key = (id(regime), state, event)
+        known = self._steps.get(key)
+        if known is not None and known[0] is regime:
+            return known[1]
+        found = regime.candidates(State(state), event)
+        if found:
+            self._steps[key] = (regime, found)
+        return found
 
     def _check(
         self,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import cache
+from typing import Any
 
 import structlog
 from prometheus_client import Counter, Histogram
@@ -56,11 +57,14 @@ def known_steps() -> frozenset[str]:
 def record_step(event: str, agency_type: str | None, applied: bool) -> None:
     """One attempted step (a replayed idempotent request is not counted again)."""
     step = event.split("__")[0]
-    STEPS.labels(
-        step=step if step in known_steps() else "unknown",
-        agency_type=agency_type or "none",
-        outcome="applied" if applied else "refused",
-    ).inc()
+    labels = (step if step in known_steps() else "unknown", agency_type or "none", "applied" if applied else "refused")
+    child = _STEP_COUNTERS.get(labels)
+    if child is None:  # a few hundred label sets at most: steps × agency types × outcomes
+        child = _STEP_COUNTERS[labels] = STEPS.labels(step=labels[0], agency_type=labels[1], outcome=labels[2])
+    child.inc()
+
+
+_STEP_COUNTERS: dict[tuple[str, str, str], Any] = {}
 
 
 class DatabaseCollector(Collector):

@@ -324,6 +324,28 @@ class TestMachine:
 
         assert missing == []
 
+    @each_regime
+    def test_applying_a_step_leads_where_the_machines_trigger_leads(self, regime: Regime) -> None:
+        stepper = machine_for(regime)
+
+        class Probe:
+            state: str
+
+        probe = Probe()
+        stepper.machine.add_model(probe, initial=regime.initial_states[0].value)
+        differ = []
+        try:
+            for step in regime.steps:
+                for source in step.sources:
+                    probe.state = source.value
+                    probe.trigger(step.trigger)  # type: ignore[attr-defined]
+                    if stepper.apply(source.value, step) != probe.state:
+                        differ.append((step.name, source.value))
+        finally:
+            stepper.machine.remove_model(probe)
+
+        assert differ == []
+
 
 class TestRuleOverrides:
     REGIME = regimes_by_id()["vn-2021"]
