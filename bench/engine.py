@@ -127,18 +127,35 @@ def engine_side(url: str, n: int, writers: int) -> Figures:
         rt.db.dispose()
 
 
+def _labels(rt: Runtime, event: str) -> dict[str, str]:
+    """What the engine's outbox row names (the step's and the stage's labels, the basis): the same bytes to write."""
+    regime = rt.regimes["vn-2021"]
+    step = next(s for s in regime.steps if s.event.value == event)
+    stage = regime.stages[step.dest]
+    return {
+        "regime": regime.id,
+        "stage": stage.state.value,
+        "stage_label_vi": stage.label_vi,
+        "stage_label_en": stage.label_en,
+        "event_label_vi": step.label_vi,
+        "event_label_en": step.label_en,
+        "basis": step.basis,
+    }
+
+
 def floor_side(url: str, n: int, writers: int) -> Figures:
     rt, clock = make_runtime(url, START)  # the same schema and opened dossiers; then the engine is left aside
     ids = open_many(rt, clock, n)
     rt.db.dispose()
     opened: list[FloorWriter] = []
+    labels = {step.event: _labels(rt, step.event) for _, steps in PHASES for step in steps}
 
     def fire_for() -> Fire:
         writer = FloorWriter(url)
         opened.append(writer)
 
         def fire(dossier_id: int, step: BenchStep, body: dict[str, Any], now: datetime) -> None:
-            writer.step(dossier_id, step.event, AGENCY_OF[step.agency_type], body, now)
+            writer.step(dossier_id, step.event, AGENCY_OF[step.agency_type], body, now, labels[step.event])
 
         return fire
 

@@ -3,7 +3,8 @@
 One transaction per step on one driver connection per writer, prepared statements: the row-locked load,
 the dossier update (state, version, data, chain tip), a SHA-256-chained log entry over canonical JSON,
 the open deadlines closed and one opened, one outbox row. On PostgreSQL the writes and the commit go in
-one pipeline (one round trip after the load), as a hand-written step would send them.
+one pipeline, and BEGIN with the locking read in another: two round trips, as a hand-written step would
+send them.
 """
 
 from __future__ import annotations
@@ -70,11 +71,16 @@ class FloorWriter:
     def close(self) -> None:
         self.conn.close()
 
-    def step(self, dossier_id: int, event: str, agency: str, payload: dict[str, Any], now: datetime) -> None:
+    def step(
+        self, dossier_id: int, event: str, agency: str, payload: dict[str, Any], now: datetime, labels: dict[str, str]
+    ) -> None:
         pg, sql, cur = self.pg, self.sql, self.cursor
-        if not pg:
+        if pg:  # BEGIN and the locking read in one round trip
+            with self.conn.pipeline():
+                cur.execute(sql["load"], (dossier_id,))
+        else:
             cur.execute("BEGIN IMMEDIATE")
-        cur.execute(sql["load"], (dossier_id,))
+            cur.execute(sql["load"], (dossier_id,))
         state, version, data, seq, prev = cur.fetchone()
         if not pg:
             data = json.loads(data)
@@ -84,7 +90,7 @@ class FloorWriter:
         facts = {k: v for k, v in payload.items() if k not in ("document", "attachments")}
         data.update(facts)
         if "document" in payload:
-            data.setdefault("documents", {})[event] = payload["document"]
+            data.setdefault("documents", {})[event] = {"type": event, **payload["document"]}
         entry = {
             "dossier_id": dossier_id,
             "seq": seq,
@@ -106,8 +112,9 @@ class FloorWriter:
         due_at: Any = due if pg else due.astimezone(UTC).strftime(SQLITE_TIME)
         today = now.date()
         day: Any = today if pg else today.isoformat()
-        due_day: Any = due.date() if pg else due.date().isoformat()
-        context = {"dossier_id": dossier_id, "stage": event, "event": event, "due_on": due.date().isoformat()}
+        due_day_text = due.date().isoformat()
+        due_day: Any = due.date() if pg else due_day_text
+        context = {"dossier_code": f"HS-2023-{dossier_id:06d}", **labels, "event": event, "due_on": due_day_text}
         writes = [
             (
                 sql["log"],

@@ -251,7 +251,7 @@ class DossierEngine:
                 if key:
                     record = {**outcome.result.as_dict(), "error": _error_record(outcome.error), REQUEST: request}
                     store.remember(key, dossier_id, record, now)
-            if store.flush() == 0:  # the row lock makes this impossible; a guard against a changed setup
+            if store.flush(commit=True) == 0:  # the row lock makes this impossible; a guard against a changed setup
                 raise VersionConflict(dossier_id, row.version, -1)
         return outcome
 

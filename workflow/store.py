@@ -322,14 +322,18 @@ class Store:
     def queue(self, message: Mapping[str, Any]) -> None:
         self.pending.append(("queue", self._row(OUTBOX_COLUMNS, message)))
 
-    def flush(self) -> int | None:
-        """Send the buffered writes; returns how many dossier rows `apply` changed (None without an apply)."""
+    def flush(self, *, commit: bool = False) -> int | None:
+        """Send the buffered writes; returns how many dossier rows `apply` changed (None without an apply).
+
+        `commit` (the engine's own `transaction`, nothing else): on PostgreSQL the COMMIT goes in the
+        same round trip, and only if `apply` changed its row; if it did not, nothing is committed and 0
+        is returned (the caller raises, `transaction` rolls back)."""
         pending, self.pending = self.pending, []
         self._prefetched = None  # what was read before these writes is no longer current
         if not pending:
             return None
         if self.pg:
-            return self._flush_as_one_statement(pending)
+            return self._flush_as_one_statement(pending, commit)
         changed = None
         for name, params in pending:
             cursor = self._run(name, params)
@@ -337,7 +341,7 @@ class Store:
                 changed = int(cursor.rowcount)
         return changed
 
-    def _flush_as_one_statement(self, pending: list[tuple[str, tuple[Any, ...]]]) -> int | None:
+    def _flush_as_one_statement(self, pending: list[tuple[str, tuple[Any, ...]]], commit: bool) -> int | None:
         """All writes of a step in one round trip: PostgreSQL runs every data-modifying CTE."""
         parts: list[str] = []
         params: list[Any] = []
@@ -345,8 +349,22 @@ class Store:
             parts.append(f"w{i} AS ({self.sql[name]} RETURNING 1)")
             params.extend(values)
         index = next((i for i, (name, _) in enumerate(pending) if name == "apply"), None)
-        tail = f"SELECT count(*) FROM w{index}" if index is not None else "SELECT 1"
-        found = self._run_sql("WITH " + ", ".join(parts) + " " + tail, params).fetchone()
+        if not commit:
+            tail = f"SELECT count(*) FROM w{index}" if index is not None else "SELECT 1"
+            found = self._run_sql("WITH " + ", ".join(parts) + " " + tail, params).fetchone()
+            return int(found[0]) if index is not None else None
+        # No row changed by `apply`: 1 / 0 fails the statement, so the COMMIT behind it in the pipeline
+        # never runs and the transaction is left to roll back.
+        tail = f"SELECT count(*), 1 / count(*) FROM w{index}" if index is not None else "SELECT 1, 1"
+        from psycopg.errors import DivisionByZero
+
+        try:
+            with self.raw.pipeline():
+                cursor = self._run_sql("WITH " + ", ".join(parts) + " " + tail, params)
+                self.raw.commit()
+        except DivisionByZero:
+            return 0
+        found = cursor.fetchone()
         return int(found[0]) if index is not None else None
 
 

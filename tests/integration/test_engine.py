@@ -214,6 +214,37 @@ class TestConcurrencyAndIdempotency:
         assert _count(rt, DEADLINE, dossier_id=journey.dossier_id, stage="determination_requested") == 2
         assert verify_chain(rt.db).ok
 
+    def test_a_step_whose_dossier_changed_under_it_writes_nothing_at_all(self, journey_runtime, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        # The row lock makes it impossible; were it lost (a changed setup), the version check of the last
+        # write must leave no log entry, deadline or message behind (on PostgreSQL the COMMIT travels with it).
+        from workflow.store import Store
+
+        rt, clock = journey_runtime
+        journey = _open(rt, clock)
+        before = _dossier(rt, journey.dossier_id)
+        counts = (_count(rt, LOG), _count(rt, DEADLINE), _count(rt, OUTBOX))
+        load = Store.load
+
+        def stale(self, dossier_id):  # type: ignore[no-untyped-def]
+            row = load(self, dossier_id)
+            return row and type(row)(**{**{f: getattr(row, f) for f in row.__slots__}, "version": row.version - 1})
+
+        monkeypatch.setattr(Store, "load", stale)
+
+        with pytest.raises(VersionConflict):
+            rt.engine.fire(
+                journey.dossier_id,
+                "request_determination",
+                actor("commune_police"),
+                {"document": doc("1/CV", clock.today)},
+            )
+
+        monkeypatch.undo()
+        assert (_count(rt, LOG), _count(rt, DEADLINE), _count(rt, OUTBOX)) == counts
+        assert _dossier(rt, journey.dossier_id).version == before.version
+        journey.step("request_determination", "commune_police")  # the connection is clean for the next step
+        assert verify_chain(rt.db).ok
+
     def test_the_same_idempotency_key_returns_the_first_result_and_writes_nothing(self, journey_runtime) -> None:  # type: ignore[no-untyped-def]
         rt, clock = journey_runtime
         journey = _open(rt, clock)
