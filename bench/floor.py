@@ -1,7 +1,8 @@
 """The plain-SQL floor of a step: the same writes as `engine.fire()` with nothing else around them.
 
 One transaction per step on one driver connection per writer, prepared statements: the row-locked load,
-the dossier update (state, version, data, chain tip), a SHA-256-chained log entry over canonical JSON,
+the dossier update (state, version, data, chain tip), a SHA-256-chained log entry over canonical JSON
+(its bytes stored and its hash signed with Ed25519, as `workflow.chain.seal` does),
 the open deadlines closed and one opened, one outbox row. On PostgreSQL the writes and the commit go in
 one pipeline, and BEGIN with the locking read in another: two round trips, as a hand-written step would
 send them.
@@ -17,10 +18,12 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from workflow.signing import development_signer
+
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 GENESIS = "0" * 64
 LOG_COLUMNS = "dossier_id, seq, at, kind, actor, actor_agency, event, from_state, to_state, applied, payload, reasons, "
-LOG_COLUMNS += "prev_hash, hash"
+LOG_COLUMNS += "prev_hash, hash, body, signature, key_id"
 DEADLINE_COLUMNS = "dossier_id, stage, key, rule_id, agency_id, agency_type, starts_on, due_on, due_at, remind_on, "
 DEADLINE_COLUMNS += "escalate_to, basis, status_mark, spans, opened_at"
 OUTBOX_COLUMNS = "created_at, kind, dossier_id, agency_id, context, status, dedupe_key"
@@ -32,7 +35,7 @@ def _sql(mark: str, lock: str) -> dict[str, str]:
 
     return {
         "load": f"SELECT state, version, data, last_seq, last_hash FROM dossier WHERE id = {mark}{lock}",
-        "log": f"INSERT INTO transition_log ({LOG_COLUMNS}) VALUES ({marks(14)})",
+        "log": f"INSERT INTO transition_log ({LOG_COLUMNS}) VALUES ({marks(17)})",
         "dossier": f"UPDATE dossier SET state = {mark}, version = {mark}, data = {mark}, updated_at = {mark}, "
         f"last_seq = {mark}, last_hash = {mark} WHERE id = {mark}",
         "close": f"UPDATE deadline SET closed_at = {mark} WHERE dossier_id = {mark} AND closed_at IS NULL",
@@ -67,6 +70,7 @@ class FloorWriter:
                 self.conn.execute(f"PRAGMA {pragma}")
             self.sql = _sql("?", "")
         self.cursor = self.conn.cursor()
+        self.signer = development_signer()
 
     def close(self) -> None:
         self.conn.close()
@@ -106,7 +110,9 @@ class FloorWriter:
             "reasons": [],
             "prev_hash": prev or GENESIS,
         }
-        digest = hashlib.sha256(_canonical(entry)).hexdigest()
+        body = _canonical(entry)
+        digest = hashlib.sha256(body).hexdigest()
+        signature = self.signer.sign_entry(digest)  # one Ed25519 signature, as the engine's chain keeps
         stamp: Any = now if pg else at.strftime(SQLITE_TIME)
         due = now + timedelta(days=10)
         due_at: Any = due if pg else due.astimezone(UTC).strftime(SQLITE_TIME)
@@ -119,7 +125,7 @@ class FloorWriter:
             (
                 sql["log"],
                 (dossier_id, seq, stamp, "step", "bench", agency, event, state, event, True)
-                + (_dumps(payload), "[]", entry["prev_hash"], digest),
+                + (_dumps(payload), "[]", entry["prev_hash"], digest, body, signature, self.signer.key_id),
             ),
             (sql["dossier"], (event, version + 1, _dumps(data), stamp, seq, digest, dossier_id)),
             (sql["close"], (stamp, dossier_id)),
