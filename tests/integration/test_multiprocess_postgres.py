@@ -22,14 +22,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import psycopg
 import pytest
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy.engine import make_url
 
 from demo.reference import commune_2025_code, load_demo_reference
 from handlers.calendar import WorkingCalendar, calendar_config_from_mapping
 from tests.fleet import Fleet, HoldingMailbox, production_env
 from workflow import credentials
-from workflow.db import make_engine, migrate
+from workflow.db import make_engine
+from workflow.roles import migrate_as_owner
 from workflow.settings import Settings
 from workflow.sweep import alert_times
 from workflow.tables import Agency, Alert, Deadline, Delivery, InboxItem, Outbox, User
@@ -39,6 +42,7 @@ pytestmark = pytest.mark.postgres
 SERVERS, SCHEDULERS, DOSSIERS_PER_SERVER = 3, 3, 4
 LEASE_SECONDS, SMTP_TIMEOUT = 15, 12  # the held sender is killed well within its SMTP timeout
 SETTLE_SECONDS = 120
+APP_ROLE = "rehab_fleet_app"
 COMMUNE = commune_2025_code("Xã Tuần Giáo")
 POLICE = f"{COMMUNE}.commune_police"
 GIVEN_NAMES = ("An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Minh", "Nam", "Phúc", "Quang")
@@ -49,10 +53,19 @@ DELIVERY, INBOX, OUTBOX = Delivery.__table__, InboxItem.__table__, Outbox.__tabl
 
 
 @pytest.fixture
-def db(fresh_postgres_url: str) -> Iterator[Engine]:
-    """The schema, the demo province, an e-mail address for every agency, one user per server."""
+def app_url(fresh_postgres_url: str) -> str:
+    """The role the processes connect as: rows only, as in a deployment (workflow.roles)."""
+    with psycopg.connect(make_url(fresh_postgres_url).set(drivername="postgresql").render_as_string(False)) as conn:
+        conn.execute(f"DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+    return make_url(fresh_postgres_url).set(username=APP_ROLE).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def db(fresh_postgres_url: str, app_url: str) -> Iterator[Engine]:
+    """The schema (migrated by its owner), the demo province, an e-mail address for every agency, one user per
+    server. The test reads and prepares as the owner; the processes connect as the application's role."""
+    migrate_as_owner(fresh_postgres_url, app_url)
     engine = make_engine(fresh_postgres_url)
-    migrate(engine)
     with engine.begin() as conn:
         load_demo_reference(conn)
         conn.execute(update(AGENCY).values(email=func.replace(AGENCY.c.id, ".", "-") + "@rehab.test"))
@@ -153,10 +166,10 @@ def kill_the_held_sender(box: HoldingMailbox, fleet: Fleet, killed: list[str]) -
         killed.append(name)
 
 
-def test_three_servers_and_three_schedulers_write_and_deliver_every_alert_once(db, tmp_path: Path) -> None:
+def test_three_servers_and_three_schedulers_write_and_deliver_every_alert_once(db, app_url, tmp_path: Path) -> None:
     with HoldingMailbox(SCHEDULERS) as box:
         env = production_env(
-            db.url.render_as_string(hide_password=False),
+            app_url,
             REHAB_SWEEP_INTERVAL_SECONDS="2",
             REHAB_DELIVERY_LEASE_SECONDS=str(LEASE_SECONDS),
             REHAB_DELIVERY_BACKOFF_SECONDS="1",
