@@ -17,6 +17,7 @@ from bench.table import BenchContext, Row, machine, render
 MODULES = [
     "bench.engine",  # steps/s against the plain-SQL floor, 1 and 8 writers
     "bench.scale",  # the scale data set; lists, search, inbox, deadlines, sweep, server RSS
+    "bench.verify",  # audit verify: full, every core, columns, incremental, against SHA-256 of the same bytes
 ]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from workflow.anchors import check_anchor, take_anchor
-from workflow.chain_walk import REST, Break, Tip, Walk, select_sql
+from workflow.chain_walk import REST, WIDE, Break, Signed, Tip, Walk, select_sql
 from workflow.db import make_engine, reading
 from workflow.errors import DossierNotFound
 from workflow.signing import KeyRing, development_signer, load_public, public_text
@@ -73,16 +73,45 @@ def rows_of(conn: Connection, raw: Any, sql: str, params: tuple[Any, ...]) -> It
 
 
 def column_fetcher(conn: Connection, raw: Any) -> Any:
-    sql = f"SELECT {', '.join(REST)} FROM transition_log WHERE id = {mark(conn)}"
+    """One entry's WIDE row, by dossier and sequence number (entries without stored bytes)."""
+    m = mark(conn)
+    sql = f"SELECT {', '.join((*WIDE, *REST))} FROM transition_log WHERE dossier_id = {m} AND seq = {m}"
 
-    def fetch(log_id: int) -> Any:
+    def fetch(dossier_id: int, seq: int) -> Any:
         cursor = raw.cursor()
-        cursor.execute(sql, (log_id,))
+        cursor.execute(sql, (dossier_id, seq))
         found = cursor.fetchone()
         cursor.close()
         return found
 
     return fetch
+
+
+def signed_tips(raw: Any, where: str = "", params: tuple[Any, ...] = ()) -> dict[int, Signed]:
+    """Each dossier's last entry with its signature: one indexed lookup per dossier."""
+    cursor = raw.cursor()
+    cursor.execute(
+        "SELECT l.dossier_id, l.seq, l.hash, l.signature, l.key_id FROM dossier d "
+        f"JOIN transition_log l ON l.dossier_id = d.id AND l.seq = d.last_seq {where}",
+        params,
+    )
+    found = {r[0]: (r[1], r[2], r[3], r[4]) for r in cursor.fetchall()}
+    cursor.close()
+    return found
+
+
+def with_log_id(raw: Any, conn: Connection, broken: Break | None) -> Break | None:
+    """A break found on FAST rows names its entry's log id too."""
+    if broken is None or broken.log_id is not None or broken.seq < 1:
+        return broken
+    cursor = raw.cursor()
+    m = mark(conn)
+    cursor.execute(
+        f"SELECT id FROM transition_log WHERE dossier_id = {m} AND seq = {m}", (broken.dossier_id, broken.seq)
+    )
+    found = cursor.fetchone()
+    cursor.close()
+    return Break(broken.dossier_id, broken.seq, found[0] if found else None, broken.problem)
 
 
 def dossier_tips(raw: Any, where: str = "", params: tuple[Any, ...] = ()) -> dict[int, Tip]:
@@ -134,12 +163,15 @@ def _verify_range(
     where, params = "", ()  # type: tuple[str, tuple[Any, ...]]
     if part.lo is not None:
         where, params = f"WHERE dossier_id BETWEEN {mark(conn)} AND {mark(conn)}", (part.lo, part.hi)
+    on_dossier = where.replace("dossier_id", "id")
     walk = Walk(keys, part.columns, covered=covered, adopt_unsigned=part.adopt_unsigned)
     walk.fetch_columns = column_fetcher(conn, raw)
-    stored = dossier_tips(raw, where.replace("dossier_id", "id"), params)
+    if not part.columns:
+        walk.signed = signed_tips(raw, on_dossier.replace("id", "d.id"), params)
+    stored = dossier_tips(raw, on_dossier, params)
     walk.run(rows_of(conn, raw, select_sql(part.columns, where), params))
     if walk.broken is not None:
-        return walk, walk.broken
+        return walk, with_log_id(raw, conn, walk.broken)
     return walk, compare_tips(walk.tips, stored, covered)
 
 

@@ -101,16 +101,16 @@ def _since(conn: Any, raw: Any, keys: KeyRing, checkpoint: Checkpoint, columns: 
     m = mark(conn)
     chains: dict[int, list[Any]] = {}
     cursor = raw.cursor()
-    cursor.execute(select_sql(columns, f"WHERE id > {m}"), (checkpoint.upto_log_id,))
+    cursor.execute(select_sql(True, f"WHERE id > {m}"), (checkpoint.upto_log_id,))
     for row in cursor.fetchall():
-        if row[2] > checkpoint.tips.get(row[1], (0, ""))[0]:  # a parallel full verify may have covered it
-            chains.setdefault(row[1], []).append(row)
+        if row[1] > checkpoint.tips.get(row[0], (0, ""))[0]:  # a parallel full verify may have covered it
+            chains.setdefault(row[0], []).append(row)
     touched = {d for d, tip in stored.items() if tip != checkpoint.tips.get(d)} | set(chains)
     for did in touched:  # an entry committed late, with an id below the checkpoint's: read the chain's tail
         after = checkpoint.tips.get(did, (0, ""))[0]
         rows = chains.get(did, [])
-        if stored.get(did, (0, ""))[0] > after and (not rows or rows[0][2] != after + 1):
-            cursor.execute(select_sql(columns, f"WHERE dossier_id = {m} AND seq > {m}", "seq"), (did, after))
+        if stored.get(did, (0, ""))[0] > after and (not rows or rows[0][1] != after + 1):
+            cursor.execute(select_sql(True, f"WHERE dossier_id = {m} AND seq > {m}", "seq"), (did, after))
             chains[did] = cursor.fetchall()
     cursor.close()
     walk = Walk(keys, columns, starts=checkpoint.tips, fetch_columns=column_fetcher(conn, raw))

@@ -45,8 +45,16 @@ def _rows(lines: Iterable[str]) -> Iterator[tuple[Any, ...]]:
             entry = json.loads(line)
             body = canonical({k: entry[k] for k in HASHED_FIELDS})
             signature = base64.b64decode(entry["signature"], validate=True) if entry.get("signature") else None
-            yield (entry.get("id"), entry["dossier_id"], entry["seq"], entry["prev_hash"], entry["hash"], body,
-                   signature, entry.get("key_id"))  # fmt: skip
+            yield (
+                entry["dossier_id"],
+                entry["seq"],
+                entry["hash"],
+                body,
+                entry.get("id"),
+                entry["prev_hash"],
+                signature,
+                entry.get("key_id"),
+            )  # fmt: skip  (workflow.chain_walk.WIDE, without the columns)
         except (json.JSONDecodeError, KeyError, TypeError, binascii.Error) as err:
             raise ExportUnreadable(f"line {number} is not an exported entry: {err}") from None
 

@@ -209,3 +209,22 @@ def test_entries_written_before_signatures_verify_once_adopted_by_a_signed_check
     j.step("open_session", "district_court", {"session_on": j.clock.today.isoformat()}, days=1)
     report, _ = verify_since_checkpoint(rt.db, rt.keyring)
     assert report.ok and report.entries == 1
+
+
+def test_a_genuine_entry_of_another_chain_moved_in_with_its_links_rewritten_is_reported(journey) -> None:  # type: ignore[no-untyped-def]
+    """The hash and link pass reads the links inside the hashed bytes, not the columns around them."""
+    rt, clock, j = journey
+    other = Journey(rt, clock, open_adult(rt, clock, id_number="011090006666").dossier_id)
+    other.step("request_determination", "commune_police")
+    with rt.db.connect() as conn:
+        moved = conn.execute(select(LOG).where(LOG.c.dossier_id == other.dossier_id, LOG.c.seq == 2)).one()
+    body = "X'" + moved.body.hex() + "'" if rt.db.dialect.name == "sqlite" else "'\\x" + moved.body.hex() + "'::bytea"
+    _behind_the_triggers(rt, f"UPDATE transition_log SET body = {body}, hash = '{moved.hash}' "
+                         f"WHERE dossier_id = {j.dossier_id} AND seq = 2")  # fmt: skip
+    _behind_the_triggers(rt, f"UPDATE transition_log SET prev_hash = '{moved.hash}' "
+                         f"WHERE dossier_id = {j.dossier_id} AND seq = 3")  # fmt: skip
+
+    broken = verify_chain(rt.db, keys=rt.keyring, columns=False).first_break
+
+    assert broken is not None and (broken.dossier_id, broken.seq) == (j.dossier_id, 2)
+    assert broken.problem.startswith("link broken") and broken.log_id is not None

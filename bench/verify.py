@@ -1,0 +1,160 @@
+"""`audit verify` in entries/s, beside SHA-256 over the same stored bytes measured in the same run.
+
+On the scale data set of `bench.scale` when it ran first (`ctx.extra["scale_sqlite_url"]`, `["scale_pg_url"]`),
+else on a small data set built here through `bench.generate`. Rows:
+
+- the reference: read every entry's stored bytes with the driver's cursor and SHA-256 them (no links, no checks);
+- a full verify, hash and link pass (`verify_chain(columns=False)`), one process, with a signed checkpoint present
+  (one Ed25519 check per chain changed since it; the first verify ever checks one per chain: shown too);
+- the same on every core (`workers`);
+- the columns pass (each entry's columns rebuilt to canonical JSON and compared with the signed bytes);
+- the daily incremental verify after a few new entries: how many entries it read and how long it took.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench.table import BenchContext, Row, fmt
+from workflow.audit import snapshot, verify_chain
+from workflow.checkpoints import verify_since_checkpoint, write_checkpoint
+from workflow.runtime import Runtime
+from workflow.signing import KeyRing
+
+TARGET = 500_000  # entries/s on one core (issue 14)
+OWN_DOSSIERS, QUICK_DOSSIERS, OWN_TEMPLATE = 5_000, 1_000, 40
+
+
+def _timed(call: Callable[[], Any]) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - t0
+
+
+def sha_floor(rt: Runtime) -> tuple[int, float]:
+    """Read every stored body with the driver's cursor and hash it: what no verify can beat."""
+    t0 = time.perf_counter()
+    n = 0
+    sha = hashlib.sha256
+    with snapshot(rt.db) as (conn, raw):
+        cursor = raw.cursor(name="floor") if conn.dialect.name == "postgresql" else raw.cursor()
+        cursor.execute("SELECT body FROM transition_log")
+        while batch := cursor.fetchmany(20_000):
+            for (body,) in batch:
+                sha(body).hexdigest()
+            n += len(batch)
+        cursor.close()
+    return n, time.perf_counter() - t0
+
+
+def _clear_checkpoints(rt: Runtime) -> None:
+    with rt.db.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM audit_checkpoint")
+
+
+def measure(label: str, rt: Runtime) -> list[Row]:
+    keys = KeyRing.of([rt.signer.public])  # what signed the data set (bench runtimes use the development key)
+    _clear_checkpoints(rt)
+    n, floor_s = sha_floor(rt)
+    floor = n / floor_s
+    ref = f"read + SHA-256 of the stored bytes: {fmt(floor)}/s"
+    first, first_s = _timed(lambda: verify_chain(rt.db, keys=keys, columns=False))
+    assert first.ok, first.first_break
+    write_checkpoint(rt.db, rt.signer, first, rt.now().isoformat(), first.entries)
+    full, full_s = _timed(lambda: verify_chain(rt.db, keys=keys, columns=False))
+    cores = os.cpu_count() or 1
+    many, many_s = _timed(lambda: verify_chain(rt.db, keys=keys, columns=False, workers=cores))
+    cols, cols_s = _timed(lambda: verify_chain(rt.db, keys=keys, columns=True, workers=cores))
+    assert full.ok and many.ok and cols.ok, (full.first_break, many.first_break, cols.first_break)
+    rate = full.entries / full_s
+    rows = [
+        Row(
+            "verify",
+            f"{label}: full verify, hash + links, 1 process, signed checkpoint present ({n:,} entries)",
+            f"{fmt(rate)} entries/s",
+            ref,
+            f"≥ {TARGET:,}/s",
+            rate >= TARGET,
+            f"{rate / floor:.2f}× the floor",
+        ),
+        Row(
+            "verify",
+            f"{label}: first full verify (no checkpoint: one Ed25519 check per chain, {len(first.tips):,} chains)",
+            f"{fmt(first.entries / first_s)} entries/s",
+            ref,
+        ),
+        Row("verify", f"{label}: full verify on {cores} processes", f"{fmt(many.entries / many_s)} entries/s", ref),
+        Row(
+            "verify",
+            f"{label}: columns pass (each entry's columns against its signed bytes), {cores} processes",
+            f"{fmt(cols.entries / cols_s)} entries/s",
+            ref,
+        ),
+    ]
+    return rows + [_incremental(label, rt, keys, full)]
+
+
+def _incremental(label: str, rt: Runtime, keys: KeyRing, full: Any) -> Row:
+    """Write the checkpoint of the full verify, add a few entries through the engine, verify since."""
+    write_checkpoint(rt.db, rt.signer, full, rt.now().isoformat(), full.entries)
+    added = _add_entries(rt)
+    (report, _), seconds = _timed(lambda: verify_since_checkpoint(rt.db, keys))
+    assert report.ok, report.first_break
+    return Row(
+        "verify",
+        f"{label}: daily verify since the signed checkpoint ({added} new entries)",
+        f"{seconds * 1000:,.0f} ms, read {report.entries} entries",
+        f"full verify: {full.entries:,} entries",
+        "reads only what is new",
+        report.entries == added > 0,
+    )
+
+
+def _add_entries(rt: Runtime) -> int:
+    """A few attempts through the engine, refused by the responsible agency's own rules: each appends one signed
+    entry. Returns how many entries were added (counted, not assumed)."""
+    from workflow.engine import Actor
+
+    def count() -> int:
+        with rt.db.connect() as conn:
+            return int(conn.exec_driver_sql("SELECT count(*) FROM transition_log").scalar_one())
+
+    before = count()
+    with rt.db.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT id, agency_id FROM dossier WHERE agency_id IS NOT NULL LIMIT 5").all()
+    for dossier_id, agency_id in rows:
+        try:
+            rt.engine.fire(dossier_id, "decide", Actor("bench.verify", agency_id), {})
+        except Exception:  # noqa: BLE001, S110  (a refusal is the point: the engine logs it on the chain)
+            pass
+    return count() - before
+
+
+def rows(ctx: BenchContext) -> list[Row]:
+    from bench.generate import generate, runtime_for
+
+    targets: list[tuple[str, str]] = []
+    if "scale_sqlite_url" in ctx.extra:
+        targets.append(("SQLite", ctx.extra["scale_sqlite_url"]))
+        if "scale_pg_url" in ctx.extra:
+            targets.append(("PostgreSQL", ctx.extra["scale_pg_url"]))
+    else:
+        urls = [f"sqlite:///{ctx.scratch}/verify.db"]
+        if ctx.pg_base is not None:
+            from tests import pg_server
+
+            urls.append(pg_server.create_database(ctx.pg_base, "bench_verify"))
+        generate(urls, QUICK_DOSSIERS if ctx.quick else OWN_DOSSIERS, template=OWN_TEMPLATE)
+        targets = list(zip(("SQLite", "PostgreSQL"), urls, strict=False))
+    out: list[Row] = []
+    for label, url in targets:
+        rt = runtime_for(url)
+        try:
+            out.extend(measure(label, rt))
+        finally:
+            rt.db.dispose()
+    return out
