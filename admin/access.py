@@ -26,6 +26,7 @@ from workflow.db import reading
 from workflow.directory import Directory
 from workflow.errors import DossierNotFound
 from workflow.runtime import Runtime
+from workflow.texts import reveal, side_texts
 
 
 def scope_for(rt: Runtime, user: CurrentUser) -> Scope:
@@ -89,8 +90,13 @@ def dossier_for(rt: Runtime, user: CurrentUser, dossier_id: int) -> dict[str, An
 
 
 def history_for(rt: Runtime, user: CurrentUser, view: Mapping[str, Any]) -> list[dict[str, Any]] | None:
-    """The dossier's log for a user who may read it (health facts only with the person), else None."""
+    """The dossier's log for a user who may read it (health facts and free text of before in a document's
+    issuer or signer only with the person; a step's free text, kept beside the chain, for readers of the person
+    and the agency that wrote it), else None."""
     if not may_read_log(user, view, rt.engine.directory()):
         return None
     rows = queries.history(rt.db, view["id"])
-    return rows if "person" in view else [redact_entry(r) for r in rows]
+    person = "person" in view
+    mine = scope_for(rt, user).agencies  # an agency reads the text it wrote
+    rows = rows if person else [redact_entry(r) for r in rows]
+    return reveal(rows, side_texts(rt.db, view["id"]), lambda e: person or e.get("actor_agency") in mine)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from workflow import ops_cli  # noqa: F401  (registers `rehab tokens`, `rehab backup`, `rehab restore`)
+from workflow import cli_texts, ops_cli  # noqa: F401  (register `rehab tokens`, `backup`, `restore`, `texts`)
 from workflow.cli import app, runtime
 from workflow.cli_plans import register as register_plans
 

@@ -9,10 +9,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from admin.access import scope_for
 from admin.auth import CurrentUser
 from admin.forms import StepForm, ddmmyyyy, step_forms
 from workflow import preview, queries
 from workflow.runtime import Runtime
+from workflow.texts import reveal, side_texts
 
 RETURNS = frozenset({"return_for_supplementation", "return_incomplete"})
 CONFIRM_FIELD = "confirm"
@@ -49,15 +51,19 @@ def _legal(reasons: list[dict[str, Any]]) -> bool:
     return any(not str(r["code"]).startswith("step.") for r in reasons)
 
 
-def _returned(rt: Runtime, view: Mapping[str, Any]) -> dict[str, Any] | None:
-    """A dossier sent back for supplementing: why, by whom, with which letter (until it is resubmitted)."""
+def _returned(rt: Runtime, user: CurrentUser, view: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A dossier sent back for supplementing: why (the text beside the chain, for a reader of the person or the
+    agency that wrote it), by whom, with which letter (until it is resubmitted)."""
     last = queries.last_step(rt.db, view["id"])
     if last is None or str(last["event"]).split("__")[0] not in RETURNS:
         return None
-    payload = last.get("payload") or {}
+    scope = scope_for(rt, user)
+    entitled = "person" in view or last.get("actor_agency") in scope.agencies
+    payload = reveal([last], side_texts(rt.db, view["id"]), lambda _: entitled)[0].get("payload") or {}
     letters = [d for d in payload.get("documents", []) if d.get("type") == "return_letter"]
+    reasons = payload.get("reasons", "")
     return {
-        "reasons": payload.get("reasons", ""),
+        "reasons": reasons if isinstance(reasons, str) else "(ẩn)",
         "at": last["at"],
         "by": rt.engine.directory().name(last.get("actor_agency")),
         "letter": letters[0] if letters else None,
@@ -101,7 +107,7 @@ def page_context(
         "keys": {f.event: str(uuid.uuid4()) for f in forms},  # a double submit replays, never re-applies
         "today": rt.today().isoformat(),
         "today_dmy": ddmmyyyy(rt.today()),
-        "returned": _returned(rt, view),
+        "returned": _returned(rt, user, view),
         "court": _court(view),
         "paused": bool(stage and stage.clock_paused),
         "pause_reason": stage.no_deadline_reason if stage else "",

@@ -17,6 +17,7 @@ from typing import Any
 
 from states.labels import doc_label, field_label, value_labels
 from vocabulary import Doc, Event
+from workflow.parties import PERSON
 from workflow.payload import ATTACHABLE, OPTIONAL_FIELDS
 
 INPUT_KINDS = {"date": "date", "int": "number", "bool": "checkbox"}
@@ -34,6 +35,7 @@ CODE_FIELDS = {
     "placement.not_for_age": "facility_kind",
     "commune.unknown": "new_commune",
 }
+BY_THE_PERSON = {"issuer": PERSON, "signer": PERSON}  # the person's own statement: a reference, never the name
 ATTACHMENTS = tuple(d.value for d in ATTACHABLE[Event.NOTIFY_PERSON])  # kept for callers of the old name
 
 
@@ -156,13 +158,20 @@ def payload_from_form(form: Mapping[str, str], steps: Iterable[Mapping[str, Any]
     payload: dict[str, Any] = {}
     if any(s["produces"] for s in group):
         document = _document(form, "document")
+        signer = form.get("document.signer", "").strip()  # a position from the list (`workflow.parties`)
+        if document and signer:
+            document["signer"] = signer
         if document:
             payload["document"] = document
     for name, kind in _fields(group).items():
         value = _value(kind, form.get(f"field.{name}", ""))
         if value is not None:
             payload[name] = value
-    attached = [{"type": t, **d} for t in attachment_order(form, event) if (d := _document(form, f"att.{t}"))]
+    attached = [
+        {"type": t, **d, **(BY_THE_PERSON if t == Doc.STATEMENT.value else {})}
+        for t in attachment_order(form, event)
+        if (d := _document(form, f"att.{t}"))
+    ]
     if attached:
         payload["attachments"] = attached
     return payload

@@ -176,6 +176,8 @@ def page_routes(app: FastAPI, rt: Runtime) -> None:
         view = dossier_for(rt, user, dossier_id)
         event = form.get("event", "")
         payload = payload_from_form(form, view["available_steps"], event)
+        if isinstance(payload.get("document"), dict) and user.agency_id:  # issued by the user's agency
+            payload["document"].setdefault("issuer", f"agency:{user.agency_id}")
 
         def again(status: int, refusals: list[Mapping[str, Any]] | None = None, **extra: Any) -> HTMLResponse:
             """The page again with everything typed kept, and each problem beside its field."""

@@ -15,6 +15,7 @@ from admin.forms import DATE_PATTERN
 from states import labels
 from states.registry import regimes_by_id
 from workflow.documents import DOCUMENT_TYPES  # the .docx the system issues
+from workflow.parties import TITLES
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -42,6 +43,7 @@ TEMPLATES.env.filters["vn_time"] = vn_time
 TEMPLATES.env.filters["vn_date"] = vn_date
 TEMPLATES.env.globals["STATUS_MARKS"] = STATUS_MARKS
 TEMPLATES.env.globals["DOCUMENT_TYPES"] = DOCUMENT_TYPES
+TEMPLATES.env.globals["SIGNER_TITLES"] = {f"title:{k}": vi for k, (vi, _) in TITLES.items()}  # workflow.parties
 TEMPLATES.env.filters["doc_label"] = labels.doc_label
 
 

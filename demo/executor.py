@@ -2,7 +2,8 @@
 
 Nothing here writes the dossier, log or deadline tables: every step passes the engine's guards, every deadline is
 opened and closed by the engine, every hash chain verifies. Documents get their real numbers here, in order per
-issuer, type and year, with the issuing agency's name and a signer.
+issuer, type and year, with the issuing agency and the usual signer's position (`workflow.parties`); the
+person's own statement is issued and signed by `person`, a reference, never their name.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from states.model import Doc
 from states.opening import START_DOCUMENT
 from workflow.engine import Actor
 from workflow.errors import StepRefused, WorkflowError
+from workflow.parties import PERSON, of_agency
 
 log = structlog.get_logger(__name__)
 
@@ -34,7 +36,6 @@ class Executor:
     def __init__(self, ctx: Context, people: People, report: DemoReport) -> None:
         self.ctx, self.people, self.report = ctx, people, report
         self.numbers: dict[tuple[str, str, int], int] = {}
-        self.signers: dict[str, str] = {}
 
     def execute(self, plans: list[Plan]) -> None:
         for plan in sorted(plans, key=lambda p: p.start):  # a relapse's earlier dossier is opened first
@@ -126,15 +127,14 @@ class Executor:
         key = (actor.agency_id or "person", doc_type, on.year)
         rng = self.ctx.rng
         self.numbers[key] = self.numbers.get(key, rng.randint(1, 40)) + rng.randint(1, 3)
-        if actor.agency_id is None:
-            name = signer = case.person.full_name
+        if actor.agency_id is None:  # the person's own statement: a reference to them, never their name
+            issuer = signer = PERSON
         else:
-            name = self.ctx.directory.name(actor.agency_id)
-            signer = self.signers.setdefault(actor.agency_id, self.people.draw(case.commune, False).full_name)
+            issuer, signer = of_agency(actor.agency_id, self.ctx.directory.type_of(actor.agency_id))
         return {
             "number": f"{self.numbers[key]}/{doc_suffix(doc_type)}",
             "date": on.isoformat(),
-            "issuer": name,
+            "issuer": issuer,
             "signer": signer,
         }
 

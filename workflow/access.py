@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Connection, exists, false, or_, select, true
 
+from workflow import parties
 from workflow.directory import AgencyRow, Directory
 from workflow.tables import Deadline, Dossier, TransitionLog
 
@@ -143,8 +144,22 @@ def without_personal_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def redact_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """A transition-log entry with health facts left out of its payload (for readers of the log only)."""
+    """A transition-log entry with health and identity facts left out of its payload, and free text of before
+    in its documents' issuer and signer masked (`workflow.parties`), for readers of the log only."""
     payload = entry.get("payload")
     if not isinstance(payload, Mapping):
         return dict(entry)
-    return {**entry, "payload": {k: v for k, v in payload.items() if k not in HEALTH_FACTS | IDENTITY_FACTS}}
+    kept = {k: v for k, v in payload.items() if k not in HEALTH_FACTS | IDENTITY_FACTS}
+    if isinstance(kept.get("documents"), list):
+        kept["documents"] = [parties.masked(d) if isinstance(d, Mapping) else d for d in kept["documents"]]
+    return {**entry, "payload": kept}
+
+
+def redacted_fields(payload: Mapping[str, Any]) -> list[str]:
+    """The payload's fields `redact_entry` leaves out or masks."""
+    documents = payload.get("documents")
+    untyped = isinstance(documents, list) and any(
+        isinstance(d, Mapping) and not (parties.is_typed(d.get("issuer")) and parties.is_typed(d.get("signer")))
+        for d in documents
+    )
+    return sorted(k for k in payload if k in HEALTH_FACTS | IDENTITY_FACTS) + (["documents"] if untyped else [])

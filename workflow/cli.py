@@ -119,7 +119,11 @@ def history(dossier_id: int) -> None:
 def fire(
     dossier_id: int,
     event: str,
-    payload: str = typer.Option("{}", help="JSON object: document, attachments, step fields"),
+    payload: str = typer.Option(
+        "{}",
+        help="JSON object: document (issuer agency:ID or person; signer title:POSITION, user:NAME or person, "
+        "never a name), attachments, step fields",
+    ),
     agency: str | None = typer.Option(None, help="acting agency id (default: the responsible agency)"),
     user: str = typer.Option("cli", help="acting user"),
     key: str | None = typer.Option(None, help="idempotency key"),
@@ -208,9 +212,11 @@ def audit_verify(
     ),
 ) -> None:
     """Check the hash chains and the server's signatures (since the last signed checkpoint, or --full), then
-    re-derive each dossier (state, facts, open deadlines) from its chain; print the first broken entry and
-    every dossier that differs from its chain, and exit 1 if any."""
+    re-derive each dossier (state, facts, open deadlines) from its chain, and check the free texts beside the
+    chains (`workflow.texts`); print the first broken entry, every dossier that differs from its chain and every
+    text that differs from its digest, and exit 1 if any."""
     from workflow.cli_audit import run_verify
+    from workflow.texts import verify_texts
 
     with runtime(needs_secrets=False) as rt:
         report, what = run_verify(
@@ -218,14 +224,17 @@ def audit_verify(
         )
         anchored = _anchored(rt, anchor) if anchor and report.ok else None
         differing = _dossiers_differ(rt, dossier) if not chain_only else 0
+        texts, mismatched = verify_texts(rt.db, dossier)
     broken = report.first_break or anchored
+    for problem in mismatched:
+        typer.echo(f"MISMATCH: {problem.describe()}", err=True)
     if broken is not None:
         typer.echo(f"BROKEN: {broken.describe()}", err=True)
-    if broken is not None or differing:
+    if broken is not None or differing or mismatched:
         raise typer.Exit(1)
     suffix = f", and every chain extends the anchor {anchor}" if anchor else ""
     derived = "" if chain_only else "; every dossier's state, facts and open deadlines follow from its chain"
-    typer.echo(f"ok: {what}{suffix}{derived}")
+    typer.echo(f"ok: {what}{suffix}{derived}; {texts} texts beside the chains match their digests")
 
 
 def _dossiers_differ(rt: Runtime, dossier: int | None) -> int:

@@ -112,8 +112,8 @@ def issued(view: Mapping[str, Any], doc_type: str) -> Issued:
     return Issued(
         number=str(recorded.get("number", "")),
         date=date.fromisoformat(str(recorded["date"])),
-        issuer=str(recorded.get("issuer", "")),
-        signer=str(recorded.get("signer", "")),
+        issuer=str(recorded.get("issuer_label", recorded.get("issuer", ""))),  # names (`workflow.parties`)
+        signer=str(recorded.get("signer_label", recorded.get("signer", ""))),
     )
 
 

@@ -46,6 +46,7 @@ from workflow.plausible import DateBounds
 from workflow.signing import Signer, development_signer
 from workflow.stage_changes import DeadlineWriter
 from workflow.store import DossierRow, Store, transaction
+from workflow.texts import FREE_TEXT, off_chain
 
 log = structlog.get_logger(__name__)
 DIRECTORY_TTL = 60.0  # seconds
@@ -149,6 +150,10 @@ class DossierEngine:
         now = self.clock()
         return now.astimezone(UTC), local_date(now, self.policy.tz)
 
+    def text_salt(self, name: str, text: str) -> str:
+        """The salt of a free text kept beside the chain (`workflow.texts`): keyed, so not guessable."""
+        return self.ids.keyed("entry_text", f"{name}\x1f{text}")[:32]
+
     def id_hash(self, id_number: str) -> str:
         """The keyed hash (HMAC-SHA256) that matches a person across dossiers (`workflow.idcrypt`)."""
         return self.ids.digest(id_number)
@@ -214,7 +219,7 @@ class DossierEngine:
         regime, track = self.regimes[row.regime], Track(row.track)
         try:
             step = self._choose(regime, track, row.state, event, payload)
-            cp = clean(step, payload, today, DateBounds.of(row.data))
+            cp = clean(step, payload, today, DateBounds.of(row.data), self.directory().agencies)
         except InvalidInput as err:
             return [dict(e) for e in err.errors]
         except StepNotAvailable as err:
@@ -286,7 +291,7 @@ class DossierEngine:
             )
         try:
             step = self._choose(regime, track, row.state, event, payload)
-            cp = clean(step, payload, today, DateBounds.of(row.data))
+            cp = clean(step, payload, today, DateBounds.of(row.data), self.directory().agencies)
         except (StepNotAvailable, InvalidInput) as err:
             if isinstance(err, InvalidInput):
                 reasons = [dict(e) for e in err.errors]  # every malformed value at once, each naming its field
@@ -418,8 +423,11 @@ class DossierEngine:
     def _append(self, store: Store, row: DossierRow, entry: dict[str, Any]) -> str:
         entry["seq"] = row.last_seq + 1
         entry["prev_hash"] = row.last_hash or GENESIS
+        entry["payload"], texts = off_chain(entry["payload"], applied=entry["applied"], salt=self.text_salt)
         seal(entry, self.signer)
         store.append(entry)
+        for text in texts:
+            store.keep_text(text.row(row.id, entry["seq"], entry["at"]))
         return str(entry["hash"])
 
     def _refuse(
@@ -613,7 +621,7 @@ def _documents(data: Mapping[str, Any], cp: CleanPayload) -> dict[str, DocumentR
 def merge_step_data(data: Mapping[str, Any], cp: CleanPayload, step: Step, legal_date: date) -> dict[str, Any]:
     """The dossier data after the step: its facts, stamped dates, ended and dated periods and documents."""
     merged = {k: v for k, v in data.items() if k != "documents"}
-    merged.update(cp.facts)
+    merged.update({k: v for k, v in cp.facts.items() if k not in FREE_TEXT})  # free text: beside the chain only
     for stamp in step.stamps:  # the step's legal date, unless the payload states that date itself
         if stamp not in cp.facts:
             merged[stamp] = legal_date.isoformat()

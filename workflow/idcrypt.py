@@ -29,6 +29,10 @@ class IdProtector:
         """The keyed hash that matches one person across dossiers."""
         return hmac.new(self._hash_key, id_number.strip().encode("utf-8"), hashlib.sha256).hexdigest()
 
+    def keyed(self, purpose: str, text: str) -> str:
+        """HMAC-SHA256 of `text` under the same secret, separated by `purpose` (e.g. a free text's salt)."""
+        return hmac.new(self._hash_key, f"{purpose}\x00{text}".encode(), hashlib.sha256).hexdigest()
+
     def digests(self, id_number: str) -> tuple[str, str]:
         """The keyed hash and the pre-upgrade salted hash, to match rows written before the upgrade too."""
         legacy = hashlib.sha256(f"{self._legacy_salt}:{id_number.strip()}".encode()).hexdigest()

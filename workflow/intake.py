@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 
 from handlers.facts import DocumentRef
 from states.model import Regime, State
-from states.registry import NoRegimeForDate, regime_for
+from states.registry import BUILT_IN, NoRegimeForDate, regime_for
 from workflow.db import reading
 from workflow.directory import Directory
 from workflow.errors import FieldProblem, InvalidFields, InvalidInput
@@ -41,6 +41,7 @@ OPENERS_BASIS = {
     State.DRUG_USER_MANAGEMENT: "Luật Phòng, chống ma túy 120/2025/QH15, Điều 24, 25 (◻)",
 }
 START_DOCUMENT = {State.VIOLATION_RECORDED: "violation_record", State.DRUG_USER_MANAGEMENT: "user_management_decision"}
+GROUNDS = frozenset(g for regime in BUILT_IN for g in regime.grounds)  # the grounds of every regime
 OPEN_FACTS: dict[str, type] = {
     "pregnant": bool,
     "child_birth_date": date,  # the youngest child the person raises (exclusion under 36 months)
@@ -103,6 +104,8 @@ def _problem(err: InvalidInput) -> FieldProblem:
             vi = "Chưa có chế độ pháp lý nào được cấu hình cho ngày này."
         else:
             vi = "Ngày lập văn bản là bắt buộc, dạng dd/mm/yyyy."
+    if err.errors and err.errors[0].get("code") in ("payload.not_a_party", "payload.not_a_number"):
+        vi = err.reason_vi  # a typed party or a number with digits (`workflow.parties`): the payload's own words
     return FieldProblem(err.field, "invalid", vi or f"Không hợp lệ: {err.reason}", err.reason)
 
 
@@ -140,7 +143,7 @@ def _start(
     raw = violation
     if isinstance(violation, Mapping) and "date" in violation and parse_day(violation["date"]) is not None:
         raw = {**violation, "date": parse_day(violation["date"])}  # dd/mm/yyyy as typed on the page
-    record = parse_document("violation", raw, expected, today)
+    record = parse_document("violation", raw, expected, today, agencies=engine.directory().agencies)
     if record.type != expected:
         raise InvalidInput("violation.type", f"the opening document must be a {expected}")
     try:
@@ -178,6 +181,15 @@ def _clean_facts(facts: Mapping[str, Any], problems: list[FieldProblem]) -> dict
                 )
             else:
                 out[key] = day.isoformat()
+        elif key == "grounds" and value not in GROUNDS:  # a category, never free text: it goes on the chain
+            problems.append(
+                FieldProblem(
+                    "facts.grounds",
+                    "invalid",
+                    "Căn cứ áp dụng phải là một trong: " + ", ".join(sorted(GROUNDS)) + ".",
+                    "must be one of: " + ", ".join(sorted(GROUNDS)),
+                )
+            )
         elif isinstance(value, kind) and (kind is not int or (isinstance(value, int) and _whole(value))):
             out[key] = value
         else:

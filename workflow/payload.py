@@ -1,7 +1,9 @@
 """Checking a step's payload: its document, attached documents and the facts it states.
 
 A payload is JSON: {"document": {number, date, issuer, signer}, "attachments": [{type, number, date, ...}],
-"<field>": value, "on": "YYYY-MM-DD", "note": "..."}. Dates are ISO (YYYY-MM-DD) or dd/mm/yyyy.
+"<field>": value, "on": "YYYY-MM-DD", "note": "..."}. Dates are ISO (YYYY-MM-DD) or dd/mm/yyyy. A document's
+issuer and signer are typed references (`workflow.parties`: `agency:<id>`, `title:<position>`, `user:<name>`,
+`person`), never a typed name; its number has a digit (a name is not a number).
 
 Every problem is reported at once, each naming its field with a reason in Vietnamese and English:
 malformed values raise `InvalidInput` (with all of them in `errors`); a required field left out is
@@ -12,7 +14,7 @@ A step's fields are required except the optional ones below and yes/no boxes (un
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,6 +22,7 @@ from typing import Any
 from handlers.facts import DocumentRef
 from states.labels import doc_label, field_label, value_labels
 from states.model import Doc, Event, Step
+from workflow import parties
 from workflow.errors import InvalidInput
 from workflow.plausible import DateBounds, bad_text, implausible, too_early
 
@@ -65,6 +68,7 @@ ATTACHABLE: Mapping[Event, tuple[Doc, ...]] = {
         Doc.READING_NOTICE,
     ),
 }
+_FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
 _DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
@@ -143,7 +147,15 @@ def parse_date(name: str, value: Any) -> date:
 
 
 def _document(
-    name: str, raw: Any, doc_type: str | None, today: date, out: _Problems, bounds: DateBounds, *, own: bool = True
+    name: str,
+    raw: Any,
+    doc_type: str | None,
+    today: date,
+    out: _Problems,
+    bounds: DateBounds,
+    *,
+    own: bool = True,
+    agencies: Container[str] | None = None,
 ) -> DocumentRef | None:
     if not isinstance(raw, Mapping):
         out.add(
@@ -186,19 +198,45 @@ def _document(
     if early is not None:
         out.add(f"{name}.date", *early)
         when = None
-    if not number or when is None:
+    if number and not any(c.isdigit() for c in number):
+        out.add(
+            f"{name}.number",
+            "payload.not_a_number",
+            f"Số văn bản phải có chữ số (ví dụ 12/QĐ-TA), không nhập họ tên: {label}.",
+            "a document number has digits (e.g. 12/QĐ-TA); a name is not accepted",
+        )
+        number = ""
+    typed = _parties(name, raw, out, agencies)
+    if not number or when is None or typed is None:
         return None
-    return DocumentRef(kind, number, when, str(raw.get("issuer", "")), str(raw.get("signer", "")))
+    return DocumentRef(kind, number, when, *typed)
+
+
+def _parties(
+    name: str, raw: Mapping[str, Any], out: _Problems, agencies: Container[str] | None
+) -> tuple[str, str] | None:
+    """The document's issuer and signer as typed references (`workflow.parties`), or None if either is not."""
+    issuer, signer = (str(raw.get(part) or "").strip() for part in ("issuer", "signer"))
+    wrong = {"issuer": parties.issuer_problem(issuer, agencies), "signer": parties.signer_problem(signer)}
+    for part, problem_ in wrong.items():
+        if problem_ is not None:  # the value is not echoed: it may be the person's name
+            out.add(f"{name}.{part}", "payload.not_a_party", problem_[0], problem_[1])
+    return None if any(wrong.values()) else (issuer, signer)
 
 
 def parse_document(
-    name: str, raw: Any, doc_type: str | None, today: date, bounds: DateBounds | None = None
+    name: str,
+    raw: Any,
+    doc_type: str | None,
+    today: date,
+    bounds: DateBounds | None = None,
+    agencies: Container[str] | None = None,
 ) -> DocumentRef:
     """A document reference, or `InvalidInput` naming every part that is missing or wrong."""
     out = _Problems()
     if isinstance(raw, Mapping):
         _valid_text(name, raw, out)
-    ref = _document(name, raw, doc_type, today, out, bounds or DateBounds())
+    ref = _document(name, raw, doc_type, today, out, bounds or DateBounds(), agencies=agencies)
     out.raise_if_any()
     assert ref is not None
     return ref
@@ -298,27 +336,39 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _attachments(raw: Any, today: date, out: _Problems, bounds: DateBounds) -> tuple[DocumentRef, ...]:
+def _attachments(
+    raw: Any, today: date, out: _Problems, bounds: DateBounds, agencies: Container[str] | None
+) -> tuple[DocumentRef, ...]:
     if not isinstance(raw, list):
         out.add("attachments", "payload.invalid", "Tài liệu kèm theo phải là một danh sách văn bản.", "must be a list")
         return ()
-    found = (_document(f"attachments[{i}]", a, None, today, out, bounds, own=False) for i, a in enumerate(raw))
+    found = (
+        _document(f"attachments[{i}]", a, None, today, out, bounds, own=False, agencies=agencies)
+        for i, a in enumerate(raw)
+    )
     return tuple(d for d in found if d is not None)
 
 
-def clean(step: Step, payload: Mapping[str, Any], today: date, bounds: DateBounds | None = None) -> CleanPayload:
+def clean(
+    step: Step,
+    payload: Mapping[str, Any],
+    today: date,
+    bounds: DateBounds | None = None,
+    agencies: Container[str] | None = None,
+) -> CleanPayload:
     """Validate the payload against what the step accepts; unknown fields are errors; dates plausible
-    (`bounds`: the dossier's). Every malformed value is reported at once (`InvalidInput.errors`, with the
-    required fields left out)."""
+    (`bounds`: the dossier's); an issuer `agency:<id>` one of `agencies` (when given). Every malformed value
+    is reported at once (`InvalidInput.errors`, with the required fields left out)."""
     bounds = bounds or DateBounds()
     if not isinstance(payload, Mapping):
         raise InvalidInput("payload", "must be a JSON object", reason_vi="Dữ liệu gửi lên phải là một đối tượng JSON.")
     out = _Problems()
     _valid_text("payload", payload, out)
     out.raise_if_any()  # nothing below may read or hash text that is not valid
-    for name in sorted(set(payload) - GENERIC_FIELDS - set(step.fields)):
+    for raw_name in sorted(set(payload) - GENERIC_FIELDS - set(step.fields)):
         allowed = ", ".join(sorted(GENERIC_FIELDS | set(step.fields)))
-        out.add(
+        name = raw_name if _FIELD_NAME.match(raw_name) else "(khác)"  # not echoed unless a field's name: the log
+        out.add(  # records the reasons, and a "field" could be anything typed
             name,
             "payload.unknown_field",
             f"Bước «{step.label_vi}» không nhận trường «{name}».",
@@ -327,7 +377,9 @@ def clean(step: Step, payload: Mapping[str, Any], today: date, bounds: DateBound
     facts = _facts(step, payload, out)
     document = None
     if step.produces is not None and "document" in payload:
-        document = _document("document", payload["document"], step.produces.value, today, out, bounds)
+        document = _document(
+            "document", payload["document"], step.produces.value, today, out, bounds, agencies=agencies
+        )
         if document is not None and document.type != step.produces.value:
             out.add(
                 "document.type",
@@ -335,7 +387,7 @@ def clean(step: Step, payload: Mapping[str, Any], today: date, bounds: DateBound
                 f"Bước này lập văn bản: {doc_label(step.produces.value)}.",
                 f"this step produces '{step.produces.value}'",
             )
-    attachments = _attachments(payload.get("attachments", []), today, out, bounds)
+    attachments = _attachments(payload.get("attachments", []), today, out, bounds, agencies)
     on = _parse_date("on", payload["on"], out) if "on" in payload else None
     if on is not None and on > today:
         out.add("on", "payload.future_date", f"Ngày {on:%d/%m/%Y} chưa đến.", f"{on:%d/%m/%Y} is in the future")

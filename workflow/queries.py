@@ -15,7 +15,8 @@ from sqlalchemy import Engine, func, select
 from states import labels
 from states.model import Regime, State, Track
 from states.registry import regimes_by_id
-from workflow.access import Scope, readable
+from workflow import parties
+from workflow.access import Scope, may_read_person, readable, redact_entry, redacted_fields
 from workflow.db import reading
 from workflow.inbox import AlertFilters, alerts
 from workflow.tables import Agency, Area, Deadline, Dossier, Person, TransitionLog
@@ -156,7 +157,7 @@ def dossier_view(
         person = conn.execute(select(PERSON).where(PERSON.c.id == row.person_id)).first() if with_person else None
     regime = regimes[row.regime]
     data = dict(row.data)
-    documents = data.pop("documents", {})
+    documents = _labelled_documents(db, data.pop("documents", {}), person.full_name if person else None)
     view = {
         "id": row.id,
         "code": row.code,
@@ -191,6 +192,27 @@ def dossier_view(
             "residence_commune": person.residence_commune,
         }
     return view
+
+
+def agency_names(db: Engine, ids: set[str]) -> dict[str, str]:
+    """The Vietnamese names of the agencies `ids` (those unknown are left out)."""
+    if not ids:
+        return {}
+    with reading(db) as conn:
+        rows = conn.execute(select(AGENCY.c.id, AGENCY.c.name_vi).where(AGENCY.c.id.in_(sorted(ids))))
+        return {r.id: r.name_vi for r in rows}
+
+
+def _labelled_documents(db: Engine, documents: Mapping[str, Any], person_name: str | None) -> dict[str, dict[str, Any]]:
+    """Each document with its issuer's and signer's names (`workflow.parties`): the person's name in place of
+    `person` only with `person_name` (a reader of the person); free text of before masked otherwise."""
+    ids = {
+        str(v.get("issuer", "")).removeprefix(parties.AGENCY)
+        for v in documents.values()
+        if str(v.get("issuer", "")).startswith(parties.AGENCY)
+    }
+    names = agency_names(db, ids)
+    return {k: parties.labelled(v, names.get, person_name) for k, v in documents.items()}
 
 
 def history(db: Engine, dossier_id: int) -> list[dict[str, Any]]:
@@ -283,24 +305,36 @@ def counts_by_state(db: Engine, scope: Scope | None = None) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in rows}
 
 
-def export_log(db: Engine, dossier_id: int | None = None) -> list[str]:
+def export_log(db: Engine, dossier_id: int | None = None, scope: Scope | None = None) -> list[str]:
     """The transition log as canonical JSON lines, each with its hash, the server's signature (base64) and
-    key id, for an external verifier (`rehab audit verify-export`, docs/audit.md)."""
+    key id, for an external verifier (`rehab audit verify-export`, docs/audit.md).
+
+    Free text is never on the chain (its digest is: `workflow.texts`). With `scope` (a signed-in reader), only
+    the dossiers the reader may read, and in those whose person the reader may not read (an administrator;
+    `workflow.access.may_read_person`) the health and identity facts are left out of the payload and named in
+    `"redacted"`: such a line's hash and signature cannot be checked (its links can); the procuracy of the area
+    exports every line whole."""
     import base64
 
     from workflow.chain import canonical
 
-    query = select(LOG).order_by(LOG.c.dossier_id, LOG.c.seq)
+    query = select(LOG, DOSSIER.c.commune_code.label("_commune"), DOSSIER.c.agency_id.label("_agency"))
+    query = query.join(DOSSIER, DOSSIER.c.id == LOG.c.dossier_id).order_by(LOG.c.dossier_id, LOG.c.seq)
     if dossier_id is not None:
         query = query.where(LOG.c.dossier_id == dossier_id)
+    if scope is not None:
+        query = query.where(readable(scope))
     lines = []
     with reading(db) as conn:
         for r in conn.execute(query):
-            entry = {**r._asdict(), "at": r.at}
+            entry = {k: v for k, v in r._asdict().items() if not k.startswith("_")}
             del entry["body"]
             if entry["signature"] is not None:
                 entry["signature"] = base64.b64encode(entry["signature"]).decode("ascii")
-            lines.append(canonical(entry).decode("utf-8"))
+            hidden = redacted_fields(entry["payload"] or {})
+            if scope is not None and hidden and not may_read_person(scope, r._commune, r._agency):
+                entry = {**redact_entry(entry), "redacted": hidden}
+            lines.append(canonical({**entry, "at": r.at}).decode("utf-8"))
     return lines
 
 
@@ -323,7 +357,7 @@ def commune_choices(db: Engine, today: date) -> list[tuple[str, str]]:
 def last_step(db: Engine, dossier_id: int) -> dict[str, Any] | None:
     """The dossier's last applied step (its event, time, agency and what it recorded), or None."""
     query = (
-        select(LOG.c.event, LOG.c.at, LOG.c.actor_agency, LOG.c.payload)
+        select(LOG.c.dossier_id, LOG.c.seq, LOG.c.event, LOG.c.at, LOG.c.actor_agency, LOG.c.payload)
         .where(LOG.c.dossier_id == dossier_id, LOG.c.kind == "step")
         .order_by(LOG.c.seq.desc())
         .limit(1)

@@ -46,8 +46,9 @@ DEADLINE_COLUMNS = (
 )
 OUTBOX_COLUMNS = ("created_at", "kind", "dossier_id", "agency_id", "context", "status", "dedupe_key")
 DEADLINE_WRITES = frozenset({"close", "pause", "close_all", "pause_all", "retarget", "shift", "deadline"})
+TEXT_COLUMNS = ("dossier_id", "seq", "field", "text", "salt", "written_at", "basis")  # `workflow.texts`
 JSON_COLUMNS = {"payload", "reasons", "escalate_to", "spans", "context", "data", "result"}
-TIME_COLUMNS = {"at", "due_at", "opened_at", "closed_at", "paused_at", "created_at", "updated_at"}
+TIME_COLUMNS = {"at", "due_at", "opened_at", "closed_at", "paused_at", "created_at", "updated_at", "written_at"}
 DATE_COLUMNS = {"starts_on", "due_on", "remind_on"}
 
 
@@ -129,6 +130,7 @@ def _statements(pg: bool) -> dict[str, str]:
         f"WHERE id = {mark}",
         "deadline": _insert_sql("deadline", DEADLINE_COLUMNS, mark),
         "queue": _insert_sql("outbox", OUTBOX_COLUMNS, mark),
+        "text": _insert_sql("entry_text", TEXT_COLUMNS, mark),
     }
 
 
@@ -252,6 +254,10 @@ class Store:
 
     def append(self, entry: Mapping[str, Any]) -> None:
         self.pending.append(("append", self._row(LOG_COLUMNS, entry)))
+
+    def keep_text(self, row: Mapping[str, Any]) -> None:
+        """A free text beside the chain (`workflow.texts.SideText.row`), written with the entry."""
+        self.pending.append(("text", self._row(TEXT_COLUMNS, row)))
 
     def move_tip(self, dossier_id: int, seq: int, digest: str) -> None:
         self.pending.append(("tip", (seq, digest, dossier_id)))
@@ -423,7 +429,8 @@ def _converter(column: str, pg: bool) -> Callable[[Any], Any]:
 
 def _converters(pg: bool) -> dict[tuple[str, ...], tuple[tuple[str, Callable[[Any], Any]], ...]]:
     return {
-        cols: tuple((c, _converter(c, pg)) for c in cols) for cols in (LOG_COLUMNS, DEADLINE_COLUMNS, OUTBOX_COLUMNS)
+        cols: tuple((c, _converter(c, pg)) for c in cols)
+        for cols in (LOG_COLUMNS, DEADLINE_COLUMNS, OUTBOX_COLUMNS, TEXT_COLUMNS)
     }
 
 

@@ -154,6 +154,26 @@ class AuditCheckpoint(SQLModel, table=True):
     signature: str  # base64
 
 
+class EntryText(SQLModel, table=True):
+    """Free text typed into a step, beside the chain: the log entry holds only its salted SHA-256
+    (`workflow.texts`), so correcting or erasing the text never breaks the chain."""
+
+    __tablename__ = "entry_text"
+    __table_args__ = (UniqueConstraint("dossier_id", "seq", "field"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: int
+    seq: int
+    field: str
+    text: str | None = None  # None once erased
+    salt: str | None = None  # None once erased
+    written_at: datetime
+    change: str | None = None  # corrected | erased
+    changed_at: datetime | None = None
+    changed_by: str | None = None
+    basis: str = ""  # the legal ground of a correction or an erasure
+
+
 class Deadline(SQLModel, table=True):
     """A time limit of a dossier's stage, or of an agency's periodic report (`report_id`, no dossier)."""
 

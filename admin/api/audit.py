@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin.access import readable_or_404
+from admin.access import readable_or_404, scope_for
 from admin.api.params import MAX_ID
 from admin.auth import CurrentUser, Forbidden, SignedIn
 from admin.errors import ERRORS
@@ -18,6 +18,7 @@ from workflow import queries
 from workflow.audit import Break, check_anchor, take_anchor, verify_chain
 from workflow.audit_state import verify_state
 from workflow.runtime import Runtime
+from workflow.texts import verify_texts
 
 
 class Anchor(BaseModel):
@@ -58,6 +59,8 @@ class VerifyAnswer(AuditAnswer):
 
     differences: list[str] = Field(default_factory=list)
     differences_found: int = 0
+    texts: int | None = Field(None, description="free texts beside the chain checked against their digests")
+    text_problems: list[str] = Field(default_factory=list, description="each text that differs from its digest")
 
 
 def _auditor(user: CurrentUser, action: str) -> None:
@@ -65,8 +68,9 @@ def _auditor(user: CurrentUser, action: str) -> None:
         raise Forbidden(action)
 
 
-def _answer(broken: Break | None, **counts: int) -> AuditAnswer:
-    return AuditAnswer(ok=broken is None, first_break=broken.describe() if broken else None, **counts)
+def _answer(broken: Break | None, entries: int | None = None, dossiers: int | None = None) -> AuditAnswer:
+    described = broken.describe() if broken else None
+    return AuditAnswer(ok=broken is None, first_break=described, entries=entries, dossiers=dossiers)
 
 
 def router(rt: Runtime) -> APIRouter:
@@ -82,13 +86,16 @@ def router(rt: Runtime) -> APIRouter:
             readable_or_404(rt, user, dossier)  # another area's dossier does not exist for this procuracy
         report = verify_chain(rt.db, dossier, keys=rt.keyring)
         state = verify_state(rt.engine, dossier, limit=200)
+        texts, problems = verify_texts(rt.db, dossier)  # the free texts beside the chain (`workflow.texts`)
         return VerifyAnswer(
-            ok=report.ok and state.ok,
+            ok=report.ok and state.ok and not problems,
             entries=report.entries,
             dossiers=report.dossiers,
             first_break=report.first_break.describe() if report.first_break else None,
             differences=[m.describe() for m in state.mismatches],
             differences_found=state.found,
+            texts=texts,
+            text_problems=[p.describe() for p in problems],
         )
 
     @api.get("/audit/anchor", summary="Every chain's tip and one digest: save it outside the database")
@@ -103,12 +110,17 @@ def router(rt: Runtime) -> APIRouter:
         _auditor(user, "check the transition log against an anchor")
         return _answer(check_anchor(rt.db, body.model_dump(exclude_none=True), rt.keyring))
 
-    @api.get("/audit/export", summary="The transition log as canonical JSON lines, each with its hash")
+    @api.get(
+        "/audit/export",
+        summary="The transition log as canonical JSON lines, each with its hash (the dossiers the user may read)",
+        description="Free text typed into steps is never on the chain: a line holds its salted SHA-256. For a "
+        "dossier whose person the user may not read (an administrator), health and identity facts are left out "
+        "of the payload and named in `redacted` (that line's own hash cannot be recomputed; its links can).",
+    )
     def export(user: SignedIn, dossier: int | None = Query(None, ge=1, le=MAX_ID)) -> StreamingResponse:
         _auditor(user, "export the transition log")
-        if dossier is not None:
-            readable_or_404(rt, user, dossier)
-        lines = queries.export_log(reading_replica(rt), dossier)
+        scope = readable_or_404(rt, user, dossier) if dossier is not None else scope_for(rt, user)
+        lines = queries.export_log(reading_replica(rt), dossier, scope)  # health facts only where readable
         name = f"nhat-ky-ho-so-{dossier}.jsonl" if dossier is not None else "nhat-ky.jsonl"
 
         def stream() -> Iterator[str]:

@@ -43,7 +43,12 @@ class FireRequest(BaseModel):
     )
 
     event: str = Field(min_length=1, max_length=64, description="the step's event, e.g. `request_determination`")
-    payload: dict[str, Any] = Field(default_factory=dict, description="the step's fields (see its form)")
+    payload: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the step's fields (see its form). A document's `issuer` is `agency:<id>` or `person`, its "
+        "`signer` `title:<position>`, `user:<username>` or `person`: never a name (422 otherwise). Free text "
+        "(`note`, `reason`, `reasons`) is kept beside the transition log, which holds only its salted SHA-256.",
+    )
     idempotency_key: str | None = Field(
         None, max_length=128, description="the same key again replays the first answer instead of acting twice"
     )

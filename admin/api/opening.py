@@ -59,8 +59,14 @@ class OpeningDocument(BaseModel):
 
     number: str | None = Field(None, max_length=60, description="e.g. 12/BB-VPHC")
     date: str | None = Field(None, max_length=10, description=DAY)
-    issuer: str | None = Field(None, max_length=200)
-    signer: str | None = Field(None, max_length=200)
+    issuer: str | None = Field(
+        None, max_length=200, description="`agency:<agency id>` (the issuing agency) or `person`; never a name"
+    )
+    signer: str | None = Field(
+        None,
+        max_length=200,
+        description="`title:<position>` (e.g. `title:police_chief`), `user:<username>` or `person`; never a name",
+    )
 
 
 class OpeningFacts(BaseModel):
