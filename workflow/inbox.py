@@ -64,6 +64,19 @@ def _overdue_dossier(today: date) -> ColumnElement[bool]:
     )
 
 
+def _running_due() -> Any:
+    """The earliest due day of the alert's dossier's running deadlines (a scalar subquery: one lookup per row)."""
+    return (
+        select(func.min(DEADLINE.c.due_on))
+        .where(
+            DEADLINE.c.dossier_id == INBOX.c.dossier_id,
+            DEADLINE.c.closed_at.is_(None),
+            DEADLINE.c.paused_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
 def _where(agency_id: str, f: AlertFilters, today: date) -> list[ColumnElement[bool]]:
     where = [INBOX.c.agency_id == agency_id, INBOX.c.dismissed_at.is_(None)]
     if f.kind:
@@ -87,7 +100,7 @@ def alerts(conn: Connection, agency_id: str, today: date, f: AlertFilters) -> di
         .where(INBOX.c.agency_id == agency_id, INBOX.c.dismissed_at.is_(None), INBOX.c.read_at.is_(None))
     ).scalar_one()
     rows = conn.execute(
-        select(INBOX, DOSSIER.c.code.label("dossier_code"), _overdue_dossier(today).label("dossier_overdue"))
+        select(INBOX, DOSSIER.c.code.label("dossier_code"), _running_due().label("running_due"))
         .select_from(INBOX.outerjoin(DOSSIER, DOSSIER.c.id == INBOX.c.dossier_id))
         .where(*where)
         .order_by(INBOX.c.created_at.desc(), INBOX.c.id.desc())
@@ -95,7 +108,7 @@ def alerts(conn: Connection, agency_id: str, today: date, f: AlertFilters) -> di
         .offset((f.page - 1) * f.page_size)
     ).all()
     return {
-        "items": [_item(r) for r in rows],
+        "items": [_item(r, today) for r in rows],
         "total": int(total),
         "unread": int(unread),
         "page": f.page,
@@ -107,7 +120,8 @@ def _stamp(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _item(r: Any) -> dict[str, Any]:
+def _item(r: Any, today: date) -> dict[str, Any]:
+    due = date.fromisoformat(r.running_due) if isinstance(r.running_due, str) else r.running_due
     return {
         "id": r.id,
         "kind": r.kind,
@@ -117,7 +131,7 @@ def _item(r: Any) -> dict[str, Any]:
         "agency_id": r.agency_id,
         "dossier_id": r.dossier_id,
         "dossier_code": r.dossier_code,
-        "dossier_overdue": bool(r.dossier_overdue),
+        "dossier_overdue": due is not None and due < today,
         "created_at": r.created_at.isoformat(),
         "read_at": _stamp(r.read_at),
         "dismissed_at": _stamp(r.dismissed_at),
@@ -143,8 +157,8 @@ def mark(db: Engine, agency_id: str, alert_id: int, action: str, now: datetime, 
             raise AlertNotFound(alert_id)
     with reading(db) as conn:
         row = conn.execute(
-            select(INBOX, DOSSIER.c.code.label("dossier_code"), _overdue_dossier(today).label("dossier_overdue"))
+            select(INBOX, DOSSIER.c.code.label("dossier_code"), _running_due().label("running_due"))
             .select_from(INBOX.outerjoin(DOSSIER, DOSSIER.c.id == INBOX.c.dossier_id))
             .where(*mine)
         ).one()
-    return _item(row)
+    return _item(row, today)

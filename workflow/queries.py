@@ -275,6 +275,9 @@ def list_dossiers(
         return [named({**r._asdict(), "updated_at": r.updated_at.isoformat()}) for r in conn.execute(query)]
 
 
+INBOX_ROWS = 50  # dossiers and deadlines an inbox shows (with their totals): a facility has thousands
+
+
 def inbox(
     db: Engine,
     agency_id: str,
@@ -283,16 +286,34 @@ def inbox(
     unread_only: bool = True,
     scope: Scope | None = None,
     alert_filters: AlertFilters | None = None,
+    rows: int = INBOX_ROWS,
 ) -> dict[str, Any]:
-    """An agency's inbox: the dossiers whose current stage it must act on, its deadlines and its alerts
-    (`workflow.inbox`); with `scope`, dossiers and deadlines only where the reader may read them."""
-    chosen = alert_filters or AlertFilters(status="unread" if unread_only else "all", page_size=200)
+    """An agency's inbox: the dossiers whose current stage it must act on (the most recent `rows`), its deadlines
+    (the `rows` soonest) with the totals of both, and a page of its alerts (`workflow.inbox`); with `scope`,
+    dossiers and deadlines only where the reader may read them."""
+    chosen = alert_filters or AlertFilters(status="unread" if unread_only else "all", page_size=INBOX_ROWS)
     with reading(db) as conn:
         found = alerts(conn, agency_id, today, chosen)
+        dossiers_total = conn.execute(
+            select(func.count())
+            .select_from(DOSSIER)
+            .where(DOSSIER.c.agency_id == agency_id, *([readable(scope)] if scope is not None else []))
+        ).scalar_one()
+        deadlines_total = conn.execute(
+            select(func.count())
+            .select_from(DEADLINE.join(DOSSIER, DOSSIER.c.id == DEADLINE.c.dossier_id))
+            .where(
+                DEADLINE.c.agency_id == agency_id,
+                DEADLINE.c.closed_at.is_(None),
+                *([readable(scope)] if scope is not None else []),
+            )
+        ).scalar_one()
     return {
         "agency_id": agency_id,
-        "dossiers": list_dossiers(db, agency_id=agency_id, scope=scope),
-        "deadlines": deadline_rows(db, today, agency_id=agency_id, scope=scope),
+        "dossiers": list_dossiers(db, agency_id=agency_id, scope=scope, limit=rows),
+        "dossiers_total": int(dossiers_total),
+        "deadlines": deadline_rows(db, today, agency_id=agency_id, scope=scope, limit=rows),
+        "deadlines_total": int(deadlines_total),
         "messages": found["items"],
         "alerts": {k: v for k, v in found.items() if k != "items"},
     }

@@ -204,6 +204,21 @@ def _overdue(today: date) -> ColumnElement[bool]:
     )
 
 
+def _first_running_due() -> Any:
+    """The earliest due day of the dossier's running (open, unpaused) deadlines: overdue when before today.
+    A scalar subquery, looked up per listed row (an EXISTS in the select list may be planned as a scan of
+    every overdue deadline)."""
+    return (
+        select(func.min(DEADLINE.c.due_on))
+        .where(DEADLINE.c.dossier_id == DOSSIER.c.id, DEADLINE.c.closed_at.is_(None), DEADLINE.c.paused_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def _as_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _next_due() -> Any:
     return (
         select(func.min(DEADLINE.c.due_on))
@@ -246,7 +261,8 @@ def _order(sort: str) -> list[Any]:
         "due": _next_due(),
     }[key]
     first = column.desc() if sort.startswith("-") else column.asc()
-    return [first.nulls_last(), DOSSIER.c.id.desc()]
+    # only the next due day can be missing; on the others NULLS LAST would keep PostgreSQL off their indexes
+    return [first.nulls_last() if key == "due" else first, DOSSIER.c.id.desc()]
 
 
 def search(
@@ -261,11 +277,22 @@ def search(
     """One page of the dossiers `scope` may read that match `f`, the total, and the counts by stage."""
     matched_by, where = _conditions(f, scope, today, tz, id_hash)
     with_person = DOSSIER.join(PERSON, PERSON.c.id == DOSSIER.c.person_id)
-    by_state = select(DOSSIER.c.state, func.count()).select_from(with_person).where(*where).group_by(DOSSIER.c.state)
+    counted = with_person if matched_by in ("name", "id_number") else DOSSIER  # the person only when searched
+    by_state = select(DOSSIER.c.state, func.count()).select_from(counted).where(*where).group_by(DOSSIER.c.state)
     counts = {r[0]: int(r[1]) for r in conn.execute(by_state)}
     total = counts.get(f.state, 0) if f.state else sum(counts.values())
     if f.state:
         where.append(DOSSIER.c.state == f.state)
+    # The page's ids first (the filters, the order, the offset: from the indexes), then their details: the
+    # per-row lookups (names, next due day) run for the page only, not for every row an offset skips.
+    page = (
+        select(DOSSIER.c.id)
+        .select_from(counted)
+        .where(*where)
+        .order_by(*_order(f.sort))
+        .limit(f.page_size)
+        .offset((f.page - 1) * f.page_size)
+    )
     rows = conn.execute(
         select(
             DOSSIER,
@@ -273,23 +300,22 @@ def search(
             AREA.c.name.label("commune_name"),
             AGENCY.c.name_vi.label("agency_name"),
             _next_due().label("next_due"),
-            _overdue(today).label("is_overdue"),
+            _first_running_due().label("running_due"),
         )
         .select_from(
             with_person.outerjoin(AREA, AREA.c.code == DOSSIER.c.commune_code).outerjoin(
                 AGENCY, AGENCY.c.id == DOSSIER.c.agency_id
             )
         )
-        .where(*where)
+        .where(DOSSIER.c.id.in_(page.scalar_subquery()))
         .order_by(*_order(f.sort))
-        .limit(f.page_size)
-        .offset((f.page - 1) * f.page_size)
     ).all()
-    items = [_item(r, scope) for r in rows]
+    items = [_item(r, scope, today) for r in rows]
     return Page(items, total, f.page, f.page_size, counts, matched_by)
 
 
-def _item(r: Any, scope: Scope) -> dict[str, Any]:
+def _item(r: Any, scope: Scope, today: date) -> dict[str, Any]:
+    running_due = _as_date(r.running_due)
     item = {
         "id": r.id,
         "code": r.code,
@@ -302,7 +328,7 @@ def _item(r: Any, scope: Scope) -> dict[str, Any]:
         "opened_at": r.opened_at.isoformat(),
         "updated_at": r.updated_at.isoformat(),
         "next_due": r.next_due.isoformat() if isinstance(r.next_due, date) else r.next_due,
-        "overdue": bool(r.is_overdue),
+        "overdue": running_due is not None and running_due < today,
     }
     if may_read_person(scope, r.commune_code, r.agency_id):
         item["full_name"] = r.full_name

@@ -47,7 +47,9 @@ def router(rt: Runtime) -> APIRouter:
             "agency": {"id": agency_id, "name": rt.engine.directory().name(agency_id)},
             "alerts": {**box["alerts"], "items": box["messages"]},
             "dossiers": box["dossiers"],
+            "dossiers_total": box["dossiers_total"],
             "deadlines": box["deadlines"],
+            "deadlines_total": box["deadlines_total"],
         }
 
     @api.post("/alerts/{alert_id}/{action}", summary="Mark one of the agency's alerts read, unread or dismissed")
