@@ -180,7 +180,7 @@ def _candidates(run: _Run, after: int, limit: int, postgres: bool) -> Select[Any
             D.c.closed_at.is_(None),
             D.c.paused_at.is_(None),
             D.c.id > after,
-            # remind_on <= due_on always: the due day is covered; each side has its partial index (migration 0014)
+            # remind_on <= due_on always: the due day is covered; each side has its partial index (migration 0015)
             or_(D.c.remind_on <= run.today, D.c.due_at <= run.now + HOUR),
             ~escalated,
         )

@@ -1,4 +1,4 @@
-"""The main reads use their indexes (migration 0014): EXPLAIN of the very statements the functions run.
+"""The main reads use their indexes (migration 0015): EXPLAIN of the very statements the functions run.
 
 The statements are captured as `workflow.search`, `workflow.queries`, `workflow.inbox` and `workflow.sweep` send
 them for a facility's staff, then explained on the same database. No plan may read all of `dossier`,

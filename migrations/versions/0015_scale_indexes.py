@@ -17,8 +17,8 @@
 `tests/integration/test_scale_explain.py` checks with EXPLAIN, on SQLite and PostgreSQL, that the main queries
 use them.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import sqlalchemy as sa
 import structlog
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
