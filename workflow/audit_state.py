@@ -84,7 +84,8 @@ def compare(dossier_id: int, row: Any, derived: Derived, deadlines: Sequence[Any
     for name in ROW_FIELDS:
         stored, chain = getattr(row, name), getattr(derived, name)
         if stored != chain:
-            out.append(Mismatch(dossier_id, name, f"{name} is {stored!r}, the chain says {chain!r}"))
+            since = " (or the agencies were reconfigured since)" if name == "agency_id" else ""
+            out.append(Mismatch(dossier_id, name, f"{name} is {stored!r}, the chain says {chain!r}{since}"))
     stored_facts, chain_facts = _facts(row.data), _facts(derived.data)
     for key in sorted(set(stored_facts) | set(chain_facts)):
         if key in OFF_CHAIN:

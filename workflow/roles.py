@@ -12,15 +12,37 @@ covered. On SQLite (one file, no roles) the triggers are the boundary and the fi
 from __future__ import annotations
 
 import structlog
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 from workflow.db import is_postgres, make_engine, migrate
+from workflow.errors import WorkflowError
 
 log = structlog.get_logger(__name__)
 APPEND_ONLY = ("transition_log", "security_event")  # rows are added, never changed or removed
 NEVER_DELETED = ("dossier",)
 READ_ONLY = ("alembic_version",)
+
+
+class SchemaNotOwned(WorkflowError):
+    """The role of REHAB_DATABASE_URL may not change the schema (as intended): migrations need the owner."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database role may not change the schema: run `rehab init` with REHAB_MIGRATE_DATABASE_URL "
+            "set to the tables' owner (README: two database roles)"
+        )
+
+
+def migrate_checked(db: Engine) -> None:
+    """`migrate`, with one clear line when the role is the application's, not the owner (PostgreSQL)."""
+    try:
+        migrate(db)
+    except ProgrammingError as err:
+        if "permission denied" in str(err) or "must be owner" in str(err):
+            raise SchemaNotOwned() from err
+        raise
 
 
 def migrate_as_owner(owner_url: str, app_url: str) -> None:
@@ -54,4 +76,4 @@ def grant_application(conn: Connection, role: str) -> None:
     log.info("database.granted", role=role)
 
 
-__all__ = ["grant_application", "migrate_as_owner"]
+__all__ = ["SchemaNotOwned", "grant_application", "migrate_as_owner", "migrate_checked"]

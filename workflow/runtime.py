@@ -12,10 +12,10 @@ from sqlalchemy import Engine
 from handlers.calendar import WorkingCalendar, calendar_config_from_mapping
 from states.model import Regime
 from states.registry import all_regimes, configure
-from workflow.db import make_engine, migrate
+from workflow.db import make_engine
 from workflow.deadlines import DeadlinePolicy
 from workflow.engine import DossierEngine
-from workflow.roles import migrate_as_owner
+from workflow.roles import migrate_as_owner, migrate_checked
 from workflow.settings import Settings
 from workflow.signing import KeyRing, Signer, keyring_from, signer_from
 
@@ -67,7 +67,7 @@ class Runtime:
         if migrate_db and settings.migrate_database_url:
             migrate_as_owner(settings.migrate_database_url, settings.database_url)
         elif migrate_db:
-            migrate(db)
+            migrate_checked(db)
         calendar = WorkingCalendar(calendar_config_from_mapping(settings.calendar))
         runtime = cls(settings, db, calendar, configured_regimes(settings), ZoneInfo(settings.timezone))
         if settings.database_read_url:

@@ -147,6 +147,17 @@ class TestTheApplicationRoleOnPostgres:
             owners = conn.execute("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'").fetchall()
         assert owners == [(make_url(owner_url).username,)]
 
+    def test_init_as_the_application_role_alone_says_which_url_migrates(
+        self, two_roles: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("REHAB_DATABASE_URL", two_roles[1])
+        monkeypatch.delenv("REHAB_MIGRATE_DATABASE_URL", raising=False)
+
+        result = runner.invoke(app, ["init"])
+
+        assert result.exit_code == 1
+        assert "may not change the schema" in result.output and "REHAB_MIGRATE_DATABASE_URL" in result.output
+
     @pytest.mark.parametrize("statement", REFUSED_TO_THE_APPLICATION)
     def test_the_application_role_is_refused(
         self, two_roles: tuple[str, str], monkeypatch: pytest.MonkeyPatch, statement: str
