@@ -1,5 +1,5 @@
-"""Operator commands: `rehab tokens` (API bearer tokens), `rehab backup FILE`, `rehab restore FILE` and
-`rehab people reencrypt` (ID numbers stored before encryption).
+"""Operator commands: `rehab tokens` (API bearer tokens), `rehab backup FILE`, `rehab restore FILE`,
+`rehab people reencrypt` (ID numbers stored before encryption) and `rehab users create` (the first administrator).
 
 Registered on the `rehab` command by the entry point (admin/cli.py).
 """
@@ -105,3 +105,43 @@ def people_reencrypt(
     with runtime() as rt:  # production mode: only with the deployment's own key and salt
         done = reencrypt(rt.db, rt.engine.ids, dry_run=dry_run)
     typer.echo(("would change: " if dry_run else "") + done.describe())
+
+
+users_app = typer.Typer(help="Người dùng (users): the first administrator; then /admin/users", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("create")
+def users_create(
+    username: str = typer.Argument(..., help="3-64 of a-z, 0-9, '.', '_', '-'"),
+    role: str = typer.Option(..., help="admin | staff | supervisor | procurator"),
+    agency: str | None = typer.Option(None, help="the user's agency id (an administrator has none)"),
+    name: str = typer.Option("", "--name", help="display name, e.g. 'Nguyễn Văn A'"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from standard input"),
+) -> None:
+    """Create a user, e.g. a new deployment's first administrator. The password is asked twice (or read from
+    standard input), never taken from the command line."""
+    import sys
+
+    from workflow.errors import InvalidInput
+    from workflow.users import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Mật khẩu (password)", hide_input=True, confirmation_prompt=True)
+    with runtime(needs_secrets=False) as rt:
+        try:
+            user = create_user(
+                rt.db,
+                username=username,
+                role=role,
+                agency_id=agency,
+                display_name=name,
+                password=password,
+                by="cli",
+                today=rt.today(),
+            )
+        except InvalidInput as err:
+            fail(f"{err.field}: {err.reason_vi} / {err.reason}", 2)
+    typer.echo(f"user {user.username} created ({user.role}{', ' + user.agency_id if user.agency_id else ''})")

@@ -160,3 +160,32 @@ def test_audit_verify_of_a_dossier_that_does_not_exist_fails_instead_of_saying_o
 
     assert missing.exit_code == 1 and "dossier 4242 not found" in missing.output and "ok:" not in missing.output
     assert present.exit_code == 0 and present.output.startswith("ok:")
+
+
+def test_users_create_makes_the_first_administrator_who_can_then_sign_in(tmp_path: Path, monkeypatch) -> None:
+    from workflow.passwords import verify_password
+
+    url = f"sqlite:///{tmp_path}/users.db"
+    monkeypatch.setenv("REHAB_DATABASE_URL", url)
+    rt, _ = make_runtime(url)
+    rt.db.dispose()
+
+    created = runner.invoke(
+        app, ["users", "create", "quantri", "--role", "admin", "--password-stdin"], input="a-long-pass-phrase\n"
+    )
+    again = runner.invoke(
+        app, ["users", "create", "quantri", "--role", "admin", "--password-stdin"], input="another-one-here\n"
+    )
+    short = runner.invoke(app, ["users", "create", "khac", "--role", "admin", "--password-stdin"], input="short\n")
+
+    assert created.exit_code == 0, created.output
+    assert "user quantri created (admin)" in created.output
+    assert again.exit_code == 2 and "username" in again.output and "already taken" in again.output
+    assert short.exit_code == 2 and "password" in short.output
+    rt, _ = make_runtime(url)
+    with rt.db.connect() as conn:
+        stored = conn.execute(text("SELECT role, password_hash FROM app_user WHERE username = 'quantri'")).one()
+        others = conn.execute(text("SELECT count(*) FROM app_user WHERE username = 'khac'")).scalar()
+    rt.db.dispose()
+    assert stored.role == "admin" and verify_password("a-long-pass-phrase", stored.password_hash)
+    assert others == 0

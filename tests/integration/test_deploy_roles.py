@@ -40,7 +40,7 @@ def as_role(url: str, role: str) -> str:
     return make_url(url).set(username=role).render_as_string(hide_password=False)
 
 
-def test_the_roles_script_then_init_leave_the_application_rows_only(fresh_postgres_url: str) -> None:
+def test_the_roles_script_then_init_leave_the_application_rows_only(fresh_postgres_url: str, tmp_path: Path) -> None:
     first, again = run_script(fresh_postgres_url), run_script(fresh_postgres_url)
     assert (first.returncode, again.returncode) == (0, 0), first.stderr + again.stderr  # and again: no change
 
@@ -59,3 +59,10 @@ def test_the_roles_script_then_init_leave_the_application_rows_only(fresh_postgr
             conn.execute("ALTER TABLE transition_log DISABLE TRIGGER ALL")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("CREATE TABLE intruder (x int)")
+
+    # The daily backup unit runs as the application's role: reading every row is enough for pg_dump.
+    backup = subprocess.run(
+        [str(REHAB), "backup", str(tmp_path / "daily.backup")], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert backup.returncode == 0, backup.stdout + backup.stderr
+    assert (tmp_path / "daily.backup").stat().st_size > 0
