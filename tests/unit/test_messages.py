@@ -187,3 +187,19 @@ def test_a_report_alert_names_the_period_the_plan_and_the_due_day_without_any_do
     assert vi.subject == "[Quá hạn] Báo cáo quý IV năm 2026: Quá hạn 3 ngày (hạn 14/12/2026)"
     assert "Kế hoạch năm 2026" in vi.body and "Hồ sơ" not in vi.body
     assert en.subject.startswith("[Overdue] Q4 2026 report")
+
+
+def test_an_email_keeps_its_message_id_on_every_retry_and_a_new_message_gets_another() -> None:
+    from datetime import UTC, datetime
+
+    from notifications.channels import email_message
+
+    message = render("overdue", context())
+    created = datetime(2026, 3, 15, 2, 0, 1, 250, tzinfo=UTC)
+    first = email_message("canh-bao@rehab.local", "a@b.vn", message, 42, created)
+    retry = email_message("canh-bao@rehab.local", "a@b.vn", message, 42, created)
+    assert first["Message-ID"] == retry["Message-ID"]
+    assert first["Message-ID"].startswith("<rehab.outbox-42.") and first["Message-ID"].endswith("@rehab.local>")
+    # the same outbox id after a database was reset: another moment, another message
+    other = email_message("canh-bao@rehab.local", "a@b.vn", message, 42, created.replace(microsecond=0))
+    assert other["Message-ID"] != first["Message-ID"]
