@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select
 
 from states.model import Regime, State
+from workflow.db import reading
 from workflow.settings import Settings
 from workflow.sweep import alert_times
 from workflow.tables import Alert, Deadline, Delivery, Dossier, InboxItem, Outbox, TransitionLog
@@ -32,7 +33,7 @@ def utc(moment: datetime) -> datetime:
 
 
 def rows(db: Engine, table: Any) -> list[Any]:
-    with db.connect() as conn:
+    with reading(db) as conn:
         return list(conn.execute(select(table).order_by(table.c[next(iter(table.primary_key.columns)).name])))
 
 

@@ -11,8 +11,8 @@ Modes, each a loop until killed:
   sweep    runs the deadline sweep at moving moments after the latest entry;
   deliver  fans out the outbox and sends every delivery (inbox, and e-mail to a real SMTP server).
 
-`python -m tests.crash_child DATABASE_URL SMTP_PORT FLAG_FILE`: FLAG_FILE holds one byte per mode, 1 while
-that mode's worker is inside a unit of work (a step, a sweep, a delivery batch).
+`python -m tests.crash_child DATABASE_URL SMTP_PORT FLAG_FILE`: FLAG_FILE holds a slot per mode: whether its
+worker is inside a unit of work (a step, a sweep, a delivery batch) and how many it finished (class Busy).
 
 Lines on stdout (one write each, so lines from several processes never mix):
   forked PID MODE / exit PID STATUS   from this process;
@@ -40,6 +40,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sql_select
 
 from tests.journeys import MAU_34_39, Clock, Journey, attachments, doc, open_adult
+from workflow.db import reading
 from workflow.errors import WorkflowError
 from workflow.runtime import Runtime
 from workflow.settings import Settings, SmtpSettings
@@ -50,7 +51,8 @@ FACILITY = {"facility_name": "Cơ sở cai nghiện ma túy tỉnh Điện Biên
 ROUND = 6  # dossiers driven together through the journey
 MAX_DOSSIERS = 120  # the fire worker opens no more than this many
 FINAL = "in_facility"
-MODES = ("fire", "sweep", "deliver")  # also the order of their bytes in the flag file
+MODES = ("fire", "sweep", "deliver")  # also the order of their slots in the flag file
+SLOT = 8  # bytes per worker in the flag file: inside a unit (1 byte), units finished (7 bytes)
 
 Payload = Callable[[date], dict[str, Any]]
 
@@ -93,18 +95,21 @@ DOSSIER = Dossier.__table__  # type: ignore[attr-defined]
 
 
 class Busy:
-    """One byte of a file the test maps too: 1 while the worker is inside a unit of work, 0 between two.
-    Read after the worker died, it tells exactly whether the kill fell inside one."""
+    """A worker's slot in a file the test maps too: a byte, 1 while the worker is inside a unit of work (0
+    between two), then the count of units it finished. Read after the worker died, the byte tells exactly
+    whether the kill fell inside a unit."""
 
     def __init__(self, flags: mmap.mmap, slot: int) -> None:
-        self.flags, self.slot = flags, slot
-        flags[slot] = 0
+        self.flags, self.at = flags, slot * SLOT
+        flags[self.at : self.at + SLOT] = bytes(SLOT)
 
     def __enter__(self) -> None:
-        self.flags[self.slot] = 1
+        self.flags[self.at] = 1
 
     def __exit__(self, *exc: object) -> None:
-        self.flags[self.slot] = 0
+        self.flags[self.at] = 0
+        done = int.from_bytes(self.flags[self.at + 1 : self.at + SLOT], "little") + 1
+        self.flags[self.at + 1 : self.at + SLOT] = done.to_bytes(SLOT - 1, "little")
 
 
 def say(*words: object) -> None:
@@ -116,7 +121,7 @@ def aware(moment: datetime) -> datetime:
 
 
 def latest_entry(rt: Runtime) -> datetime:
-    with rt.db.connect() as conn:
+    with reading(rt.db) as conn:
         latest = conn.execute(sql_select(func.max(LOG.c.at))).scalar()
     return aware(latest) if latest is not None else START
 
@@ -133,7 +138,7 @@ def fire(rt: Runtime, clock: Clock, rng: random.Random, busy: Busy) -> None:
     clock.now = latest_entry(rt) + timedelta(seconds=1)  # resume after the last entry, never before it
     stuck: set[int] = set()
     while True:
-        with rt.db.connect() as conn:
+        with reading(rt.db) as conn:
             unfinished = conn.execute(
                 sql_select(DOSSIER.c.id, DOSSIER.c.state)
                 .where(DOSSIER.c.state != FINAL, DOSSIER.c.id.not_in(stuck or {0}))
@@ -151,7 +156,7 @@ def fire(rt: Runtime, clock: Clock, rng: random.Random, busy: Busy) -> None:
             continue
         for dossier_id, state in unfinished:
             event, agency, payload, gap = PLAN[state]
-            with rt.db.connect() as conn:
+            with reading(rt.db) as conn:
                 last = aware(
                     conn.execute(sql_select(func.max(LOG.c.at)).where(LOG.c.dossier_id == dossier_id)).scalar()
                 )
@@ -175,7 +180,8 @@ def wait_until_allowed(journey: Journey, event: str, agency: str, payload: Paylo
         body = payload(journey.clock.today)
         if steps and steps[0].produces is not None:
             body["document"] = doc(f"{journey.dossier_id}/{event[:4]}", journey.clock.today)
-        if not journey.rt.engine.dry_run(journey.dossier_id, event, journey.actor(agency), body):
+        reasons = journey.rt.engine.dry_run(journey.dossier_id, event, journey.actor(agency), body)
+        if not reasons:
             return
         journey.clock.advance(days=1)
 
@@ -185,12 +191,12 @@ def sweep(rt: Runtime, rng: random.Random, busy: Busy) -> None:
 
     step = 0
     while True:
-        moment = latest_entry(rt) + timedelta(hours=6 * (step % 16))  # up to four days after the last entry
+        moment = latest_entry(rt) + timedelta(hours=4 * (step % 16))  # up to two and a half days after the last entry
         with busy:
             written = run_sweep(rt.db, rt.calendar, rt.settings, moment, batch_size=25)
         step += rng.randint(1, 3)
         if not written:
-            time.sleep(0.002)
+            time.sleep(0.05)  # leave the machine to the others: the test waits for the next sweep to kill it
 
 
 def deliver(rt: Runtime, busy: Busy) -> None:
@@ -200,7 +206,7 @@ def deliver(rt: Runtime, busy: Busy) -> None:
         with busy:
             stats = deliver_pending(rt.db, rt.settings, datetime.now(UTC), batch=10)
         if stats.fanned_out + stats.sent + stats.failed + stats.dead == 0:
-            time.sleep(0.02)
+            time.sleep(0.05)
 
 
 def work(rt: Runtime, busy: Busy, mode: str, seed: int) -> None:
@@ -255,7 +261,7 @@ def main(argv: list[str]) -> int:
     )
     rt = Runtime.build(settings(url, smtp_port), clock=Clock(START))  # no connection yet: each worker opens its own
     with open(flag_file, "r+b") as handle:
-        flags = mmap.mmap(handle.fileno(), len(MODES))
+        flags = mmap.mmap(handle.fileno(), len(MODES) * SLOT)
     buffered = b""
     while True:
         ready, _, _ = select.select([sys.stdin.buffer], [], [], 0.02)
