@@ -20,7 +20,7 @@ from workflow.db import is_postgres, make_engine, migrate
 from workflow.errors import WorkflowError
 
 log = structlog.get_logger(__name__)
-APPEND_ONLY = ("transition_log", "security_event")  # rows are added, never changed or removed
+APPEND_ONLY = ("transition_log", "security_event", "audit_checkpoint")  # rows are added, never changed or removed
 NEVER_DELETED = ("dossier",)
 READ_ONLY = ("alembic_version",)
 
