@@ -16,7 +16,6 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from time import process_time
 from typing import Any
 
 import pytest
@@ -204,7 +203,6 @@ def _walk(client: TestClient, world: World, reader: Reader) -> tuple[int, list[s
 
 
 def test_names_and_id_numbers_appear_only_where_the_role_may_read_them(world: World) -> None:
-    started = process_time()
     answers, met, blind = 0, [], []
     with structlog.testing.capture_logs() as captured, TestClient(create_app(world.rt)) as client:
         for reader in world.readers:
@@ -220,7 +218,6 @@ def test_names_and_id_numbers_appear_only_where_the_role_may_read_them(world: Wo
     assert {r.role for r in world.readers} >= {"admin", "staff", "procurator", "supervisor"}
     assert met == []
     assert blind == []  # every reader of people did meet the names they may read
-    assert process_time() - started < 60  # CPU seconds: bounded whatever else shares the machine
 
 
 def test_no_name_or_id_number_is_ever_logged(world: World) -> None:
