@@ -18,6 +18,7 @@ MODULES = [
     "bench.engine",  # steps/s against the plain-SQL floor, 1 and 8 writers
     "bench.scale",  # the scale data set; lists, search, inbox, deadlines, sweep, server RSS
     "bench.verify",  # audit verify: full, every core, columns, incremental, against SHA-256 of the same bytes
+    "bench.load",  # the real server under 32 concurrent clients: requests/s, p50/p99 per kind, 5xx, lost writes
 ]
 
 
