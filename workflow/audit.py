@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -57,21 +59,6 @@ def mark(conn: Connection) -> str:
     return "%s" if conn.dialect.name == "postgresql" else "?"
 
 
-def rows_of(conn: Connection, raw: Any, sql: str, params: tuple[Any, ...]) -> Iterator[Any]:
-    """Rows as tuples, streamed (a server-side cursor on PostgreSQL)."""
-    if conn.dialect.name == "postgresql":
-        cursor = raw.cursor(name="rehab_verify")
-        cursor.itersize = 20_000
-    else:
-        cursor = raw.cursor()
-    try:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(20_000):
-            yield from batch
-    finally:
-        cursor.close()
-
-
 def column_fetcher(conn: Connection, raw: Any) -> Any:
     """One entry's WIDE row, by dossier and sequence number (entries without stored bytes)."""
     m = mark(conn)
@@ -98,6 +85,29 @@ def signed_tips(raw: Any, where: str = "", params: tuple[Any, ...] = ()) -> dict
     found = {r[0]: (r[1], r[2], r[3], r[4]) for r in cursor.fetchall()}
     cursor.close()
     return found
+
+
+def signature_fetcher(conn: Connection, raw: Any, where: str, params: tuple[Any, ...]) -> Any:
+    """The signatures of the given chains' last entries: one lookup each when they are few, else one join."""
+    m = mark(conn)
+    sql = (
+        "SELECT l.dossier_id, l.seq, l.hash, l.signature, l.key_id FROM dossier d "
+        f"JOIN transition_log l ON l.dossier_id = d.id AND l.seq = d.last_seq WHERE d.id = {m}"
+    )
+
+    def fetch(dossier_ids: list[int]) -> dict[int, Signed]:
+        if len(dossier_ids) > 2_000:
+            return signed_tips(raw, where, params)
+        cursor = raw.cursor()
+        found = {}
+        for dossier_id in dossier_ids:
+            cursor.execute(sql, (dossier_id,))
+            for r in cursor.fetchall():
+                found[r[0]] = (r[1], r[2], r[3], r[4])
+        cursor.close()
+        return found
+
+    return fetch
 
 
 def with_log_id(raw: Any, conn: Connection, broken: Break | None) -> Break | None:
@@ -166,10 +176,14 @@ def _verify_range(
     on_dossier = where.replace("dossier_id", "id")
     walk = Walk(keys, part.columns, covered=covered, adopt_unsigned=part.adopt_unsigned)
     walk.fetch_columns = column_fetcher(conn, raw)
-    if not part.columns:
-        walk.signed = signed_tips(raw, on_dossier.replace("id", "d.id"), params)
+    walk.fetch_signed = signature_fetcher(conn, raw, on_dossier.replace("id", "d.id"), params)
     stored = dossier_tips(raw, on_dossier, params)
-    walk.run(rows_of(conn, raw, select_sql(part.columns, where), params))
+    cursor = raw.cursor(name="rehab_verify") if conn.dialect.name == "postgresql" else raw.cursor()
+    try:
+        cursor.execute(select_sql(part.columns, where), params)
+        walk.run(chain.from_iterable(iter(partial(cursor.fetchmany, 20_000), [])))  # tuples, no Python loop
+    finally:
+        cursor.close()
     if walk.broken is not None:
         return walk, with_log_id(raw, conn, walk.broken)
     return walk, compare_tips(walk.tips, stored, covered)

@@ -56,19 +56,20 @@ Signed = tuple[int, str, bytes | None, str | None]  # a chain's last entry: seq,
 
 
 def embedded(body: bytes, dossier: bytes, prev: bytes, seq: int) -> bool:
-    """Whether the canonical bytes name this dossier, this sequence number and this previous hash. Keys are
-    sorted and strings escape their quotes, so the first `"dossier_id":` is the entry's own (only strings
-    and scalars come before it) and so are the last `,"seq":` and `,"prev_hash":"` (after them only the
-    server's refusal reasons, the number and the state)."""
-    i = body.find(b'"dossier_id":')
-    if body[i : i + len(dossier)] != dossier:
-        return False
+    """Whether the canonical bytes link to this previous hash and, for a chain's first entry, name this dossier
+    and number 1. Keys are sorted and strings escape their quotes, so the first `"dossier_id":` is the entry's
+    own (only strings and scalars come before it) and so are the last `,"prev_hash":"` and `,"seq":` (after
+    them only the server's refusal reasons, the number and the state). Later entries need only the link: the
+    server links an entry only to the previous entry of the same dossier, so a genuine body that links to this
+    chain's previous hash is this chain's next entry."""
     j = body.rfind(b',"prev_hash":"')
     if body[j + 14 : j + 78] != prev:
         return False
+    if seq != 1:
+        return True
+    i = body.find(b'"dossier_id":')
     k = body.rfind(b',"seq":')
-    number = b"%d," % seq
-    return body[k + 7 : k + 7 + len(number)] == number
+    return body[i : i + len(dossier)] == dossier and body[k + 7 : k + 9] == b"1,"
 
 
 @dataclass
@@ -83,6 +84,9 @@ class Walk:
     starts: Mapping[int, Tip] = field(default_factory=dict)
     covered: Mapping[int, Tip] = field(default_factory=dict)
     signed: Mapping[int, Signed] = field(default_factory=dict)
+    # FAST rows: the signatures of the tips no checkpoint holds, read after the walk (few once checkpointed)
+    fetch_signed: Callable[[list[int]], Mapping[int, Signed]] | None = None
+    pending: list[Sequence[Any]] = field(default_factory=list)
     adopt_unsigned: bool = False
     covered_by: str = "the signed checkpoint"
     fetch_columns: Callable[[int, int], Sequence[Any]] | None = None  # WIDE row of (dossier, seq): legacy rows
@@ -119,8 +123,15 @@ class Walk:
                 self._stop(row, problem)
                 return
             prev, last = digest.encode(), row
-        if last is not None:
-            self._close(last, want)
+        if last is not None and self._close(last, want) and self.pending:
+            self._check_pending()
+
+    def _check_pending(self) -> None:
+        assert self.fetch_signed is not None, "FAST rows need fetch_signed"
+        self.signed = self.fetch_signed([row[0] for row in self.pending])
+        for row in self.pending:
+            if not self._close(row, None):
+                return
 
     def _wide(self, did: int, seq: int) -> Sequence[Any]:
         assert self.fetch_columns is not None, "rows without stored bytes need fetch_columns"
@@ -149,6 +160,9 @@ class Walk:
             return True  # the signed checkpoint holds this very tip: its signature covers the chain
         if len(last) > len(FAST):
             signature, key_id = last[6], last[7]
+        elif did not in self.signed and self.fetch_signed is not None:
+            self.pending.append(last)
+            return True
         else:
             found = self.signed.get(did)
             if found is None or found[:2] != (seq, digest):
