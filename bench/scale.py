@@ -130,7 +130,13 @@ def probes(rt: Runtime, reader: Reader, sample: dict[str, str]) -> list[Probe]:
 
     agency = reader.agency_id
     deep = {"state": "post_rehab_supervision", "page": sample["deep_page"]}
+
+    def floor() -> Any:
+        with reading(rt.db) as conn:
+            return conn.execute(text("SELECT 1")).scalar()
+
     return [
+        Probe("floor: SELECT 1 through reading(), GET /healthz", floor, "/healthz"),
         Probe("list, first page (newest updated)", page(), listed()),
         Probe("list, stage filter, first page", page(state="in_facility"), listed(state="in_facility")),
         Probe(f"list, stage filter, page {sample['deep_page']}", page(**deep), listed(**deep)),
@@ -215,7 +221,7 @@ def measure(rt: Runtime, label: str, url: str, repeat: int, scale_ok: float) -> 
                 size = over_http()
                 d50, d95 = _time(probe.direct, repeat)
                 h50, h95 = _time(over_http, repeat)
-                target = f"p95 < {scale_ok:.0f} ms" if "PostgreSQL" in label else ""
+                target = f"p95 < {scale_ok:.0f} ms" if "PostgreSQL" in label and "floor" not in probe.label else ""
                 out.append(
                     Row(
                         "queries",
@@ -265,16 +271,16 @@ def sweep_rows(rt: Runtime, label: str) -> list[Row]:
             f"{first:.2f} s ({fmt(written / first if first else 0)} alerts/s)",
             f"second sweep: {again} written, {second:.2f} s",
             "cost grows with alerts due, not open deadlines",
-            again == 0 and second <= max(0.5 * first, 0.2),
+            again == 0 and second <= first,  # nothing due: only the candidates read, no writes, no savepoints
         )
     ]
 
 
 def rows(ctx: BenchContext) -> list[Row]:
     """The scale data set on SQLite and PostgreSQL, then every read on each."""
-    dossiers = QUICK_DOSSIERS if ctx.quick else ctx.dossiers
+    dossiers = QUICK_DOSSIERS if ctx.quick else int(ctx.extra.get("scale_dossiers", ctx.dossiers))
     template = QUICK_TEMPLATE if ctx.quick else TEMPLATE_DOSSIERS
-    repeat = 5 if ctx.quick else 20
+    repeat = 5 if ctx.quick else 15
     urls = [f"sqlite:///{ctx.scratch}/scale.db"]
     if ctx.pg_base is not None:
         from tests import pg_server
@@ -297,7 +303,7 @@ def rows(ctx: BenchContext) -> list[Row]:
             f"bulk: {made[0].bulk_seconds:,.0f} s ({entries:,} log entries per database)",
         )
     ]
-    scale_ok = TARGET_MS if dossiers <= 200_000 else 4 * TARGET_MS
+    scale_ok = TARGET_MS if dossiers <= 200_000 else 4 * TARGET_MS  # the issue's targets: 100k, 1M
     for url, kind in zip(urls, ("SQLite", "PostgreSQL"), strict=False):
         rt = runtime_for(url, today)
         out += measure(rt, f"{kind} {made[0].dossiers:,}", url, repeat, scale_ok)
