@@ -67,7 +67,11 @@ class Runtime:
         if migrate_db and settings.migrate_database_url:
             migrate_as_owner(settings.migrate_database_url, settings.database_url)
         elif migrate_db:
-            migrate_checked(db)
+            try:
+                migrate_checked(db)
+            except Exception:
+                db.dispose()  # nothing is left open for a command that stops here
+                raise
         calendar = WorkingCalendar(calendar_config_from_mapping(settings.calendar))
         runtime = cls(settings, db, calendar, configured_regimes(settings), ZoneInfo(settings.timezone))
         if settings.database_read_url:
