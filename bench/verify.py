@@ -67,8 +67,8 @@ def measure(label: str, rt: Runtime) -> list[Row]:
     write_checkpoint(rt.db, rt.signer, first, rt.now().isoformat(), first.entries)
     full, full_s = _timed(lambda: verify_chain(rt.db, keys=keys, columns=False))
     cores = os.cpu_count() or 1
-    many, many_s = _timed(lambda: verify_chain(rt.db, keys=keys, columns=False, workers=cores))
-    cols, cols_s = _timed(lambda: verify_chain(rt.db, keys=keys, columns=True, workers=cores))
+    many, many_s = _timed(lambda: verify_chain(rt.db, keys=keys, columns=False, workers=cores, parallel_from=0))
+    cols, cols_s = _timed(lambda: verify_chain(rt.db, keys=keys, columns=True, workers=cores, parallel_from=0))
     assert full.ok and many.ok and cols.ok, (full.first_break, many.first_break, cols.first_break)
     rate = full.entries / full_s
     rows = [
