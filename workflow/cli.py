@@ -268,7 +268,10 @@ def audit_anchor(out: str = typer.Option(..., help="file to write; keep it outsi
     from workflow.audit import take_anchor
 
     with runtime(needs_secrets=False) as rt:
-        data = take_anchor(rt.db, rt.now().isoformat(), rt.signer)
+        from workflow.production import is_production
+
+        unkeyed = rt.signer.development and is_production(rt.settings)  # never sign with the committed key there
+        data = take_anchor(rt.db, rt.now().isoformat(), None if unkeyed else rt.signer)
     with open(out, "w", encoding="utf-8") as handle:
         json.dump(data, handle, ensure_ascii=False, indent=1)
     typer.echo(f"anchor of {len(data['chains'])} chains written to {out}; root {data['root']}")
