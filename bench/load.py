@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,21 +172,41 @@ def _record(tally: Tally, kind: str, answer: httpx.Response, elapsed: float, min
             tally.fired.append((int(fired["dossier_id"]), int(fired["seq"]), str(fired["hash"])))
 
 
-def run_load(url: str, clients: int, seconds: float, log: Path) -> tuple[Tally, float]:
-    """Start the server on ``url``, run the clients, stop it: what they saw and the wall time they ran."""
+def run_load(url: str, clients: int, seconds: float, log: Path, floor_seconds: float = 0) -> tuple[Tally, float, float]:
+    """Start the server on ``url``, run the clients, stop it: what they saw, the wall time they ran, and (with
+    ``floor_seconds``) the requests/s of the same clients on `/healthz` first, the HTTP stack's floor."""
     server = Server(url, log)
     tally = Tally()
     try:
-        threads = [threading.Thread(target=client, args=(server.base, seconds, i, tally)) for i in range(clients)]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - started
+        floor = _healthz_rate(server.base, clients, floor_seconds) if floor_seconds else 0.0
+        wall = _together(clients, lambda i: client(server.base, seconds, i, tally))
     finally:
         server.stop()
-    return tally, wall
+    return tally, wall, floor
+
+
+def _together(clients: int, work: Callable[[int], None]) -> float:
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
+
+
+def _healthz_rate(base: str, clients: int, seconds: float) -> float:
+    done = [0] * clients
+
+    def ping(i: int) -> None:
+        with httpx.Client(base_url=base, timeout=60) as http:
+            stop_at = time.monotonic() + seconds
+            while time.monotonic() < stop_at:
+                http.get("/healthz").raise_for_status()
+                done[i] += 1
+
+    wall = _together(clients, ping)
+    return sum(done) / wall
 
 
 def lost_writes(url: str, tally: Tally) -> list[str]:
@@ -227,12 +248,15 @@ def rows(ctx: BenchContext) -> list[Row]:
         targets.append(("PostgreSQL", pg_server.create_database(ctx.pg_base, "bench_load")))
     for label, url in targets:
         build_demo(url, count)
-        tally, wall = run_load(url, clients, seconds, scratch / f"serve-{label[:6]}.log")
-        out += _rows(label, clients, seconds, tally, wall, lost_writes(url, tally))
+        log = scratch / f"serve-{label[:6]}.log"
+        tally, wall, floor = run_load(url, clients, seconds, log, floor_seconds=seconds / 5)
+        out += _rows(label, clients, seconds, tally, wall, floor, lost_writes(url, tally))
     return out
 
 
-def _rows(label: str, clients: int, seconds: float, tally: Tally, wall: float, lost: list[str]) -> list[Row]:
+def _rows(
+    label: str, clients: int, seconds: float, tally: Tally, wall: float, floor: float, lost: list[str]
+) -> list[Row]:
     total = sum(len(v) for v in tally.latencies.values())
     head = f"{label}, {clients} clients, {seconds:.0f} s"
     clean = tally.server_errors == 0 and not lost
@@ -241,7 +265,7 @@ def _rows(label: str, clients: int, seconds: float, tally: Tally, wall: float, l
             "load",
             f"HTTP requests/s, {head}",
             f"{fmt(total / wall)}/s ({total:,} requests)",
-            reference="",
+            reference=f"GET /healthz: {fmt(floor)}/s",
             target="0 5xx, 0 lost writes",
             met=clean,
             note=f"5xx {tally.server_errors}, lost writes {len(lost)}",

@@ -11,7 +11,7 @@ from bench.load import build_demo, lost_writes, run_load
 def test_concurrent_clients_get_no_server_error_and_lose_no_write(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/load.db"
     build_demo(url, 10)
-    tally, _ = run_load(url, clients=8, seconds=3, log=tmp_path / "serve.log")
+    tally, _, _ = run_load(url, clients=8, seconds=3, log=tmp_path / "serve.log")
     assert tally.server_errors == 0, tally.errors
     assert not tally.errors, tally.errors
     assert len(tally.opened) >= 8, f"each client opens a dossier first: {dict(tally.statuses)}"
