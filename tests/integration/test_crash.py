@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KILLS = 24  # kills inside a unit of work, per database (8 per mode)
 MAX_ROUNDS = 90  # kills in all, counting those that found the worker between two units
 SEED = 20261202
+BUDGET_SECONDS = 300  # a stalled worker fails the test within bounded time (a run takes about 45 s)
 
 
 @pytest.fixture
@@ -157,9 +158,10 @@ def kill_again_and_again(rt: Runtime, url: str, smtp_port: int, anchor: Path) ->
     try:
         for mode in MODES:
             workers.start(mode, rng.randrange(1 << 30))
+        give_up = time.monotonic() + BUDGET_SECONDS
         for round_ in range(MAX_ROUNDS):
             wanted = [m for m in MODES if busy_kills[m] < KILLS // len(MODES)]
-            if not wanted:
+            if not wanted or time.monotonic() > give_up:
                 break
             mode = wanted[round_ % len(wanted)]
             if workers.kill(mode, rng):
@@ -235,7 +237,7 @@ def crash_then_check(rt: Runtime, url: str, mailbox: Mailbox, tmp_path: Path) ->
     anchor = tmp_path / "anchor.json"
     busy_kills = kill_again_and_again(rt, url, mailbox.port, anchor)
     assert min(busy_kills[m] for m in MODES) >= KILLS // len(MODES), (
-        f"only {dict(busy_kills)} kills fell inside a unit of work in {MAX_ROUNDS} rounds"
+        f"only {dict(busy_kills)} kills fell inside a unit of work in {MAX_ROUNDS} rounds or {BUDGET_SECONDS} s"
     )
     killed = time.monotonic()
     moment = clean_run(rt)
