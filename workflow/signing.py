@@ -59,13 +59,7 @@ def load_private(text: str) -> Ed25519PrivateKey:
         if not isinstance(key, Ed25519PrivateKey):
             raise SigningKeyError("the signing key's PEM is not an Ed25519 private key")
         return key
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as err:
-        raise SigningKeyError(f"the signing key is neither PEM nor base64: {err}") from None
-    if len(raw) != 32:
-        raise SigningKeyError(f"the signing key is {len(raw)} bytes in base64; an Ed25519 key is 32")
-    return Ed25519PrivateKey.from_private_bytes(raw)
+    return Ed25519PrivateKey.from_private_bytes(_raw_key(text, "the signing key"))
 
 
 def load_public(text: str) -> Ed25519PublicKey:
@@ -76,13 +70,18 @@ def load_public(text: str) -> Ed25519PublicKey:
         if not isinstance(key, Ed25519PublicKey):
             raise SigningKeyError("the PEM is not an Ed25519 public key")
         return key
+    return Ed25519PublicKey.from_public_bytes(_raw_key(text, "the public key"))
+
+
+def _raw_key(text: str, what: str) -> bytes:
+    """The 32 bytes of an Ed25519 key written in base64."""
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as err:
-        raise SigningKeyError(f"the public key is neither PEM nor base64: {err}") from None
+        raise SigningKeyError(f"{what} is neither PEM nor base64: {err}") from None
     if len(raw) != 32:
-        raise SigningKeyError(f"the public key is {len(raw)} bytes in base64; an Ed25519 key is 32")
-    return Ed25519PublicKey.from_public_bytes(raw)
+        raise SigningKeyError(f"{what} is {len(raw)} bytes in base64; an Ed25519 key is 32")
+    return raw
 
 
 def record_message(kind: str, data: Mapping[str, Any]) -> bytes:
