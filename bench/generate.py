@@ -64,6 +64,7 @@ class Generated:
     template_seconds: float
     bulk_seconds: float
     rows: dict[str, int]
+    phases: dict[str, float]  # seconds per phase of the whole generation (shared by every URL)
 
 
 def runtime_for(url: str, today: date = SNAPSHOT) -> Runtime:
@@ -148,25 +149,30 @@ def generate(
     report = drive(first, seed=seed, count=min(template, dossiers), today=today)
     if report.failed or report.refused:
         raise RuntimeError(f"template: {report.failed} failed and {report.refused} refused steps")
+    phases = {"template through the engine": clock.perf_counter() - started}
+    t0 = clock.perf_counter()
     tpl = Template.read(first.db)
-    template_seconds = clock.perf_counter() - started
-    progress(f"template: {len(tpl.dossiers)} dossiers through the engine in {template_seconds:.0f} s")
     targets = [first]
     for url in urls[1:]:
         rt = runtime_for(url, today)
         tpl.copy_base(first.db, rt.db)
         targets.append(rt)
+    phases["template read and copied to the other databases"] = clock.perf_counter() - t0
+    template_seconds = clock.perf_counter() - started
+    progress(f"template: {len(tpl.dossiers)} dossiers through the engine in {template_seconds:.0f} s")
     t0 = clock.perf_counter()
     day = datetime.combine(today, time(9), first.tz)  # the bench's sweep of the day
-    written = write_blocks(targets, tpl, dossiers, due=(eve(first, today), day, DUE_SHARE), progress=progress)
+    due = (eve(first, today), day, DUE_SHARE)
+    written = write_blocks(targets, tpl, dossiers, due=due, progress=progress, seconds=phases)
     bulk = clock.perf_counter() - t0
     out = []
     for rt, rows in zip(targets, written, strict=True):
         with reading(rt.db) as conn:
             count = conn.execute(select(func.count()).select_from(DOSSIER)).scalar_one()
-        out.append(Generated(rt.settings.database_url, count, template_seconds, bulk, rows))
+        out.append(Generated(rt.settings.database_url, count, template_seconds, bulk, rows, phases))
         rt.db.dispose()
     progress(f"bulk: {out[0].dossiers:,} dossiers on {len(urls)} database(s) in {bulk:.0f} s")
+    progress("  " + "; ".join(f"{name} {spent:.1f} s" for name, spent in phases.items()))
     return out
 
 

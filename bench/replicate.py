@@ -5,22 +5,26 @@ Block b of a table takes ids `id + b × span` (span: the template's highest id),
 What changes besides ids: the dossier code (`HS-<year>-<id>`, as `workflow.opening` makes it, wherever the engine
 copied it: message contexts and texts), the person (name, ID number sealed and hashed by the engine's own
 `IdProtector`, the folded name; the documents the person issued name them) and each chain, re-linked and re-hashed
-by `workflow.chain.seal` in order (bytes, hash, the server's signature). Values reach the database as the engine's
-store sends them (`workflow.store`: times as text on SQLite, JSON by the same encoder); PostgreSQL gets them by COPY.
+in order (bytes, hash, the server's signature: `workflow.chain`). An entry's canonical bytes are the template
+entry's (made by `workflow.chain.canonical`) with its dossier id and previous hash spliced in: both are plain
+numbers and hex in canonical JSON, so the bytes are what `canonical` makes of the copy, without building them again.
+The dossiers, people and chains are built here; every other row is copied by the database (`bench.bulkload`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, Engine, Table, func, insert, select, text
+from sqlalchemy import Engine, Table, func, insert, select
 from sqlmodel import SQLModel
 
+from bench.bulkload import COPIED, Changes, KeyRow, Loading, MapRow, Shape, reset_sequences
 from bench.people import person_for
-from workflow.chain import GENESIS, seal
+from workflow.chain import GENESIS, HASHED_FIELDS, canonical, seal, seal_body
 from workflow.idcrypt import IdProtector
 from workflow.names import fold
 from workflow.runtime import Runtime
@@ -46,24 +50,28 @@ ALERT = Alert.__table__  # type: ignore[attr-defined]
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 DELIVERY = Delivery.__table__  # type: ignore[attr-defined]
 INBOX = InboxItem.__table__  # type: ignore[attr-defined]
-REPLICATED = (PERSON, DOSSIER, LOG, DEADLINE, ALERT, OUTBOX, DELIVERY, INBOX)  # insertion order
+BUILT = (PERSON, DOSSIER, LOG, OUTBOX)  # rows built in Python (messages: only those naming another dossier)
+REPLICATED = (*BUILT, *(t for t, _, _ in COPIED if t is not OUTBOX))
+ID_MARK, HASH_MARK = 987_654_321_012_345, "bench-prev-hash-mark"  # spliced out of a template entry's bytes
 Row = dict[str, Any]
+Pieces = tuple[bytes, bytes, bytes]  # an entry's bytes around its dossier id and its previous hash
 
 
 @dataclass
 class Template:
     """Block 0's rows that belong to dossiers, read once; `spans` are the tables' highest ids."""
 
-    tables: dict[str, list[Row]]  # per replicated table, its dossiers' rows by id
+    tables: dict[str, list[Row]]  # per table built in Python or read for the due share, its dossiers' rows by id
     spans: dict[str, int]
     dossiers: list[Row] = field(default_factory=list)
     persons: dict[int, Row] = field(default_factory=dict)
     logs: dict[int, list[int]] = field(default_factory=dict)  # dossier -> its entries (row indexes) by seq
     code_of: dict[int, str] = field(default_factory=dict)  # dossier -> its code
-    outbox_dossier: dict[int, int] = field(default_factory=dict)  # message -> its dossier
     only_own_code: dict[int, bool] = field(default_factory=dict)  # message -> its context names only its dossier
     named: set[int] = field(default_factory=set)  # log entries naming their person (a document they issued)
     named_dossiers: set[int] = field(default_factory=set)
+    pieces: list[Pieces | None] = field(default_factory=list)  # per log entry; None: sealed in full
+    keys: list[KeyRow] = field(default_factory=list)  # the messages the database copies, their keys' parts
     _shapes: dict[str, Shape] = field(default_factory=dict)
 
     @classmethod
@@ -76,16 +84,12 @@ class Template:
 
             spans = {t.name: int(conn.execute(select(func.max(t.c[_key(t)]))).scalar() or 0) for t in REPLICATED}
             outbox = rows(OUTBOX, OUTBOX.c.dossier_id.is_not(None))
-            sent = {r["id"] for r in outbox}
             tables = {
                 "person": rows(PERSON),
                 "dossier": rows(DOSSIER),
                 "transition_log": rows(LOG),
                 "deadline": rows(DEADLINE, DEADLINE.c.dossier_id.is_not(None)),
-                "alert": rows(ALERT, ALERT.c.dossier_id.is_not(None)),
                 "outbox": outbox,
-                "delivery": [r for r in rows(DELIVERY) if r["outbox_id"] in sent],
-                "inboxitem": [r for r in rows(INBOX, INBOX.c.dossier_id.is_not(None)) if r["outbox_id"] in sent],
             }
         tpl = cls(tables, spans, tables["dossier"], {r["id"]: r for r in tables["person"]})
         for i, entry in enumerate(tables["transition_log"]):
@@ -93,18 +97,20 @@ class Template:
         for entries in tpl.logs.values():
             entries.sort(key=lambda i: tables["transition_log"][i]["seq"])
         tpl.code_of = {d["id"]: d["code"] for d in tpl.dossiers}
-        tpl.outbox_dossier = {r["id"]: r["dossier_id"] for r in outbox}
         tpl.only_own_code = {r["id"]: _only_code(_dumps(r["context"]), tpl.code_of[r["dossier_id"]]) for r in outbox}
+        tpl.tables["outbox"] = [r for r in outbox if not tpl.only_own_code[r["id"]]]
+        tpl.keys = [_key_parts(r) for r in outbox if tpl.only_own_code[r["id"]]]
         name_of = {d["id"]: tpl.persons[d["person_id"]]["full_name"] for d in tpl.dossiers}
         tpl.named = {
             i for i, e in enumerate(tables["transition_log"]) if _names(e["payload"], name_of[e["dossier_id"]])
         }
         tpl.named_dossiers = {d["id"] for d in tpl.dossiers if _names(d["data"], name_of[d["id"]])}
+        tpl.pieces = [None if i in tpl.named else _pieces(e) for i, e in enumerate(tables["transition_log"])]
         return tpl
 
     def shapes(self) -> dict[str, Shape]:
         if not self._shapes:
-            self._shapes = {t.name: Shape(t, self.tables[t.name]) for t in REPLICATED}
+            self._shapes = {t.name: Shape(t, self.tables[t.name]) for t in BUILT}
         return self._shapes
 
     def copy_base(self, source: Engine, target: Engine) -> None:
@@ -121,87 +127,42 @@ def _key(table: Table) -> str:
     return next(iter(table.primary_key.columns)).name
 
 
-def reset_sequences(conn: Connection) -> None:
-    """PostgreSQL: each serial id sequence after the highest id written (rows came with their ids)."""
-    if conn.dialect.name != "postgresql":
-        return
-    for table in SQLModel.metadata.sorted_tables:
-        key = _key(table)
-        if key != "id" or not str(table.c.id.type).startswith("INTEGER"):
-            continue
-        conn.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"
-            )
-        )
+def _pieces(entry: Row) -> Pieces | None:
+    """The entry's canonical bytes cut around its dossier id and previous hash (None if a mark is ambiguous)."""
+    body = canonical({**{k: entry[k] for k in HASHED_FIELDS}, "dossier_id": ID_MARK, "prev_hash": HASH_MARK})
+    id_mark, hash_mark = str(ID_MARK).encode(), HASH_MARK.encode()
+    if body.count(id_mark) != 1 or body.count(hash_mark) != 1 or body.index(id_mark) > body.index(hash_mark):
+        return None
+    head, rest = body.split(id_mark)
+    mid, tail = rest.split(hash_mark)
+    return head, mid, tail
 
 
-class Shape:
-    """One table's template rows, with their values converted once per database kind."""
-
-    def __init__(self, table: Table, rows: list[Row]) -> None:
-        self.table, self.rows = table, rows
-        self.columns = [c for c in table.columns if rows and c.name in rows[0]]
-        self.at = {c.name: i for i, c in enumerate(self.columns)}
-        self.json = frozenset(i for i, c in enumerate(self.columns) if isinstance(c.type, JSON))
-        self._base: dict[str, list[tuple[Any, ...]]] = {}
-        self._texts: list[dict[int, str]] | None = None
-
-    def base(self, kind: str) -> list[tuple[Any, ...]]:
-        if kind not in self._base:
-            convert = _pg_value if kind == "postgresql" else _sqlite_value
-            self._base[kind] = [tuple(convert(c, r[c.name]) for c in self.columns) for r in self.rows]
-        return self._base[kind]
-
-    def rows_for(self, kind: str, changes: Changes) -> list[tuple[Any, ...]]:
-        """Each changed row: the template's converted values with this block's values in place."""
-        base, json_at, texts = self.base(kind), self.json, self.texts()
-        pg = kind == "postgresql"
-        out = []
-        for index, changed in changes:
-            row = list(base[index])
-            for i, value in changed.items():
-                if i in json_at:
-                    if isinstance(value, Recoded):  # the template's JSON text, the code replaced
-                        value = texts[index][i].replace(value.old, value.new)
-                        row[i] = _pg_json_text(value) if pg else value
-                    else:
-                        row[i] = _pg_json(value) if pg else _dumps(value)
-                else:
-                    row[i] = value
-            out.append(tuple(row))
-        return out
-
-    def texts(self) -> list[dict[int, str]]:
-        if self._texts is None:
-            self._texts = [{i: _dumps(r[self.columns[i].name]) for i in self.json} for r in self.rows]
-        return self._texts
-
-
-@dataclass(frozen=True, slots=True)
-class Recoded:
-    """A JSON value that differs from the template's only by a dossier code (a string without escapes)."""
-
-    old: str
-    new: str
-
-
-Changes = list[tuple[int, dict[int, Any]]]
+def _key_parts(message: Row) -> KeyRow:
+    """A copied message's dedupe key as (kind, number, tail): `step:<dossier>:<seq>`, `alert:<alert>:<agency>`."""
+    kind, _, rest = (message["dedupe_key"] or "").partition(":")
+    if kind == "step":
+        return message["id"], 1, 0, ":" + rest.split(":", 1)[1]
+    if kind == "alert":
+        alert_id, agency = rest.split(":", 1)
+        return message["id"], 2, int(alert_id), ":" + agency
+    return message["id"], 0, 0, ""
 
 
 class Block:
-    """What one block changes in the template's rows: ids moved, codes and people replaced, chains re-hashed."""
+    """What one block changes in the rows built in Python: ids moved, codes and people replaced, chains re-hashed;
+    and its map of dossiers (block, old id, new id, old code, new code) for the copies made by the database."""
 
     def __init__(self, tpl: Template, shapes: dict[str, Shape], block: int, ids: IdProtector, signer: Signer) -> None:
         self.tpl, self.shapes, self.b, self.ids, self.signer = tpl, shapes, block, ids, signer
         self.off = {name: block * span for name, span in tpl.spans.items()}
         self.codes: dict[str, str] = {}  # template code -> this block's
         self.names: dict[int, tuple[str, str]] = {}  # template person -> (old name, new name)
+        self.mapped: list[MapRow] = []
 
     def changes(self, chosen: list[Row]) -> dict[str, Changes]:
-        """Per table, (template row, {column: new value}) for the block's copies of the `chosen` dossiers."""
-        tpl, off, sh = self.tpl, self.off, self.shapes
+        """Per table built in Python, (template row, {column: new value}) for the block's copies of `chosen`."""
+        tpl, sh = self.tpl, self.shapes
         kept = {d["id"] for d in chosen}
         out: dict[str, Changes] = {}
         person_rows = {r["id"]: i for i, r in enumerate(sh["person"].rows)}
@@ -211,41 +172,10 @@ class Block:
         index = {d["id"]: i for i, d in enumerate(tpl.dossiers)}
         for d in chosen:
             out["dossier"].append((index[d["id"]], self._dossier(d, out["transition_log"])))
-        out["deadline"] = self._moved("deadline", kept, {"id": "deadline", "dossier_id": "dossier"})
-        out["alert"] = self._moved("alert", kept, {"id": "alert", "deadline_id": "deadline", "dossier_id": "dossier"})
         out["outbox"] = [
             (i, self._message(sh["outbox"], r)) for i, r in enumerate(sh["outbox"].rows) if r["dossier_id"] in kept
         ]
-        out["delivery"] = [
-            (i, {0: r["id"] + off["delivery"], 1: r["outbox_id"] + off["outbox"]})
-            for i, r in enumerate(sh["delivery"].rows)
-            if tpl.outbox_dossier[r["outbox_id"]] in kept
-        ]
-        at = sh["inboxitem"].at
-        out["inboxitem"] = [
-            (
-                i,
-                {
-                    at["id"]: r["id"] + off["inboxitem"],
-                    at["dossier_id"]: r["dossier_id"] + off["dossier"],
-                    at["outbox_id"]: r["outbox_id"] + off["outbox"],
-                    at["subject"]: self._recode(r["subject"], r["dossier_id"]),
-                    at["body"]: self._recode(r["body"], r["dossier_id"]),
-                },
-            )
-            for i, r in enumerate(sh["inboxitem"].rows)
-            if r["dossier_id"] in kept
-        ]
         return out
-
-    def _moved(self, name: str, kept: set[int], refs: dict[str, str]) -> Changes:
-        shape, off = self.shapes[name], self.off
-        at = [(shape.at[column], column, off[table]) for column, table in refs.items()]
-        return [
-            (i, {index: r[column] + by for index, column, by in at})
-            for i, r in enumerate(shape.rows)
-            if r["dossier_id"] in kept
-        ]
 
     def _person(self, shape: Shape, p: Row) -> dict[int, Any]:
         new = person_for(self.b, p["id"], p["full_name"], p["sex"], p["birth_date"])
@@ -263,20 +193,33 @@ class Block:
         new_id = d["id"] + self.off["dossier"]
         code = f"HS-{d['code'].split('-')[1]}-{new_id:06d}"  # as workflow.opening numbers a dossier
         self.codes[d["code"]] = code
+        self.mapped.append((self.b, d["id"], new_id, d["code"], code))
         old_name, new_name = self.names[d["person_id"]]
-        log_shape = self.shapes["transition_log"]
+        log_shape, pieces, signer = self.shapes["transition_log"], self.tpl.pieces, self.signer
         la = log_shape.at
+        at_id, at_dossier, at_prev, at_hash = la["id"], la["dossier_id"], la["prev_hash"], la["hash"]
+        at_body, at_signature, at_key, at_payload = la["body"], la["signature"], la["key_id"], la["payload"]
+        id_text, log_off = str(new_id).encode(), self.off["transition_log"]
         prev = GENESIS
         for index in self.tpl.logs.get(d["id"], []):
             e = log_shape.rows[index]
-            payload = _issued_by(e["payload"], old_name, new_name) if index in self.tpl.named else e["payload"]
-            entry = {**e, "dossier_id": new_id, "payload": payload, "prev_hash": prev}
-            prev = seal(entry, self.signer)["hash"]
-            changed = {la["id"]: e["id"] + self.off["transition_log"], la["dossier_id"]: new_id}
-            changed |= {la["prev_hash"]: entry["prev_hash"], la["hash"]: prev, la["body"]: entry["body"]}
-            changed |= {la["signature"]: entry["signature"], la["key_id"]: entry["key_id"]}
-            if payload != e["payload"]:
-                changed[la["payload"]] = payload
+            cut = pieces[index]
+            changed = {at_id: e["id"] + log_off, at_dossier: new_id, at_prev: prev}
+            if cut is not None:
+                body = cut[0] + id_text + cut[1] + prev.encode() + cut[2]
+                prev, changed[at_signature], changed[at_key] = seal_body(body, signer)
+            else:  # an entry naming its person: built and sealed in full
+                payload = _issued_by(e["payload"], old_name, new_name)
+                entry = seal({**e, "dossier_id": new_id, "payload": payload, "prev_hash": prev}, signer)
+                body, prev, changed[at_signature], changed[at_key] = (
+                    entry["body"],
+                    entry["hash"],
+                    entry["signature"],
+                    entry["key_id"],
+                )
+                if payload != e["payload"]:
+                    changed[at_payload] = payload
+            changed[at_hash], changed[at_body] = prev, body
             log_out.append((index, changed))
         at = self.shapes["dossier"].at
         data = _issued_by(d["data"], old_name, new_name) if d["id"] in self.tpl.named_dossiers else d["data"]
@@ -293,6 +236,7 @@ class Block:
         return changed
 
     def _message(self, shape: Shape, r: Row) -> dict[int, Any]:
+        """A message whose context names another dossier (a relapse's first): its codes replaced value by value."""
         key = r["dedupe_key"]
         kind, _, rest = (key or "").partition(":")
         if kind == "step":  # step:<dossier>:<seq>
@@ -304,19 +248,9 @@ class Block:
         return {
             at["id"]: r["id"] + self.off["outbox"],
             at["dossier_id"]: r["dossier_id"] + self.off["dossier"],
-            at["context"]: self._context(r),
+            at["context"]: _recoded(r["context"], self.codes),
             at["dedupe_key"]: key,
         }
-
-    def _context(self, r: Row) -> Any:
-        old = self.tpl.code_of[r["dossier_id"]]
-        if self.tpl.only_own_code[r["id"]]:
-            return Recoded(old, self.codes[old])
-        return _recoded(r["context"], self.codes)
-
-    def _recode(self, value: str, dossier_id: int) -> str:
-        old = self.tpl.code_of[dossier_id]
-        return value.replace(old, self.codes[old])
 
 
 def _issued_by(value: Any, old: str, new: str) -> Any:
@@ -350,108 +284,6 @@ def _recoded(value: Any, codes: Mapping[str, str]) -> Any:
     if isinstance(value, list):
         return [_recoded(v, codes) for v in value]
     return value
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def _sqlite_value(column: Any, value: Any) -> Any:
-    """A value as the engine's store sends it to SQLite (`workflow.store`)."""
-    if value is None:
-        return None
-    if isinstance(column.type, JSON):
-        return _dumps(value)
-    if isinstance(value, datetime):
-        return value.isoformat(" ", "microseconds")  # workflow.store.SQLITE_TIME
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(column.type, Boolean):
-        return int(value)
-    return value
-
-
-def _pg_json(value: Any) -> Any:
-    from psycopg.types.json import Json
-
-    return Json(value, dumps=_dumps)
-
-
-def _pg_json_text(encoded: str) -> Any:
-    from psycopg.types.json import Json
-
-    return Json(encoded, dumps=str)
-
-
-def _pg_value(column: Any, value: Any) -> Any:
-    return _pg_json(value) if isinstance(column.type, JSON) and value is not None else value
-
-
-def _copy(conn: Connection, shape: Shape, rows: list[tuple[Any, ...]]) -> None:
-    """Rows of one table in one go: COPY on PostgreSQL, one executemany on SQLite."""
-    if not rows:
-        return
-    names = ", ".join(c.name for c in shape.columns)
-    raw: Any = conn.connection.driver_connection
-    if conn.dialect.name == "postgresql":
-        with raw.cursor() as cur, cur.copy(f"COPY {shape.table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    cursor = raw.cursor()
-    cursor.executemany(f"INSERT INTO {shape.table.name} ({names}) VALUES ({', '.join('?' * len(rows[0]))})", rows)
-    cursor.close()
-
-
-class Loading:
-    """A database being filled: its secondary indexes dropped while rows stream in, built again at the end
-    (one sorted build instead of millions of inserts into each)."""
-
-    def __init__(self, db: Engine) -> None:
-        self.db, self.kind = db, db.dialect.name
-        self.pending: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in REPLICATED}
-        self.indexes: list[str] = []
-        self.written = {t.name: 0 for t in REPLICATED}
-
-    def drop_indexes(self) -> None:
-        names = tuple(t.name for t in REPLICATED)
-        with self.db.begin() as conn:
-            if self.kind == "postgresql":
-                found = conn.execute(
-                    text(
-                        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
-                        "AND i.tablename = ANY(:t) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
-                        "WHERE c.conname = i.indexname)"
-                    ),
-                    {"t": list(names)},
-                ).all()
-            else:
-                marks = ", ".join(f"'{n}'" for n in names)
-                found = conn.exec_driver_sql(
-                    f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                    f"AND tbl_name IN ({marks})"
-                ).all()
-            for name, definition in found:
-                conn.exec_driver_sql(f'DROP INDEX "{name}"')
-                self.indexes.append(definition)
-
-    def add(self, shapes: dict[str, Shape], changes: dict[str, Changes]) -> None:
-        for name, rows in changes.items():
-            self.pending[name].extend(shapes[name].rows_for(self.kind, rows))
-
-    def flush(self, shapes: dict[str, Shape]) -> None:
-        with self.db.begin() as conn:
-            for table in REPLICATED:
-                _copy(conn, shapes[table.name], self.pending[table.name])
-                self.written[table.name] += len(self.pending[table.name])
-                self.pending[table.name] = []
-
-    def finish(self) -> None:
-        with self.db.begin() as conn:
-            for definition in self.indexes:
-                conn.exec_driver_sql(definition)
-            reset_sequences(conn)
-        with self.db.connect() as conn:  # ANALYZE outside a transaction block
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
 
 
 def due_between(tpl: Template, rt: Runtime, since: datetime, until: datetime) -> set[int]:
@@ -508,12 +340,14 @@ def write_blocks(
     due: tuple[datetime, datetime, float] | None = None,
     per_flush: int = 25,
     progress: Callable[[str], None] = lambda _m: None,
+    seconds: dict[str, float] | None = None,
 ) -> list[dict[str, int]]:
     """Blocks 1, 2, ... of the template into every target (each holding block 0), up to `dossiers` dossiers.
     Each block is computed once (chains hashed once) and written to each target. With `due` (since, until,
-    share), only one block in n copies the dossiers with an alert due between since and until."""
+    share), only one block in n copies the dossiers with an alert due between since and until. `seconds`, when
+    given, receives the time spent per phase (summed over the targets for the writes)."""
     shapes = tpl.shapes()
-    loads = [Loading(rt.db) for rt in targets]
+    loads = [Loading(rt.db, BUILT, tpl.spans) for rt in targets]
     for load in loads:
         load.drop_indexes()
     ids = targets[0].engine.ids
@@ -522,20 +356,29 @@ def write_blocks(
         busy = due_between(tpl, targets[0], due[0], due[1])
         quiet = _quiet(tpl, busy)
         every = _every(tpl, busy, quiet, due[2])
-    have, block = len(tpl.dossiers), 0
+    have, block, sealing = len(tpl.dossiers), 0, 0.0
     while have < dossiers:
         block += 1
         pool = tpl.dossiers if block % every == 0 else quiet
         chosen = pool[: dossiers - have]
-        changes = Block(tpl, shapes, block, ids, targets[0].engine.signer).changes(chosen)
+        t0 = time.perf_counter()
+        maker = Block(tpl, shapes, block, ids, targets[0].engine.signer)
+        changes = maker.changes(chosen)
+        sealing += time.perf_counter() - t0
         have += len(chosen)
         for load in loads:
-            load.add(shapes, changes)
+            load.add(shapes, changes, maker.mapped)
         if block % per_flush == 0:
             for load in loads:
-                load.flush(shapes)
+                load.flush(shapes, tpl.keys)
             progress(f"  {have:,} dossiers")
     for load in loads:
-        load.flush(shapes)
+        load.flush(shapes, tpl.keys)
         load.finish()
+    if seconds is not None:
+        seconds["people and chains (Python)"] = sealing
+        for load in loads:
+            for phase, spent in load.seconds.items():
+                name = f"{phase}, {'PostgreSQL' if load.kind == 'postgresql' else 'SQLite'}"
+                seconds[name] = seconds.get(name, 0.0) + spent
     return [load.written for load in loads]

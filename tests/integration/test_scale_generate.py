@@ -2,9 +2,9 @@
 
 The same inputs both ways: the demo's plans driven through the engine twice (block 1 with other people), and the
 same plans driven once with block 1 replicated in bulk. Every row of every dossier (the dossier, its person, its
-chain, deadlines, alerts, messages, deliveries, inbox items) must be equal; surrogate ids are compared through
-what they point to. Then `rehab audit verify` passes on the bulk database, and tampering with a replicated entry
-is caught (the bulk chain is a real one).
+chain, deadlines, alerts, messages, deliveries, inbox items, the free texts beside the chain) must be equal;
+surrogate ids are compared through what they point to. Then `rehab audit verify` passes on the bulk database, and
+tampering with a replicated entry is caught (the bulk chain is a real one).
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from admin.cli import app
 from bench.generate import drive, runtime_for
 from bench.replicate import ALERT, DEADLINE, DELIVERY, DOSSIER, INBOX, LOG, OUTBOX, PERSON, Template, write_blocks
 from workflow.idcrypt import IdProtector
+from workflow.tables import EntryText
+
+TEXTS = EntryText.__table__  # type: ignore[attr-defined]
 
 COUNT = 12  # template dossiers: the coverage plans of several regimes, relapses, hand-overs, alerts
 runner = CliRunner()
@@ -78,6 +81,7 @@ def snapshot(db: Engine, ids: IdProtector) -> dict[int, dict[str, Any]]:
             "messages": [],
             "deliveries": [],
             "inbox": [],
+            "texts": [],
         }
     for e in _rows(db, LOG):
         out[e["dossier_id"]]["log"].append({k: v for k, v in e.items() if k != "id"})
@@ -95,6 +99,8 @@ def snapshot(db: Engine, ids: IdProtector) -> dict[int, dict[str, Any]]:
         if i["outbox_id"] in messages:
             m = messages[i["outbox_id"]]
             out[m["dossier_id"]]["inbox"].append({**i, "id": None, "outbox_id": message_key(m)})
+    for t in _rows(db, TEXTS):
+        out[t["dossier_id"]]["texts"].append({k: v for k, v in t.items() if k != "id"})
     for rows in out.values():
         for part in ("alerts", "messages", "deliveries", "inbox"):
             rows[part].sort(key=repr)
@@ -130,7 +136,7 @@ def _assert_same(bulk: dict[int, dict[str, Any]], engine: dict[int, dict[str, An
             assert got[part] == expected[part], f"dossier {dossier_id}: {part} differs"
     block1 = [d for d in bulk.values() if d["dossier"]["id"] > len(bulk) // 2]
     assert block1 and all(d["log"] for d in block1)
-    assert any(d["alerts"] for d in block1) and any(d["inbox"] for d in block1)
+    assert any(d["alerts"] for d in block1) and any(d["inbox"] for d in block1) and any(d["texts"] for d in block1)
 
 
 def _verify_cli(url: str, monkeypatch: pytest.MonkeyPatch) -> str:
