@@ -115,6 +115,15 @@ def readable(scope: Scope) -> ColumnElement[bool]:
     )
 
 
+def readable_of_agency(scope: Scope, agency_id: str | None) -> list[ColumnElement[bool]]:
+    """`readable(scope)` as a condition list for rows already restricted to `agency_id` (its dossiers now, its
+    deadlines): nothing when the agency is the reader's own (or one it succeeded), whose dossiers and stages
+    `readable` admits anyway, so that an agency's inbox reads its own rows from their index alone."""
+    if scope.everything or (agency_id is not None and agency_id in scope.agencies):
+        return []
+    return [readable(scope)]
+
+
 def person_readable(scope: Scope) -> ColumnElement[bool]:
     """SQL: the person of the dossier row is readable in `scope` (search by name or ID number)."""
     clauses: list[ColumnElement[bool]] = []

@@ -16,7 +16,7 @@ from states import labels
 from states.model import Regime, State, Track
 from states.registry import regimes_by_id
 from workflow import parties
-from workflow.access import Scope, may_read_person, readable, redact_entry, redacted_fields
+from workflow.access import Scope, may_read_person, readable, readable_of_agency, redact_entry, redacted_fields
 from workflow.db import reading
 from workflow.inbox import AlertFilters, alerts
 from workflow.tables import Agency, Area, Deadline, Dossier, Person, TransitionLog
@@ -104,8 +104,8 @@ def deadline_rows(
         query = query.where(DEADLINE.c.agency_id == agency_id)
     if overdue_only:  # a paused clock (a postponement, a suspended case) is never overdue
         query = query.where(DEADLINE.c.due_on < today, DEADLINE.c.paused_at.is_(None))
-    if scope is not None:
-        query = query.where(readable(scope))
+    if scope is not None:  # an agency's own deadlines are readable (it has the stage): no per-row check
+        query = query.where(*(readable_of_agency(scope, agency_id) if agency_id else [readable(scope)]))
     with reading(db) as conn:
         rows = conn.execute(query).all()
     return [
@@ -269,8 +269,8 @@ def list_dossiers(
         query = query.where(DOSSIER.c.state == state)
     if commune:
         query = query.where(DOSSIER.c.commune_code == commune)
-    if scope is not None:
-        query = query.where(readable(scope))
+    if scope is not None:  # an agency's own dossiers are readable to it: no per-row check
+        query = query.where(*(readable_of_agency(scope, agency_id) if agency_id else [readable(scope)]))
     with reading(db) as conn:
         return [named({**r._asdict(), "updated_at": r.updated_at.isoformat()}) for r in conn.execute(query)]
 
@@ -292,21 +292,19 @@ def inbox(
     (the `rows` soonest) with the totals of both, and a page of its alerts (`workflow.inbox`); with `scope`,
     dossiers and deadlines only where the reader may read them."""
     chosen = alert_filters or AlertFilters(status="unread" if unread_only else "all", page_size=INBOX_ROWS)
+    # The reader's own inbox: every row below is readable to it (`readable_of_agency`), so the totals are
+    # counted in the agency's indexes alone, without the per-row scope check (another agency's, with it).
+    check = readable_of_agency(scope, agency_id) if scope is not None else []
     with reading(db) as conn:
         found = alerts(conn, agency_id, today, chosen)
         dossiers_total = conn.execute(
-            select(func.count())
-            .select_from(DOSSIER)
-            .where(DOSSIER.c.agency_id == agency_id, *([readable(scope)] if scope is not None else []))
+            select(func.count()).select_from(DOSSIER).where(DOSSIER.c.agency_id == agency_id, *check)
         ).scalar_one()
+        deadlines = DEADLINE.join(DOSSIER, DOSSIER.c.id == DEADLINE.c.dossier_id) if check else DEADLINE
         deadlines_total = conn.execute(
             select(func.count())
-            .select_from(DEADLINE.join(DOSSIER, DOSSIER.c.id == DEADLINE.c.dossier_id))
-            .where(
-                DEADLINE.c.agency_id == agency_id,
-                DEADLINE.c.closed_at.is_(None),
-                *([readable(scope)] if scope is not None else []),
-            )
+            .select_from(deadlines)
+            .where(DEADLINE.c.agency_id == agency_id, DEADLINE.c.closed_at.is_(None), *check)
         ).scalar_one()
     return {
         "agency_id": agency_id,
