@@ -66,8 +66,11 @@ _url: str | None = None
 # --------------------------------------------------------------------------- public API
 
 
-def start_postgres() -> str | None:
+def start_postgres(preload: tuple[str, ...] = ()) -> str | None:
     """Start (once) a throwaway cluster and return the SQLAlchemy URL of ``rehab_test``.
+
+    ``preload``: server libraries to load at start (``shared_preload_libraries``), e.g. the bench's
+    ``pg_stat_statements``; only for a cluster this call starts.
 
     Returns ``None`` when no PostgreSQL server binaries can be found.
     Raises ``RuntimeError`` when binaries exist but the server cannot be started.
@@ -82,7 +85,7 @@ def start_postgres() -> str | None:
     bin_dir = find_bin_dir()
     if bin_dir is None:
         return None
-    cluster = _start_cluster(bin_dir)
+    cluster = _start_cluster(bin_dir, preload)
     base = f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{cluster.port}/postgres"
     _url = create_database(base, DEFAULT_DB)
     return _url
@@ -147,7 +150,7 @@ def find_bin_dir() -> Path | None:
 # --------------------------------------------------------------------------- cluster lifecycle
 
 
-def _start_cluster(bin_dir: Path) -> _Cluster:
+def _start_cluster(bin_dir: Path, preload: tuple[str, ...] = ()) -> _Cluster:
     global _cluster
     root = _make_root_dir()
     cluster = _Cluster(bin_dir=bin_dir, root=root, port=0)
@@ -157,7 +160,7 @@ def _start_cluster(bin_dir: Path) -> _Cluster:
         last_error = ""
         for _ in range(START_ATTEMPTS):  # the free port may be taken between probe and bind
             cluster.port = _free_port()
-            result = _pg_ctl_start(cluster)
+            result = _pg_ctl_start(cluster, preload)
             if result.returncode == 0:
                 return cluster
             last_error = result.stdout + result.stderr + _tail(cluster.log_file)
@@ -203,9 +206,10 @@ def _initdb(cluster: _Cluster) -> None:
     raise RuntimeError("initdb failed:\n" + "\n".join(errors))
 
 
-def _pg_ctl_start(cluster: _Cluster) -> subprocess.CompletedProcess[str]:
+def _pg_ctl_start(cluster: _Cluster, preload: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     options = " ".join(
         [
+            *([f"-c shared_preload_libraries={','.join(preload)}"] if preload else []),
             f"-k {shlex.quote(str(cluster.root))}",
             f"-p {cluster.port}",
             "-c listen_addresses=127.0.0.1",
