@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Connection, Engine, Table, text
 from sqlmodel import SQLModel
 
+from workflow import tally
 from workflow.store import _dumps
 from workflow.tables import Alert, Deadline, Delivery, EntryText, InboxItem, Outbox
 
@@ -276,6 +277,7 @@ class Loading:
             for definition in self.indexes:
                 conn.exec_driver_sql(definition)
             reset_sequences(conn)
+            tally.fold(conn)  # the triggers' changes into the counts by stage (workflow.tally)
         if self.kind != "postgresql":
             raw: Any = conn.connection.driver_connection
             broken = raw.execute("PRAGMA foreign_key_check").fetchall()

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from states import labels
 from states.model import Regime, State, Track
 from states.registry import regimes_by_id
-from workflow import parties
+from workflow import parties, tally
 from workflow.access import Scope, may_read_person, readable, readable_of_agency, redact_entry, redacted_fields
 from workflow.db import reading
 from workflow.inbox import AlertFilters, alerts
@@ -318,10 +318,9 @@ def inbox(
 
 
 def counts_by_state(db: Engine, scope: Scope | None = None) -> dict[str, int]:
-    query = select(DOSSIER.c.state, func.count()).group_by(DOSSIER.c.state)
+    """The dossiers by stage (those `scope` may read), from the tally (`workflow.tally`)."""
     with reading(db) as conn:
-        rows = conn.execute(query if scope is None else query.where(readable(scope))).all()
-    return {r[0]: int(r[1]) for r in rows}
+        return tally.by_state(conn, scope or Scope(everything=True), {})
 
 
 def export_log(db: Engine, dossier_id: int | None = None, scope: Scope | None = None) -> list[str]:

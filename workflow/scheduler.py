@@ -19,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from handlers.calendar import WorkingCalendar
+from workflow import tally
 from workflow.settings import Settings
 from workflow.sweep import sweep
 
@@ -60,7 +61,8 @@ def run_cycle(
     deliver: Callable[[datetime], object] | None = None,
     now: datetime | None = None,
 ) -> int:
-    """One cycle: the sweep, then ``deliver(now)`` (the notifications worker, injected).
+    """One cycle: the sweep, the counts by stage brought up to date (`workflow.tally.fold`), then ``deliver(now)``
+    (the notifications worker, injected).
 
     Never raises: a failing part is logged and the next cycle tries again. Returns the number
     of alerts written (0 if the sweep failed).
@@ -71,6 +73,11 @@ def run_cycle(
         written = sweep(db_engine, calendar, settings, moment)
     except Exception:
         log.exception("cycle.sweep_failed")
+    try:  # the dossiers' changes into the counts by stage: readers add only what came since
+        with db_engine.begin() as conn:
+            tally.fold(conn)
+    except Exception:
+        log.exception("cycle.tally_failed")
     if deliver is not None:
         try:
             deliver(moment)

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Connection, Date, Integer, and_, bindparam
 from sqlalchemy import text as sql_text
 
 from states.model import Regime, State
+from workflow import tally
 from workflow.access import Scope, may_read_person, person_readable, readable
 from workflow.errors import InvalidInput
 from workflow.names import fold
@@ -311,8 +312,12 @@ def search(
     matched_by, where = _conditions(f, scope, today, tz, id_hash, sqlite=conn.dialect.name == "sqlite")
     with_person = DOSSIER.join(PERSON, PERSON.c.id == DOSSIER.c.person_id)
     counted = with_person if matched_by in ("name", "id_number") else DOSSIER  # the person only when searched
-    by_state = select(DOSSIER.c.state, func.count()).select_from(counted).where(*where).group_by(DOSSIER.c.state)
-    counts = {r[0]: int(r[1]) for r in conn.execute(by_state)}
+    if f.q or f.overdue or f.date_from or f.date_to:  # the matching dossiers counted
+        by_state = select(DOSSIER.c.state, func.count()).select_from(counted).where(*where).group_by(DOSSIER.c.state)
+        counts = {r[0]: int(r[1]) for r in conn.execute(by_state)}
+    else:  # every readable dossier, or those of a commune, agency, regime, track: from the tally
+        chosen = {"commune_code": f.commune, "agency_id": f.agency, "regime": f.regime, "track": f.track}
+        counts = tally.by_state(conn, scope, chosen)
     total = counts.get(f.state, 0) if f.state else sum(counts.values())
     if f.state:
         where.append(DOSSIER.c.state == f.state)
