@@ -32,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
         help="dossiers of bench.scale's data set (default 10,000: what fits in make bench's 10 minutes on 2 shared "
         "cores; 100000 or 1000000 on request, minutes to hours)",
     )
+    parser.add_argument(
+        "--scale-on",
+        action="append",
+        choices=("sqlite", "postgresql"),
+        help="the databases of bench.scale's data set (default both; e.g. --scale-on postgresql for 1,000,000)",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run, figures not meaningful")
     parser.add_argument("--only", action="append", default=[], help="run only these modules (e.g. bench.engine)")
     args = parser.parse_args(argv)
@@ -43,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         ctx = BenchContext(dossiers=args.dossiers, quick=args.quick, scratch=scratch)
         ctx.extra["scale_dossiers"] = args.scale_dossiers
+        if args.scale_on:
+            ctx.extra["scale_on"] = tuple(args.scale_on)
         ctx.pg_base = pg_server.start_postgres()
         try:
             for name in args.only or MODULES:
