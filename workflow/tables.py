@@ -177,7 +177,7 @@ class EntryText(SQLModel, table=True):
 class Deadline(SQLModel, table=True):
     """A time limit of a dossier's stage, or of an agency's periodic report (`report_id`, no dossier)."""
 
-    __table_args__ = (Index("ix_deadline_open", "closed_at", "due_at"),)
+    # open deadlines are read through partial indexes (migrations 0015, 0016, 0018)
 
     id: int | None = Field(default=None, primary_key=True)
     dossier_id: int | None = Field(default=None, index=True)

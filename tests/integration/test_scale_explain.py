@@ -169,6 +169,13 @@ def test_the_inbox_and_the_deadlines_read_through_indexes(world: tuple[Runtime, 
         assert not _full_scans(rt.db, plan), f"{statement}\n{plan}"
     inbox_plans = [_plan(rt.db, s, p) for s, p in statements if "inboxitem" in s]
     assert any("ix_inboxitem_unread" in plan for plan in inbox_plans)
+    # the agency's open deadlines (the inbox's total and rows, the deadlines list) from their partial index: not
+    # from every open deadline, nor from every deadline the agency ever had
+    agency_deadlines = [(s, p) for s, p in statements if "FROM deadline" in s and "deadline.agency_id =" in s]
+    assert len(agency_deadlines) >= 3
+    for statement, parameters in agency_deadlines:
+        plan = _plan(rt.db, statement, parameters)
+        assert "ix_deadline_open_agency" in plan, f"{statement}\n{plan}"
 
 
 def test_the_sweep_finds_its_candidates_through_an_index(
