@@ -25,7 +25,8 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from bench.generate import TEMPLATE_DOSSIERS, generate, runtime_for
 from bench.table import BenchContext, Row, fmt
@@ -276,6 +277,19 @@ def sweep_rows(rt: Runtime, label: str) -> list[Row]:
     ]
 
 
+def _size_on_disk(url: str) -> int:
+    """The database's bytes: the SQLite file (and its WAL), or PostgreSQL's `pg_database_size`."""
+    if url.startswith("sqlite"):
+        path = Path(make_url(url).database or "")
+        return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+    db = create_engine(url)
+    try:
+        with db.connect() as conn:
+            return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+    finally:
+        db.dispose()
+
+
 def rows(ctx: BenchContext) -> list[Row]:
     """The scale data set on SQLite and PostgreSQL, then every read on each."""
     dossiers = QUICK_DOSSIERS if ctx.quick else int(ctx.extra.get("scale_dossiers", ctx.dossiers))
@@ -308,6 +322,17 @@ def rows(ctx: BenchContext) -> list[Row]:
             f"bulk: {made[0].bulk_seconds:,.0f} s ({entries:,} log entries per database)",
         )
     ]
+    for kind, url in targets:
+        size = _size_on_disk(url)
+        out.append(
+            Row(
+                "data",
+                f"scale data set on disk, {kind} {made[0].dossiers:,}",
+                f"{size / 1e9:,.1f} GB",
+                f"{size / made[0].dossiers / 1e3:,.0f} KB per dossier; 1,000,000 dossiers ≈ "
+                f"{size / made[0].dossiers * 1e6 / 1e9:,.0f} GB",
+            )
+        )
     scale_ok = TARGET_MS if dossiers <= 200_000 else 4 * TARGET_MS  # the issue's targets: 100k, 1M
     for kind, url in targets:
         rt = runtime_for(url, today)
