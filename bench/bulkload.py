@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -78,6 +79,10 @@ COPIED: tuple[tuple[Table, str, dict[str, str]], ...] = (
         {"id": "t.id + m.block * {entry_text}", "dossier_id": "m.new_id"},
     ),
 )
+# SQLite while loading: no foreign-key checks (checked once at the end), no fsync, no journal (a failed load is
+# thrown away), a bigger page cache and sorts in memory (the index builds); then as `workflow.db` sets them.
+LOADING_PRAGMAS = ("foreign_keys=OFF", "synchronous=OFF", "journal_mode=OFF", "cache_size=-262144", "temp_store=MEMORY")
+LOADED_PRAGMAS = ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", "cache_size=-2000", "temp_store=DEFAULT")
 COPIED_NAMES = tuple(table.name for table, _, _ in COPIED)
 TEMP_TABLES = (
     "CREATE TEMP TABLE bench_map (block INTEGER NOT NULL, old_id INTEGER NOT NULL, new_id INTEGER NOT NULL, "
@@ -103,14 +108,18 @@ def copy_statement(table: Table, joins: str, changed: Mapping[str, str], spans: 
 
 
 class Shape:
-    """One table's template rows built in Python, with their values converted once per database kind."""
+    """One table's template rows built in Python, with their values converted once per database kind. The columns
+    `leading` come first: a row whose only changes are those is the block's values followed by the template's."""
 
-    def __init__(self, table: Table, rows: list[Row]) -> None:
+    def __init__(self, table: Table, rows: list[Row], leading: tuple[str, ...] = ()) -> None:
         self.table, self.rows = table, rows
-        self.columns = [c for c in table.columns if rows and c.name in rows[0]]
+        names = [c.name for c in table.columns if rows and c.name in rows[0]]
+        self.columns = [table.c[n] for n in (*leading, *(n for n in names if n not in leading))]
+        self.lead = len(leading)
         self.at = {c.name: i for i, c in enumerate(self.columns)}
         self.json = frozenset(i for i, c in enumerate(self.columns) if isinstance(c.type, JSON))
         self._base: dict[str, list[tuple[Any, ...]]] = {}
+        self._rest: dict[str, list[tuple[Any, ...]]] = {}
 
     def base(self, kind: str) -> list[tuple[Any, ...]]:
         if kind not in self._base:
@@ -121,17 +130,32 @@ class Shape:
     def rows_for(self, kind: str, changes: Changes) -> list[tuple[Any, ...]]:
         """Each changed row: the template's converted values with this block's values in place."""
         base, json_at = self.base(kind), self.json
-        encode = _pg_json if kind == "postgresql" else _dumps
         out = []
         for index, changed in changes:
             row = list(base[index])
             for i, value in changed.items():
-                row[i] = encode(value) if i in json_at else value
+                row[i] = _dumps(value) if i in json_at else value
             out.append(tuple(row))
         return out
 
+    def rows_led(self, kind: str, heads: Heads) -> list[tuple[Any, ...]]:
+        """Each row whose leading columns only change: the block's values, then the template's others."""
+        if kind not in self._rest:
+            self._rest[kind] = [row[self.lead :] for row in self.base(kind)]
+        rest = self._rest[kind]
+        return [head + rest[index] for index, head in heads]
 
-Changes = list[tuple[int, dict[int, Any]]]
+
+Changes = list[tuple[int, dict[int, Any]]]  # template row, {column: this block's value}
+Heads = list[tuple[int, tuple[Any, ...]]]  # template row, this block's values of the leading columns
+
+
+@dataclass
+class BlockRows:
+    """A block's rows built in Python, per table: as changes, or (most log entries) as leading values."""
+
+    changes: dict[str, Changes] = field(default_factory=dict)
+    heads: dict[str, Heads] = field(default_factory=dict)
 
 
 def _sqlite_value(column: Any, value: Any) -> Any:
@@ -149,14 +173,9 @@ def _sqlite_value(column: Any, value: Any) -> Any:
     return value
 
 
-def _pg_json(value: Any) -> Any:
-    from psycopg.types.json import Json
-
-    return Json(value, dumps=_dumps)
-
-
 def _pg_value(column: Any, value: Any) -> Any:
-    return _pg_json(value) if isinstance(column.type, JSON) and value is not None else value
+    """A value for COPY: JSON as the text the engine's encoder makes (COPY's text form carries it as such)."""
+    return _dumps(value) if isinstance(column.type, JSON) and value is not None else value
 
 
 def write_rows(conn: Connection, shape: Shape, rows: list[tuple[Any, ...]]) -> None:
@@ -197,8 +216,8 @@ def reset_sequences(conn: Connection) -> None:
 
 class Loading:
     """A database being filled: its secondary indexes dropped while rows stream in, built again at the end (one
-    sorted build instead of millions of inserts into each); on SQLite, foreign keys unchecked and no fsync while
-    loading (the rows are the template's, whose references hold; `PRAGMA foreign_key_check` runs at the end)."""
+    sorted build instead of millions of inserts into each); on SQLite, `LOADING_PRAGMAS` while loading (the rows
+    are the template's, whose references hold: `PRAGMA foreign_key_check` runs at the end)."""
 
     def __init__(self, db: Engine, python_tables: tuple[Table, ...], spans: Mapping[str, int]) -> None:
         self.db, self.kind, self.spans = db, db.dialect.name, dict(spans)
@@ -207,13 +226,14 @@ class Loading:
         self.mapped: list[MapRow] = []
         self.indexes: list[str] = []
         self.written = {name: 0 for name in (*(t.name for t in python_tables), *COPIED_NAMES)}
-        self.seconds = {"python rows": 0.0, "copies": 0.0, "indexes": 0.0}
+        self.seconds = {"python rows": 0.0, "copies": 0.0, "indexes": 0.0}  # and, at the end, the checks
+        db.dispose()  # SQLite leaves WAL only for a connection alone on the file
         self.conn = db.connect()
         pg = self.kind == "postgresql"
         self.statements = [(t.name, copy_statement(t, joins, changed, spans, pg)) for t, joins, changed in COPIED]
         if not pg:  # on the driver's connection: outside any transaction, where SQLite applies them
             raw: Any = self.conn.connection.driver_connection
-            for pragma in ("foreign_keys=OFF", "synchronous=OFF"):
+            for pragma in LOADING_PRAGMAS:
                 raw.execute(f"PRAGMA {pragma}")
 
     def drop_indexes(self) -> None:
@@ -238,10 +258,12 @@ class Loading:
                 self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
                 self.indexes.append(definition)
 
-    def add(self, shapes: Mapping[str, Shape], changes: Mapping[str, Changes], mapped: list[MapRow]) -> None:
+    def add(self, shapes: Mapping[str, Shape], rows: BlockRows, mapped: list[MapRow]) -> None:
         t0 = time.perf_counter()
-        for name, rows in changes.items():
-            self.pending[name].extend(shapes[name].rows_for(self.kind, rows))
+        for name, changes in rows.changes.items():
+            self.pending[name].extend(shapes[name].rows_for(self.kind, changes))
+        for name, heads in rows.heads.items():
+            self.pending[name].extend(shapes[name].rows_led(self.kind, heads))
         self.mapped.extend(mapped)
         self.seconds["python rows"] += time.perf_counter() - t0
 
@@ -274,21 +296,37 @@ class Loading:
         t0 = time.perf_counter()
         conn = self.conn
         with conn.begin():
+            if self.kind == "postgresql":
+                conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
             for definition in self.indexes:
                 conn.exec_driver_sql(definition)
             reset_sequences(conn)
             tally.fold(conn)  # the triggers' changes into the counts by stage (workflow.tally)
+        t1 = time.perf_counter()
+        self.seconds["indexes"] += t1 - t0
         if self.kind != "postgresql":
             raw: Any = conn.connection.driver_connection
             broken = raw.execute("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise RuntimeError(f"bulk rows point at missing rows: {broken[:5]}")
-            for pragma in ("foreign_keys=ON", "synchronous=NORMAL"):
+            for pragma in LOADED_PRAGMAS:
                 raw.execute(f"PRAGMA {pragma}")
+            self.seconds["foreign keys checked"] = time.perf_counter() - t1
         conn.close()
+        t2 = time.perf_counter()
         with self.db.connect() as fresh:  # ANALYZE outside a transaction block
             fresh.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-        self.seconds["indexes"] += time.perf_counter() - t0
+        self.seconds["ANALYZE"] = time.perf_counter() - t2
 
 
-__all__ = ["COPIED", "Changes", "Loading", "Shape", "copy_statement", "reset_sequences", "write_rows"]
+__all__ = [
+    "COPIED",
+    "BlockRows",
+    "Changes",
+    "Heads",
+    "Loading",
+    "Shape",
+    "copy_statement",
+    "reset_sequences",
+    "write_rows",
+]

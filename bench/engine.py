@@ -1,7 +1,7 @@
 """How fast the engine drives dossiers, beside the plain-SQL floor (`bench.floor`) measured in the same run.
 
-Both sides take the same 14 steps per dossier (`bench.journey`), one chain per dossier, on a fresh
-database each: SQLite (WAL, 1 writer) and, when PostgreSQL is installed, a throwaway local server with
+Both sides take the same 14 steps per dossier (`bench.journey`), one chain per dossier, each on a fresh
+copy of one database where the dossiers were opened through the engine (opening is not timed): SQLite (WAL, 1 writer) and, when PostgreSQL is installed, a throwaway local server with
 1 writer and 8 writer processes (forked, as a deployment runs several server processes; threads of one
 process would share its interpreter lock). Each side runs ROUNDS times, alternating with the other (the
 machine is shared: the best round of each is kept, so a neighbour's burst on one round does not decide
@@ -11,6 +11,7 @@ the ratio).
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import statistics
 import threading
 import time
@@ -183,9 +184,11 @@ def _drive_processes(rt: Runtime, clock: Clock, ids: list[int], writers: int, fi
     return Figures(len(ids) * STEPS_PER_DOSSIER, elapsed, latencies)
 
 
-def engine_side(url: str, n: int, writers: int, processes: bool = False) -> Figures:
+def engine_side(url: str, ids: list[int] | int, writers: int, processes: bool = False) -> Figures:
+    """The engine's steps on the dossiers `ids` of `url` (or on that many opened here first)."""
     rt, clock = make_runtime(url, START)
-    ids = open_many(rt, clock, n)
+    if isinstance(ids, int):
+        ids = open_many(rt, clock, ids)
 
     def fire_for() -> Fire:
         def fire(dossier_id: int, step: BenchStep, body: dict[str, Any], _: datetime) -> None:
@@ -215,9 +218,11 @@ def _labels(rt: Runtime, event: str) -> dict[str, str]:
     }
 
 
-def floor_side(url: str, n: int, writers: int, processes: bool = False) -> Figures:
+def floor_side(url: str, ids: list[int] | int, writers: int, processes: bool = False) -> Figures:
+    """Plain SQL's steps on the dossiers `ids` of `url` (or on that many opened here first, by the engine)."""
     rt, clock = make_runtime(url, START)  # the same schema and opened dossiers; then the engine is left aside
-    ids = open_many(rt, clock, n)
+    if isinstance(ids, int):
+        ids = open_many(rt, clock, ids)
     rt.db.dispose()
     opened: list[FloorWriter] = []
     labels = {step.event: _labels(rt, step.event) for _, steps in PHASES for step in steps}
@@ -238,16 +243,45 @@ def floor_side(url: str, n: int, writers: int, processes: bool = False) -> Figur
             w.close()
 
 
-def compare(
-    make_url: Callable[[str], str], n: int, writers: int, rounds: int, processes: bool = False
-) -> tuple[Figures, Figures]:
-    """(engine, floor): the best of `rounds` alternating runs of each, each on a fresh database."""
+Copy = Callable[[str], str]  # a new database holding the opened dossiers, by name: its URL
+
+
+def opened(url: str, n: int) -> list[int]:
+    """`n` dossiers opened through the engine on a fresh database (the seed each run's database copies)."""
+    rt, clock = make_runtime(url, START)
+    try:
+        return open_many(rt, clock, n)
+    finally:
+        rt.db.dispose()
+
+
+def compare(copy: Copy, ids: list[int], writers: int, rounds: int, processes: bool = False) -> tuple[Figures, Figures]:
+    """(engine, floor): the best of `rounds` alternating runs of each, each on a fresh copy of the seed database."""
     engine: list[Figures] = []
     floor: list[Figures] = []
     for r in range(rounds):
-        floor.append(floor_side(make_url(f"floor_{writers}_{r}"), n, writers, processes))
-        engine.append(engine_side(make_url(f"engine_{writers}_{r}"), n, writers, processes))
+        floor.append(floor_side(copy(f"floor_{writers}_{r}"), ids, writers, processes))
+        engine.append(engine_side(copy(f"engine_{writers}_{r}"), ids, writers, processes))
     return max(engine, key=lambda f: f.rate), max(floor, key=lambda f: f.rate)
+
+
+def sqlite_copies(scratch: str, n: int) -> tuple[Copy, list[int]]:
+    seed = f"{scratch}/steps_seed.db"
+    ids = opened(f"sqlite:///{seed}", n)
+
+    def copy(name: str) -> str:
+        with sqlite3.connect(seed) as source, sqlite3.connect(f"{scratch}/{name}.db") as target:
+            source.backup(target)
+        return f"sqlite:///{scratch}/{name}.db"
+
+    return copy, ids
+
+
+def pg_copies(base: str, n: int) -> tuple[Copy, list[int]]:
+    from tests import pg_server
+
+    ids = opened(pg_server.create_database(base, "bench_steps_seed"), n)
+    return (lambda name: pg_server.create_database(base, f"bench_{name}", template="bench_steps_seed")), ids
 
 
 def rows(ctx: BenchContext) -> list[Row]:
@@ -255,18 +289,15 @@ def rows(ctx: BenchContext) -> list[Row]:
     processes)."""
     n = 40 if ctx.quick else int(ctx.extra.get("step_dossiers", 400))
     rounds = 1 if ctx.quick else int(ctx.extra.get("step_rounds", ROUNDS))
-    engine, floor = compare(lambda name: f"sqlite:///{ctx.scratch}/{name}.db", n, 1, rounds)
+    copy, ids = sqlite_copies(ctx.scratch, n)
+    engine, floor = compare(copy, ids, 1, rounds)
     out = [_row("SQLite (WAL), 1 writer", engine, floor, 0.5)]
     if ctx.pg_base is not None:
-        from tests import pg_server
-
-        base = ctx.pg_base
+        copy, ids = pg_copies(ctx.pg_base, n)
         # 8 writers are 8 processes, as a deployment's server processes are (threads of one process would
         # share its interpreter lock: the bench would measure Python's lock, not the database)
         for writers, label in ((1, "1 writer"), (8, "8 writer processes")):
-            engine, floor = compare(
-                lambda name: pg_server.create_database(base, f"bench_{name}"), n, writers, rounds, writers > 1
-            )
+            engine, floor = compare(copy, ids, writers, rounds, writers > 1)
             out.append(_row(f"PostgreSQL, {label}", engine, floor, 0.8))
     return out
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import time as clock
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -139,6 +140,7 @@ def generate(
     seed: int = SEED,
     today: date = SNAPSHOT,
     progress: Callable[[str], None] = lambda _m: None,
+    workers: int | None = None,
 ) -> list[Generated]:
     """Build the data set on every URL (empty databases): the template through the engine on the first, the rest
     in bulk on each. Every URL gets the same rows."""
@@ -163,7 +165,8 @@ def generate(
     t0 = clock.perf_counter()
     day = datetime.combine(today, time(9), first.tz)  # the bench's sweep of the day
     due = (eve(first, today), day, DUE_SHARE)
-    written = write_blocks(targets, tpl, dossiers, due=due, progress=progress, seconds=phases)
+    workers = workers or os.cpu_count() or 1  # processes hashing and signing the chains
+    written = write_blocks(targets, tpl, dossiers, due=due, workers=workers, progress=progress, seconds=phases)
     bulk = clock.perf_counter() - t0
     out = []
     for rt, rows in zip(targets, written, strict=True):

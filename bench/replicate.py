@@ -13,8 +13,10 @@ The dossiers, people and chains are built here; every other row is copied by the
 
 from __future__ import annotations
 
+import multiprocessing
 import time
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +24,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, func, insert, select
 from sqlmodel import SQLModel
 
-from bench.bulkload import COPIED, Changes, KeyRow, Loading, MapRow, Shape, reset_sequences
+from bench.bulkload import COPIED, BlockRows, Changes, Heads, KeyRow, Loading, MapRow, Shape, reset_sequences
 from bench.people import person_for
 from workflow.chain import GENESIS, HASHED_FIELDS, canonical, seal, seal_body
 from workflow.idcrypt import IdProtector
@@ -52,6 +54,7 @@ DELIVERY = Delivery.__table__  # type: ignore[attr-defined]
 INBOX = InboxItem.__table__  # type: ignore[attr-defined]
 BUILT = (PERSON, DOSSIER, LOG, OUTBOX)  # rows built in Python (messages: only those naming another dossier)
 REPLICATED = (*BUILT, *(t for t, _, _ in COPIED if t is not OUTBOX))
+SEALED = ("id", "dossier_id", "prev_hash", "hash", "body", "signature", "key_id")  # what a copied entry changes
 ID_MARK, HASH_MARK = 987_654_321_012_345, "bench-prev-hash-mark"  # spliced out of a template entry's bytes
 Row = dict[str, Any]
 Pieces = tuple[bytes, bytes, bytes]  # an entry's bytes around its dossier id and its previous hash
@@ -110,7 +113,7 @@ class Template:
 
     def shapes(self) -> dict[str, Shape]:
         if not self._shapes:
-            self._shapes = {t.name: Shape(t, self.tables[t.name]) for t in BUILT}
+            self._shapes = {t.name: Shape(t, self.tables[t.name], SEALED if t is LOG else ()) for t in BUILT}
         return self._shapes
 
     def copy_base(self, source: Engine, target: Engine) -> None:
@@ -160,19 +163,22 @@ class Block:
         self.names: dict[int, tuple[str, str]] = {}  # template person -> (old name, new name)
         self.mapped: list[MapRow] = []
 
-    def changes(self, chosen: list[Row]) -> dict[str, Changes]:
-        """Per table built in Python, (template row, {column: new value}) for the block's copies of `chosen`."""
+    def changes(self, chosen: list[Row]) -> BlockRows:
+        """Per table built in Python, the block's copies of the `chosen` dossiers' rows."""
         tpl, sh = self.tpl, self.shapes
         kept = {d["id"] for d in chosen}
-        out: dict[str, Changes] = {}
+        out = BlockRows()
         person_rows = {r["id"]: i for i, r in enumerate(sh["person"].rows)}
         people = dict.fromkeys(d["person_id"] for d in chosen)
-        out["person"] = [(person_rows[p], self._person(sh["person"], tpl.persons[p])) for p in people]
-        out["dossier"], out["transition_log"] = [], []
+        out.changes["person"] = [(person_rows[p], self._person(sh["person"], tpl.persons[p])) for p in people]
+        dossiers: Changes = []
+        entries: Heads = []
+        named: Changes = []
         index = {d["id"]: i for i, d in enumerate(tpl.dossiers)}
         for d in chosen:
-            out["dossier"].append((index[d["id"]], self._dossier(d, out["transition_log"])))
-        out["outbox"] = [
+            dossiers.append((index[d["id"]], self._dossier(d, entries, named)))
+        out.changes["dossier"], out.heads["transition_log"], out.changes["transition_log"] = dossiers, entries, named
+        out.changes["outbox"] = [
             (i, self._message(sh["outbox"], r)) for i, r in enumerate(sh["outbox"].rows) if r["dossier_id"] in kept
         ]
         return out
@@ -189,38 +195,31 @@ class Block:
             at["id_number_hash"]: self.ids.digest(new.id_number),
         }
 
-    def _dossier(self, d: Row, log_out: Changes) -> dict[int, Any]:
+    def _dossier(self, d: Row, entries: Heads, named: Changes) -> dict[int, Any]:
         new_id = d["id"] + self.off["dossier"]
         code = f"HS-{d['code'].split('-')[1]}-{new_id:06d}"  # as workflow.opening numbers a dossier
         self.codes[d["code"]] = code
         self.mapped.append((self.b, d["id"], new_id, d["code"], code))
         old_name, new_name = self.names[d["person_id"]]
         log_shape, pieces, signer = self.shapes["transition_log"], self.tpl.pieces, self.signer
-        la = log_shape.at
-        at_id, at_dossier, at_prev, at_hash = la["id"], la["dossier_id"], la["prev_hash"], la["hash"]
-        at_body, at_signature, at_key, at_payload = la["body"], la["signature"], la["key_id"], la["payload"]
         id_text, log_off = str(new_id).encode(), self.off["transition_log"]
         prev = GENESIS
         for index in self.tpl.logs.get(d["id"], []):
             e = log_shape.rows[index]
             cut = pieces[index]
-            changed = {at_id: e["id"] + log_off, at_dossier: new_id, at_prev: prev}
-            if cut is not None:
+            if cut is not None:  # the SEALED columns, in their order
                 body = cut[0] + id_text + cut[1] + prev.encode() + cut[2]
-                prev, changed[at_signature], changed[at_key] = seal_body(body, signer)
-            else:  # an entry naming its person: built and sealed in full
-                payload = _issued_by(e["payload"], old_name, new_name)
-                entry = seal({**e, "dossier_id": new_id, "payload": payload, "prev_hash": prev}, signer)
-                body, prev, changed[at_signature], changed[at_key] = (
-                    entry["body"],
-                    entry["hash"],
-                    entry["signature"],
-                    entry["key_id"],
-                )
-                if payload != e["payload"]:
-                    changed[at_payload] = payload
-            changed[at_hash], changed[at_body] = prev, body
-            log_out.append((index, changed))
+                digest, signature, key_id = seal_body(body, signer)
+                entries.append((index, (e["id"] + log_off, new_id, prev, digest, body, signature, key_id)))
+                prev = digest
+                continue
+            # an entry naming its person: built and sealed in full
+            payload = _issued_by(e["payload"], old_name, new_name)
+            entry = seal(
+                {**e, "id": e["id"] + log_off, "dossier_id": new_id, "payload": payload, "prev_hash": prev}, signer
+            )
+            named.append((index, {log_shape.at[k]: entry[k] for k in (*SEALED, "payload")}))
+            prev = entry["hash"]
         at = self.shapes["dossier"].at
         data = _issued_by(d["data"], old_name, new_name) if d["id"] in self.tpl.named_dossiers else d["data"]
         previous = d["previous_dossier_id"]
@@ -332,6 +331,36 @@ def _every(tpl: Template, due: set[int], quiet: list[Row], share: float) -> int:
     return max(1, round(1 / f)) if f > 0 else 1
 
 
+Plan = list[tuple[int, list[Row]]]  # each block's number and the template dossiers it copies
+_WORK: tuple[Template, IdProtector, Signer, Plan] | None = None  # what forked workers read (never pickled)
+
+
+def _made(i: int) -> tuple[BlockRows, list[MapRow], float]:
+    """Block `i` of the plan: its rows built in Python and its dossier map, and the seconds it took."""
+    assert _WORK is not None
+    tpl, ids, signer, plan = _WORK
+    t0 = time.perf_counter()
+    block, chosen = plan[i]
+    maker = Block(tpl, tpl.shapes(), block, ids, signer)
+    changes = maker.changes(chosen)
+    return changes, maker.mapped, time.perf_counter() - t0
+
+
+def _made_in_order(count: int, workers: int) -> Iterator[tuple[BlockRows, list[MapRow], float]]:
+    """Every block of the plan in order; with several workers (forked processes) a few blocks ahead, no more."""
+    if workers <= 1 or count <= 1:
+        yield from map(_made, range(count))
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        ahead: deque[Any] = deque()
+        for i in range(count):
+            ahead.append(pool.apply_async(_made, (i,)))
+            if len(ahead) > 2 * workers:
+                yield ahead.popleft().get()
+        while ahead:
+            yield ahead.popleft().get()
+
+
 def write_blocks(
     targets: list[Runtime],
     tpl: Template,
@@ -339,44 +368,48 @@ def write_blocks(
     *,
     due: tuple[datetime, datetime, float] | None = None,
     per_flush: int = 25,
+    workers: int = 1,
     progress: Callable[[str], None] = lambda _m: None,
     seconds: dict[str, float] | None = None,
 ) -> list[dict[str, int]]:
     """Blocks 1, 2, ... of the template into every target (each holding block 0), up to `dossiers` dossiers.
-    Each block is computed once (chains hashed once) and written to each target. With `due` (since, until,
-    share), only one block in n copies the dossiers with an alert due between since and until. `seconds`, when
-    given, receives the time spent per phase (summed over the targets for the writes)."""
+    Each block is computed once (chains hashed once, by `workers` processes) and written to each target. With
+    `due` (since, until, share), only one block in n copies the dossiers with an alert due between since and
+    until. `seconds`, when given, receives the time spent per phase (summed over the targets for the writes)."""
+    global _WORK
     shapes = tpl.shapes()
     loads = [Loading(rt.db, BUILT, tpl.spans) for rt in targets]
     for load in loads:
         load.drop_indexes()
-    ids = targets[0].engine.ids
     every, quiet = 1, tpl.dossiers
     if due is not None:
         busy = due_between(tpl, targets[0], due[0], due[1])
         quiet = _quiet(tpl, busy)
         every = _every(tpl, busy, quiet, due[2])
-    have, block, sealing = len(tpl.dossiers), 0, 0.0
+    plan: Plan = []
+    have = len(tpl.dossiers)
     while have < dossiers:
-        block += 1
-        pool = tpl.dossiers if block % every == 0 else quiet
-        chosen = pool[: dossiers - have]
-        t0 = time.perf_counter()
-        maker = Block(tpl, shapes, block, ids, targets[0].engine.signer)
-        changes = maker.changes(chosen)
-        sealing += time.perf_counter() - t0
-        have += len(chosen)
-        for load in loads:
-            load.add(shapes, changes, maker.mapped)
-        if block % per_flush == 0:
+        pool = tpl.dossiers if (len(plan) + 1) % every == 0 else quiet
+        plan.append((len(plan) + 1, pool[: dossiers - have]))
+        have += len(plan[-1][1])
+    _WORK, sealing, done = (tpl, targets[0].engine.ids, targets[0].engine.signer, plan), 0.0, len(tpl.dossiers)
+    try:
+        for n, (changes, mapped, spent) in enumerate(_made_in_order(len(plan), workers), 1):
+            sealing += spent
+            done += len(plan[n - 1][1])
             for load in loads:
-                load.flush(shapes, tpl.keys)
-            progress(f"  {have:,} dossiers")
+                load.add(shapes, changes, mapped)
+            if n % per_flush == 0:
+                for load in loads:
+                    load.flush(shapes, tpl.keys)
+                progress(f"  {done:,} dossiers")
+    finally:
+        _WORK = None
     for load in loads:
         load.flush(shapes, tpl.keys)
         load.finish()
     if seconds is not None:
-        seconds["people and chains (Python)"] = sealing
+        seconds[f"people and chains (Python, {max(1, workers)} process(es), summed)"] = sealing
         for load in loads:
             for phase, spent in load.seconds.items():
                 name = f"{phase}, {'PostgreSQL' if load.kind == 'postgresql' else 'SQLite'}"

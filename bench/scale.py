@@ -333,9 +333,28 @@ def rows(ctx: BenchContext) -> list[Row]:
                 f"{size / made[0].dossiers * 1e6 / 1e9:,.0f} GB",
             )
         )
+    out += phase_rows(made[0].phases)
     scale_ok = TARGET_MS if dossiers <= 200_000 else 4 * TARGET_MS  # the issue's targets: 100k, 1M
     for kind, url in targets:
+        t0 = time.perf_counter()
         rt = runtime_for(url, today)
         out += measure(rt, f"{kind} {made[0].dossiers:,}", url, repeat, scale_ok)
         rt.db.dispose()
+        out.append(Row("time", f"bench.scale's reads, sweeps and server, {kind}", f"{time.perf_counter() - t0:,.0f} s"))
+    return out
+
+
+def phase_rows(phases: dict[str, float]) -> list[Row]:
+    """Where the generation's time went: the shared phases, then each database's writes."""
+    out = []
+    for kind in ("", "SQLite", "PostgreSQL"):
+        mine = {
+            name.removesuffix(f", {kind}"): spent
+            for name, spent in phases.items()
+            if (name.endswith(f", {kind}") if kind else not name.endswith((", SQLite", ", PostgreSQL")))
+        }
+        if mine:
+            what = f"generation's writes, {kind}" if kind else "generation, shared by the databases"
+            parts = "; ".join(f"{name} {spent:,.1f} s" for name, spent in mine.items())
+            out.append(Row("time", what, f"{sum(mine.values()):,.0f} s", parts))
     return out

@@ -115,11 +115,16 @@ def stop_postgres() -> None:
         shutil.rmtree(cluster.root, ignore_errors=True)
 
 
-def create_database(base_url: str, name: str) -> str:
-    """Create an empty database ``name`` on the server of ``base_url``; return its SQLAlchemy URL."""
+def create_database(base_url: str, name: str, template: str | None = None) -> str:
+    """Create an empty database ``name`` (or a copy of database ``template``, which nobody may be connected to)
+    on the server of ``base_url``; return its SQLAlchemy URL."""
     _check_db_name(name)
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        _check_db_name(template)
+        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
     with _admin_connection(base_url) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(statement)
     return make_url(base_url).set(database=name).render_as_string(hide_password=False)
 
 
