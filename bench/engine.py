@@ -1,11 +1,11 @@
 """How fast the engine drives dossiers, beside the plain-SQL floor (`bench.floor`) measured in the same run.
 
 Both sides take the same 14 steps per dossier (`bench.journey`), one chain per dossier, each on a fresh
-copy of one database where the dossiers were opened through the engine (opening is not timed): SQLite (WAL, 1 writer) and, when PostgreSQL is installed, a throwaway local server with
-1 writer and 8 writer processes (forked, as a deployment runs several server processes; threads of one
-process would share its interpreter lock). Each side runs ROUNDS times, alternating with the other (the
-machine is shared: the best round of each is kept, so a neighbour's burst on one round does not decide
-the ratio).
+copy of one database where the dossiers were opened through the engine (opening is not timed): SQLite
+(WAL, 1 writer) and, when PostgreSQL is installed, a throwaway local server with 1 writer and 8 writer
+processes (forked, as a deployment runs several server processes; threads of one process would share its
+interpreter lock). Each side runs ROUNDS times, alternating with the other (the machine is shared: the
+best round of each is kept, so a neighbour's burst on one round does not decide the ratio).
 """
 
 from __future__ import annotations
