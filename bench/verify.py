@@ -3,7 +3,8 @@
 On the scale data set of `bench.scale` when it ran first (`ctx.extra["scale_sqlite_url"]`, `["scale_pg_url"]`),
 else on a small data set built here through `bench.generate`. Rows:
 
-- the reference: read every entry's stored bytes with the driver's cursor and SHA-256 them (no links, no checks);
+- the reference: read every entry's stored bytes as the verify reads them (same query in chain order, same cursor
+  and batches) and SHA-256 them (no links, no checks);
 - a full verify, hash and link pass (`verify_chain(columns=False)`), one process, with a signed checkpoint present
   (one Ed25519 check per chain changed since it; the first verify ever checks one per chain: shown too);
 - the same on every core (`workers`);
@@ -20,13 +21,14 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.table import BenchContext, Row, fmt
-from workflow.audit import snapshot, verify_chain
+from workflow.audit import chain_rows, snapshot, verify_chain
 from workflow.checkpoints import verify_since_checkpoint, write_checkpoint
 from workflow.runtime import Runtime
 from workflow.signing import KeyRing
 
 TARGET = 500_000  # entries/s on one core (issue 14)
 OWN_DOSSIERS, QUICK_DOSSIERS, OWN_TEMPLATE = 5_000, 1_000, 40
+ROUNDS = 2  # the floor and the full verify, alternating
 
 
 def _timed(call: Callable[[], Any]) -> tuple[Any, float]:
@@ -36,18 +38,15 @@ def _timed(call: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def sha_floor(rt: Runtime) -> tuple[int, float]:
-    """Read every stored body with the driver's cursor and hash it: what no verify can beat."""
+    """Read every entry's stored bytes exactly as the hash and link pass reads them (the same query in
+    chain order, the same cursor, format and batches: `workflow.audit.chain_rows`) and SHA-256 them, with
+    no check at all: what no verify reading the chain in order can beat."""
+    sha = hashlib.sha256
     t0 = time.perf_counter()
     n = 0
-    sha = hashlib.sha256
-    with snapshot(rt.db) as (conn, raw):
-        cursor = raw.cursor(name="floor") if conn.dialect.name == "postgresql" else raw.cursor()
-        cursor.execute("SELECT body FROM transition_log")
-        while batch := cursor.fetchmany(20_000):
-            for (body,) in batch:
-                sha(body).hexdigest()
-            n += len(batch)
-        cursor.close()
+    with snapshot(rt.db) as (conn, raw), chain_rows(conn, raw, columns=False) as rows:
+        for n, row in enumerate(rows, 1):  # noqa: B007  (n: how many were read)
+            sha(row[3]).hexdigest()
     return n, time.perf_counter() - t0
 
 
@@ -59,13 +58,17 @@ def _clear_checkpoints(rt: Runtime) -> None:
 def measure(label: str, rt: Runtime) -> list[Row]:
     keys = KeyRing.of([rt.signer.public])  # what signed the data set (bench runtimes use the development key)
     _clear_checkpoints(rt)
-    n, floor_s = sha_floor(rt)
-    floor = n / floor_s
-    ref = f"read + SHA-256 of the stored bytes: {fmt(floor)}/s"
     first, first_s = _timed(lambda: verify_chain(rt.db, keys=keys, columns=False))
     assert first.ok, first.first_break
     write_checkpoint(rt.db, rt.signer, first, rt.now().isoformat(), first.entries)
-    full, full_s = _timed(lambda: verify_chain(rt.db, keys=keys, columns=False))
+    floors, fulls = [], []
+    for _ in range(ROUNDS):  # alternating, the best of each: the neighbours' load hits both sides alike
+        floors.append(sha_floor(rt))
+        fulls.append(_timed(lambda: verify_chain(rt.db, keys=keys, columns=False)))
+    n, floor_s = min(floors, key=lambda r: r[1])
+    full, full_s = min(fulls, key=lambda r: r[1])
+    floor = n / floor_s
+    ref = f"read in chain order + SHA-256 of the stored bytes: {fmt(floor)}/s"
     cores = os.cpu_count() or 1
     many, many_s = _timed(lambda: verify_chain(rt.db, keys=keys, columns=False, workers=cores, parallel_from=0))
     cols, cols_s = _timed(lambda: verify_chain(rt.db, keys=keys, columns=True, workers=cores, parallel_from=0))

@@ -8,9 +8,7 @@ the last signed checkpoint (the daily `rehab audit verify`). Both walk rows with
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -21,13 +19,16 @@ from sqlalchemy import Connection, Engine
 
 from workflow.anchors import check_anchor, take_anchor
 from workflow.chain_walk import REST, WIDE, Break, Signed, Tip, Walk, select_sql
-from workflow.db import make_engine, reading
+from workflow.db import reading
 from workflow.errors import DossierNotFound
-from workflow.signing import KeyRing, development_signer, load_public, public_text
+from workflow.signing import KeyRing, development_signer
 
 __all__ = ["AuditReport", "Break", "check_anchor", "take_anchor", "verify_chain"]
-# Below this many entries one process is faster than starting others (each imports the application, ~1-3 s).
-PARALLEL_FROM = 2_000_000
+# Below this many entries one process is faster than starting others: a forked worker starts in milliseconds,
+# a spawned one imports the application first (~1-3 s; spawn is used only where forking is unsafe).
+PARALLEL_FROM = 200_000
+SPAWNED_FROM = 2_000_000
+BATCH = 50_000  # rows per fetch
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,15 +163,33 @@ def compare_tips(seen: Mapping[int, Tip], stored: Mapping[int, Tip], covered: Ma
 
 
 @dataclass(frozen=True)
-class _Range:
+class Part:
     lo: int | None
     hi: int | None
     columns: bool
     adopt_unsigned: bool
 
 
-def _verify_range(
-    conn: Connection, raw: Any, keys: KeyRing, part: _Range, covered: Mapping[int, Tip]
+@contextmanager
+def chain_rows(
+    conn: Connection, raw: Any, columns: bool, where: str = "", params: tuple[Any, ...] = ()
+) -> Iterator[Iterator[Sequence[Any]]]:
+    """The log's rows in chain order (dossier, seq) as the driver's plain tuples, read in big batches:
+    on PostgreSQL through a server-side cursor, FAST rows in the binary format (bytes, ints and text come
+    as they are stored, with no hex or text conversion per row). `bench.verify`'s floor reads the same way."""
+    if conn.dialect.name == "postgresql":
+        cursor = raw.cursor(name="rehab_verify", binary=not columns)
+    else:
+        cursor = raw.cursor()
+    try:
+        cursor.execute(select_sql(columns, where), params)
+        yield chain.from_iterable(iter(partial(cursor.fetchmany, BATCH), []))  # tuples, no Python loop
+    finally:
+        cursor.close()
+
+
+def verify_range(
+    conn: Connection, raw: Any, keys: KeyRing, part: Part, covered: Mapping[int, Tip]
 ) -> tuple[Walk, Break | None]:
     where, params = "", ()  # type: tuple[str, tuple[Any, ...]]
     if part.lo is not None:
@@ -180,12 +199,8 @@ def _verify_range(
     walk.fetch_columns = column_fetcher(conn, raw)
     walk.fetch_signed = signature_fetcher(conn, raw, on_dossier.replace("id", "d.id"), params)
     stored = dossier_tips(raw, on_dossier, params)
-    cursor = raw.cursor(name="rehab_verify") if conn.dialect.name == "postgresql" else raw.cursor()
-    try:
-        cursor.execute(select_sql(part.columns, where), params)
-        walk.run(chain.from_iterable(iter(partial(cursor.fetchmany, 20_000), [])))  # tuples, no Python loop
-    finally:
-        cursor.close()
+    with chain_rows(conn, raw, part.columns, where, params) as rows:
+        walk.run(rows) if part.columns else walk.run_fast(rows)  # type: ignore[arg-type]
     if walk.broken is not None:
         return walk, with_log_id(raw, conn, walk.broken)
     return walk, compare_tips(walk.tips, stored, covered)
@@ -199,16 +214,22 @@ def verify_chain(
     columns: bool = True,
     workers: int = 1,
     adopt_unsigned: bool = False,
-    parallel_from: int = PARALLEL_FROM,
+    parallel_from: int | None = None,
 ) -> AuditReport:
     """Read every entry (of one dossier, or all) in chain order: sequence, link, SHA-256 of the stored
     bytes, each chain's signature, the dossier rows' tips, and the latest signed checkpoint's tips.
     `columns`: also compare the columns with the signed bytes. `keys`: the trusted public keys
-    (default: the development key). `workers` > 1: one process per range of dossier ids, from
-    `parallel_from` entries. Raises `DossierNotFound` for a dossier without row or entries."""
+    (default: the development key). `workers` > 1: processes over dossier-id ranges holding about as
+    many entries each, from `parallel_from` entries (default `PARALLEL_FROM` when the workers can be
+    forked, `SPAWNED_FROM` when they must start afresh). Raises `DossierNotFound` for a dossier without
+    row or entries."""
+    from workflow.audit_parallel import start_method, verify_in_parallel
     from workflow.checkpoints import CheckpointInvalid, latest_checkpoint
 
     keys = keys or development_keys()
+    method = start_method()
+    if parallel_from is None:
+        parallel_from = PARALLEL_FROM if method == "fork" else SPAWNED_FROM
     with snapshot(db) as (conn, raw):
         try:
             checkpoint = latest_checkpoint(raw, keys)
@@ -216,13 +237,11 @@ def verify_chain(
             return AuditReport(0, 0, Break(0, 0, None, str(err)))
         covered = checkpoint.tips if checkpoint else {}
         upto = max_log_id(raw)
-        if workers > 1 and dossier_id is None and upto >= parallel_from and _parallel_ok(db):
-            bounds = _bounds(raw)
-        else:
-            part = _Range(dossier_id, dossier_id, columns, adopt_unsigned)
+        if not (workers > 1 and dossier_id is None and upto >= parallel_from and _parallel_ok(db)):
+            part = Part(dossier_id, dossier_id, columns, adopt_unsigned)
             if dossier_id is not None:
                 covered = {k: v for k, v in covered.items() if k == dossier_id}
-            walk, broken = _verify_range(conn, raw, keys, part, covered)
+            walk, broken = verify_range(conn, raw, keys, part, covered)
             if (
                 dossier_id is not None
                 and walk.entries == 0
@@ -231,58 +250,36 @@ def verify_chain(
                 raise DossierNotFound(dossier_id)  # "ok" for a dossier that does not exist would mislead
             cp = checkpoint.id if checkpoint else None
             return AuditReport(walk.entries, len(walk.tips), broken, cp, upto, walk.tips)
-    return _verify_in_parallel(db, keys, bounds, workers, _Range(None, None, columns, adopt_unsigned), checkpoint, upto)
+        ranges = entry_balanced_ranges(raw, workers * 2)
+    report = verify_in_parallel(db, keys, ranges, workers, method, Part(None, None, columns, adopt_unsigned), covered)
+    return AuditReport(
+        report.entries, report.dossiers, report.first_break, checkpoint.id if checkpoint else None, upto, report.tips
+    )
 
 
 def _parallel_ok(db: Engine) -> bool:
     return db.url.get_backend_name() != "sqlite" or db.url.database not in (None, "", ":memory:")
 
 
-def _bounds(raw: Any) -> tuple[int, int]:
+def entry_balanced_ranges(raw: Any, parts: int) -> list[tuple[int, int]]:
+    """Contiguous dossier-id ranges covering every dossier row and every chain (a chain without its
+    dossier row too), each holding about the same number of entries (each dossier row's `last_seq`)."""
     cursor = raw.cursor()
-    cursor.execute("SELECT min(id), max(id) FROM dossier")
-    lo, hi = cursor.fetchone()
     cursor.execute("SELECT min(dossier_id), max(dossier_id) FROM transition_log")
     llo, lhi = cursor.fetchone()
+    cursor.execute("SELECT id, last_seq FROM dossier ORDER BY id")
+    counts = cursor.fetchall()
     cursor.close()
-    values = [v for v in (lo, hi, llo, lhi) if v is not None]
-    return (min(values), max(values)) if values else (0, 0)
-
-
-def _verify_in_parallel(
-    db: Engine, keys: KeyRing, bounds: tuple[int, int], workers: int, part: _Range, checkpoint: Any, upto: int
-) -> AuditReport:
-    lo, hi = bounds
-    step = max(1, (hi - lo + 1) // (workers * 4) + 1)
-    url = db.url.render_as_string(hide_password=False)
-    trusted = [public_text(k) for k in keys.keys.values()]
-    covered = checkpoint.tips if checkpoint else {}
-    jobs = []
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for start in range(lo, hi + 1, step):
-            end = min(hi, start + step - 1)
-            part_covered = {k: v for k, v in covered.items() if start <= k <= end}
-            chunk = _Range(start, end, part.columns, part.adopt_unsigned)
-            jobs.append(pool.submit(_verify_part, url, trusted, chunk, part_covered))
-        results = [job.result() for job in jobs]
-    entries = sum(r[0] for r in results)
-    tips: dict[int, Tip] = {}
-    for r in results:
-        tips.update(r[1])
-    breaks = [r[2] for r in results if r[2] is not None]
-    first = min(breaks, key=lambda b: (b.dossier_id, b.seq)) if breaks else None
-    return AuditReport(entries, len(tips), first, checkpoint.id if checkpoint else None, upto, tips)
-
-
-def _verify_part(
-    url: str, trusted: list[str], part: _Range, covered: dict[int, Tip]
-) -> tuple[int, dict[int, Tip], Break | None]:
-    """One worker process: one range of dossier ids, in its own snapshot."""
-    db = make_engine(url)
-    try:
-        with snapshot(db) as (conn, raw):
-            walk, broken = _verify_range(conn, raw, KeyRing.of(load_public(t) for t in trusted), part, covered)
-    finally:
-        db.dispose()
-    return walk.entries, walk.tips, broken
+    ends = [v for v in (llo, lhi, counts[0][0] if counts else None, counts[-1][0] if counts else None) if v is not None]
+    if not ends:
+        return [(0, 0)]
+    lo, hi = min(ends), max(ends)
+    total = sum(n for _, n in counts) or 1
+    cuts: list[int] = []
+    running, share = 0, total / parts
+    for did, n in counts:
+        running += n
+        if running >= share * (len(cuts) + 1) and did < hi and len(cuts) < parts - 1:
+            cuts.append(did)
+    starts = [lo, *(c + 1 for c in cuts)]
+    return list(zip(starts, [*cuts, hi], strict=True))

@@ -55,6 +55,9 @@ Tip = tuple[int, str]
 Signed = tuple[int, str, bytes | None, str | None]  # a chain's last entry: seq, hash, signature, key id
 
 
+_PREV_MARK = b',"prev_hash":"'
+
+
 def embedded(body: bytes, dossier: bytes, prev: bytes, seq: int) -> bool:
     """Whether the canonical bytes link to this previous hash and, for a chain's first entry, name this dossier
     and number 1. Keys are sorted and strings escape their quotes, so the first `"dossier_id":` is the entry's
@@ -62,7 +65,7 @@ def embedded(body: bytes, dossier: bytes, prev: bytes, seq: int) -> bool:
     them only the server's refusal reasons, the number and the state). Later entries need only the link: the
     server links an entry only to the previous entry of the same dossier, so a genuine body that links to this
     chain's previous hash is this chain's next entry."""
-    j = body.rfind(b',"prev_hash":"')
+    j = body.rfind(_PREV_MARK)
     if body[j + 14 : j + 78] != prev:
         return False
     if seq != 1:
@@ -95,11 +98,10 @@ class Walk:
     broken: Break | None = None
 
     def run(self, rows: Iterable[Sequence[Any]]) -> None:
-        sha = hashlib.sha256
+        """Any row layout (FAST, WIDE, legacy rows without stored bytes), one row at a time."""
         current, seq, prev, want, last, dossier = None, 0, GENESIS.encode(), None, None, b""
-        wide = self.columns
         for row in rows:
-            did, s, digest, body = row[0], row[1], row[2], row[3]
+            did, digest = row[0], row[2]
             if did != current:
                 if last is not None and not self._close(last, want):
                     return
@@ -108,21 +110,67 @@ class Walk:
                 prev = start.encode()
             seq += 1
             self.entries += 1
-            problem = None
-            if s != seq:
-                problem = f"sequence gap: expected entry {seq}, found {s}"
-            elif wide or body is None:
-                problem = self._content(row if wide else self._wide(did, s), prev)
-            elif sha(body).hexdigest() != digest:
-                problem = "content altered: the stored hash does not match the entry"
-            elif not embedded(body, dossier, prev, s):
-                problem = "link broken: the hashed bytes do not follow the previous entry of this dossier's chain"
-            if problem is None and want is not None and s == want[0] and digest != want[1]:
-                problem = f"rewritten after {self.covered_by}: the entry's hash changed"
+            problem = self._problem(row, seq, prev, dossier, want)
             if problem is not None:
                 self._stop(row, problem)
                 return
             prev, last = digest.encode(), row
+        self._finish(last, want)
+
+    def run_fast(self, rows: Iterable[tuple[int, int, str, bytes | None]]) -> None:
+        """FAST rows (dossier id, seq, hash, body): the checks of `run` with the common case inlined, a few
+        C calls per entry (SHA-256, one `rfind`, one slice); any other row goes through `run`'s checks."""
+        sha, mark, starts, covered = hashlib.sha256, _PREV_MARK, self.starts, self.covered
+        current, seq, first, prev, want, last, dossier = None, 0, 0, GENESIS.encode(), None, None, b""
+        want_seq, want_hash = 0, ""
+        entries = 0
+        for row in rows:
+            did, s, digest, body = row
+            if did != current:
+                entries += seq - first
+                if last is not None and not self._close(last, want):
+                    self.entries += entries
+                    return
+                current, want, dossier = did, covered.get(did), b'"dossier_id":%d,' % did
+                want_seq, want_hash = want if want is not None else (0, "")
+                first, start = starts.get(did, (0, GENESIS))
+                seq, prev = first, start.encode()
+            seq += 1
+            if s == seq and body is not None and sha(body).hexdigest() == digest:
+                j = body.rfind(mark)
+                if (
+                    body[j + 14 : j + 78] == prev
+                    and (s != 1 or embedded(body, dossier, prev, 1))
+                    and (s != want_seq or digest == want_hash)
+                ):
+                    prev, last = digest.encode(), row
+                    continue
+            problem = self._problem(row, seq, prev, dossier, want)  # names what is wrong (or a legacy row)
+            if problem is not None:
+                self.entries += entries + seq - first
+                self._stop(row, problem)
+                return
+            prev, last = digest.encode(), row
+        self.entries += entries + seq - first
+        self._finish(last, want)
+
+    def _problem(self, row: Sequence[Any], seq: int, prev: bytes, dossier: bytes, want: Tip | None) -> str | None:
+        """What is wrong with this entry, expected as number `seq` after `prev` (None: nothing)."""
+        did, s, digest, body = row[0], row[1], row[2], row[3]
+        problem = None
+        if s != seq:
+            problem = f"sequence gap: expected entry {seq}, found {s}"
+        elif self.columns or body is None:
+            problem = self._content(row if self.columns else self._wide(did, s), prev)
+        elif hashlib.sha256(body).hexdigest() != digest:
+            problem = "content altered: the stored hash does not match the entry"
+        elif not embedded(body, dossier, prev, s):
+            problem = "link broken: the hashed bytes do not follow the previous entry of this dossier's chain"
+        if problem is None and want is not None and s == want[0] and digest != want[1]:
+            problem = f"rewritten after {self.covered_by}: the entry's hash changed"
+        return problem
+
+    def _finish(self, last: Sequence[Any] | None, want: Tip | None) -> None:
         if last is not None and self._close(last, want) and self.pending:
             self._check_pending()
 

@@ -181,7 +181,12 @@ def test_a_tampered_checkpoint_is_reported_and_a_rewritten_checkpointed_entry_fa
     assert cut is not None and cut.problem.startswith("entries missing: the signed checkpoint holds entry")
 
 
-def test_a_full_verify_on_several_processes_finds_what_one_finds(db_url: str) -> None:
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_full_verify_on_several_processes_finds_what_one_finds(db_url: str, method: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Forked workers (a one-thread process: the CLI) and spawned ones (elsewhere) find the same."""
+    import workflow.audit_parallel
+
+    monkeypatch.setattr(workflow.audit_parallel, "start_method", lambda: method)
     rt, clock = make_runtime(db_url)
     ids = [open_adult(rt, clock, id_number=f"0110900{n:05d}").dossier_id for n in range(6)]
     for dossier_id in ids:
