@@ -25,10 +25,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    case,
     func,
     not_,
     or_,
     select,
+    true,
     union,
     union_all,
 )
@@ -70,15 +72,12 @@ def by_state(conn: Connection, scope: Scope, filters: Mapping[str, str | None]) 
     chosen = [b.c[k] == v for k, v in filters.items() if v is not None]
     mine = sorted(scope.agencies)
     inside = or_(b.c.commune_code.in_(sorted(scope.areas)), b.c.agency_id.in_(mine))
-    state = b.c.state
-    n = b.c.n
-    counted = select(state, func.sum(n)).where(*chosen).group_by(state)
-    rows = conn.execute(counted if scope.everything else counted.where(inside)).all()
-    counts = {r[0]: int(r[1]) for r in rows if r[1]}
-    if scope.everything or not mine:
-        return counts
-    outside = select(func.sum(n)).where(*chosen, not_(inside))
-    if not conn.execute(outside).scalar():
+    side: list[ColumnElement[bool]] = [] if scope.everything else [case((inside, True), else_=False)]
+    summed = select(b.c.state, *(side or [true()]), func.sum(b.c.n))  # inside and outside in one round trip
+    query = summed.where(*chosen).group_by(b.c.state, *side)
+    rows = conn.execute(query).all()
+    counts = {r[0]: int(r[2]) for r in rows if r[1] and r[2]}
+    if scope.everything or not mine or not any(r[2] for r in rows if not r[1]):
         return counts
     for stage, extra in _touched_outside(conn, scope, filters).items():
         counts[stage] = counts.get(stage, 0) + extra
