@@ -91,6 +91,13 @@ def start_postgres(preload: tuple[str, ...] = ()) -> str | None:
     return _url
 
 
+def data_dir() -> Path:
+    """The data directory of the cluster `start_postgres` started (its postmaster.pid names the server)."""
+    if _cluster is None:
+        raise RuntimeError("no cluster started by start_postgres()")
+    return _cluster.data_dir
+
+
 def stop_postgres() -> None:
     """Stop the cluster started by ``start_postgres`` and delete its files (idempotent)."""
     global _cluster, _url
