@@ -119,40 +119,52 @@ class Walk:
 
     def run_fast(self, rows: Iterable[tuple[int, int, str, bytes | None]]) -> None:
         """FAST rows (dossier id, seq, hash, body): the checks of `run` with the common case inlined, a few
-        C calls per entry (SHA-256, one `rfind`, one slice); any other row goes through `run`'s checks."""
+        C calls per entry (SHA-256, one `rfind`, one slice, one comparison each); any other entry (a
+        checkpointed one, a legacy row, a break) goes through `run`'s checks, which name what is wrong."""
         sha, mark, starts, covered = hashlib.sha256, _PREV_MARK, self.starts, self.covered
-        current, seq, first, prev, want, last, dossier = None, 0, 0, GENESIS.encode(), None, None, b""
-        want_seq, want_hash = 0, ""
+        current, seq, first, prev, want, want_seq, dossier = None, 0, 0, b"", None, 0, b""
         entries = 0
-        for row in rows:
-            did, s, digest, body = row
-            if did != current:
-                entries += seq - first
-                if last is not None and not self._close(last, want):
-                    self.entries += entries
-                    return
-                current, want, dossier = did, covered.get(did), b'"dossier_id":%d,' % did
-                want_seq, want_hash = want if want is not None else (0, "")
-                first, start = starts.get(did, (0, GENESIS))
-                seq, prev = first, start.encode()
-            seq += 1
-            if s == seq and body is not None and sha(body).hexdigest() == digest:
-                j = body.rfind(mark)
+        for did, s, digest, body in rows:
+            if did == current:
+                seq += 1
                 if (
-                    body[j + 14 : j + 78] == prev
-                    and (s != 1 or embedded(body, dossier, prev, 1))
-                    and (s != want_seq or digest == want_hash)
+                    s == seq
+                    and s != want_seq
+                    and body is not None
+                    and sha(body).hexdigest() == digest
+                    and body[(j := body.rfind(mark)) + 14 : j + 78] == prev
                 ):
-                    prev, last = digest.encode(), row
+                    prev = digest.encode()
                     continue
-            problem = self._problem(row, seq, prev, dossier, want)  # names what is wrong (or a legacy row)
+            else:
+                if current is not None:
+                    entries += seq - first
+                    if not self._close((current, seq, prev.decode()), want):
+                        self.entries += entries
+                        return
+                current, want, dossier = did, covered.get(did), b'"dossier_id":%d,' % did
+                want_seq = want[0] if want is not None else 0
+                first, start = starts.get(did, (0, GENESIS))
+                seq, prev = first + 1, start.encode()
+                if (
+                    s == seq
+                    and s != want_seq
+                    and body is not None
+                    and sha(body).hexdigest() == digest
+                    and embedded(body, dossier, prev, s)
+                ):
+                    prev = digest.encode()
+                    continue
+            row = (did, s, digest, body)
+            problem = self._problem(row, seq, prev, dossier, want)
             if problem is not None:
                 self.entries += entries + seq - first
                 self._stop(row, problem)
                 return
-            prev, last = digest.encode(), row
-        self.entries += entries + seq - first
-        self._finish(last, want)
+            prev = digest.encode()
+        if current is not None:
+            self.entries += entries + seq - first
+            self._finish((current, seq, prev.decode()), want)
 
     def _problem(self, row: Sequence[Any], seq: int, prev: bytes, dossier: bytes, want: Tip | None) -> str | None:
         """What is wrong with this entry, expected as number `seq` after `prev` (None: nothing)."""

@@ -10,6 +10,7 @@ altered after it was checkpointed is found only there, or by an anchor).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -51,13 +52,18 @@ def latest_checkpoint(raw: Any, keys: KeyRing) -> Checkpoint | None:
     if found is None:
         return None
     cid, taken_at, upto, entries, root, tips, key_id, signature = found
-    chains = json.loads(bytes(tips))
-    if root_of(chains) != root:
+    stored = bytes(tips)
+    # the root is SHA-256 of {"chains": <the tips' canonical bytes>} (`root_of`): the bytes as stored are hashed,
+    # not decoded and encoded again, so tips rewritten in any way, even only in form, do not match it
+    if hashlib.sha256(b'{"chains":' + stored + b"}").hexdigest() != root:
         raise CheckpointInvalid(f"checkpoint {cid} was altered: its tips do not match its root")
+    chains = json.loads(stored)
     signed = {"key_id": key_id, "signature": signature}
     if not keys.verify_record("checkpoint", signed_part(taken_at, upto, entries, root), signed):
         raise CheckpointInvalid(f"checkpoint {cid} is not signed by a trusted key (key id {key_id})")
-    return Checkpoint(cid, taken_at, upto, entries, {int(k): (v[0], v[1]) for k, v in chains.items()})
+    return Checkpoint(
+        cid, taken_at, upto, entries, dict(zip(map(int, chains), map(tuple, chains.values()), strict=True))
+    )
 
 
 def write_checkpoint(db: Engine, signer: Signer, report: AuditReport, taken_at: str, entries: int) -> int:

@@ -206,7 +206,7 @@ def audit_verify(
     chain_only: bool = typer.Option(False, help="check the chains only, not the dossiers derived from them"),
     full: bool = typer.Option(False, "--full", help="read every entry, not only those after the last checkpoint"),
     workers: int | None = typer.Option(
-        None, min=1, help="processes for --full (default: every core from 2 million entries, else one)"
+        None, min=1, help="processes for --full (default: every core from 200,000 entries, else one)"
     ),
     checkpoint: bool = typer.Option(True, help="after a verify that passes, write a signed checkpoint"),
     adopt_unsigned: bool = typer.Option(

@@ -181,6 +181,28 @@ def test_a_tampered_checkpoint_is_reported_and_a_rewritten_checkpointed_entry_fa
     assert cut is not None and cut.problem.startswith("entries missing: the signed checkpoint holds entry")
 
 
+def test_a_checkpoint_whose_tips_were_altered_is_reported(journey) -> None:  # type: ignore[no-untyped-def]
+    """The checkpoint's root covers its tips as stored: tips rewritten (to hide a rewritten entry) are reported,
+    whether the bytes change what they say or only how they say it."""
+    rt, _, j = journey
+    report, total = verify_since_checkpoint(rt.db, rt.keyring)
+    number = write_checkpoint(rt.db, rt.signer, report, rt.now().isoformat(), total)
+    with rt.db.connect() as conn:
+        tips = bytes(conn.execute(text(f"SELECT tips FROM audit_checkpoint WHERE id = {number}")).scalar_one())
+    seq, digest = report.tips[j.dossier_id]
+    for altered in (tips.replace(digest.encode(), b"0" * 64), tips.replace(b",", b", ")):
+        blob = f"X'{altered.hex()}'" if rt.db.dialect.name == "sqlite" else f"'\\x{altered.hex()}'::bytea"
+        with rt.db.begin() as conn:
+            conn.execute(text(f"UPDATE audit_checkpoint SET tips = {blob} WHERE id = {number}"))
+
+        daily, _ = verify_since_checkpoint(rt.db, rt.keyring)
+        full = verify_chain(rt.db, keys=rt.keyring, columns=False)
+
+        expected = f"checkpoint {number} was altered: its tips do not match its root"
+        assert daily.first_break is not None and daily.first_break.problem == expected
+        assert full.first_break is not None and full.first_break.problem == expected
+
+
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_a_full_verify_on_several_processes_finds_what_one_finds(db_url: str, method: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Forked workers (a one-thread process: the CLI) and spawned ones (elsewhere) find the same."""
