@@ -80,17 +80,23 @@ def _predecessors(directory: Directory, agency_id: str) -> frozenset[str]:
 
 
 def scope_of(reader: Reader, directory: Directory, today: date) -> Scope:
-    """The reader's `Scope`: empty for an unknown role or no agency; narrow for an agency no longer in office."""
-    if reader.role == "admin":
+    """The reader's `Scope`: empty for an unknown role or no agency; narrow for an agency no longer in office.
+    Worked out once per role, agency and day for a loaded directory (it walks every known area)."""
+    role, agency_id = reader.role, reader.agency_id
+    return directory.remembered(("scope", role, agency_id, today), lambda: _scope(role, agency_id, directory, today))
+
+
+def _scope(role: str, agency_id: str | None, directory: Directory, today: date) -> Scope:
+    if role == "admin":
         return Scope(everything=True)
-    agency = directory.agencies.get(reader.agency_id or "")
-    if reader.role not in ("staff", "supervisor", "procurator") or agency is None:
+    agency = directory.agencies.get(agency_id or "")
+    if role not in ("staff", "supervisor", "procurator") or agency is None:
         return Scope()
     if not agency.valid_on(today):  # what it was responsible for; a merged commune's, the dossiers opened there
         areas = _areas_served(directory, agency) if agency.type in COMMUNE_AGENCIES else frozenset()
         return Scope(False, areas, frozenset({agency.id}))
     areas = _areas_served(directory, agency)
-    if reader.role == "procurator":
+    if role == "procurator":
         person_areas, person_agency = areas, None
     else:
         person_areas = areas if agency.type in COMMUNE_AGENCIES | COURTS else frozenset()

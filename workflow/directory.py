@@ -16,13 +16,16 @@ theirs). Queries other parts use:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import Connection, select
 
 from workflow.tables import Agency, Area
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class Directory:
     _acting: dict[tuple[str, date], frozenset[str]] = field(default_factory=dict)
     _lineage: dict[str, list[str]] = field(default_factory=dict)
     _predecessors: dict[str, list[str]] | None = None
+    _remembered: dict[tuple[object, ...], object] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: Connection) -> Directory:
@@ -140,6 +144,13 @@ class Directory:
                 found.append(code)
                 todo += self._predecessors.get(code, [])
         return found
+
+    def remembered(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
+        """`make()`'s value, worked out once per key for this directory (dropped with it when it is reloaded):
+        what is derived from the areas and agencies alone, e.g. a reader's scope (`workflow.access.scope_of`)."""
+        if key not in self._remembered:
+            self._remembered[key] = make()
+        return self._remembered[key]  # type: ignore[return-value]
 
     def lineage(self, area_code: str) -> list[str]:
         """Every area whose agencies may serve a dossier of the commune, on some date, nearest first: the commune

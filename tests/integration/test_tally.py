@@ -24,6 +24,7 @@ from workflow.tables import Deadline, Dossier
 DOSSIER = Dossier.__table__  # type: ignore[attr-defined]
 DEADLINE = Deadline.__table__  # type: ignore[attr-defined]
 POLICE = f"{TUAN_GIAO}.commune_police"
+FACILITY = USERS["cscn.dienbien"][0]
 FILTERS: list[dict[str, str | None]] = [
     {},
     {"commune_code": TUAN_GIAO},
@@ -149,3 +150,17 @@ def test_a_tally_that_drifts_is_found(world: World) -> None:
         wrong: Any = tally.mismatches(conn)
 
     assert wrong and all(bucket[0] == "violation_recorded" for bucket in wrong)
+
+
+def test_a_readers_scope_is_worked_out_once_per_directory_and_day(world: World) -> None:
+    rt, today = world.rt, world.clock.today
+    reader = Reader("cscn", FACILITY, "staff")
+    directory = rt.engine.directory()
+
+    first = scope_of(reader, directory, today)
+
+    assert scope_of(reader, directory, today) is first  # remembered: it walks every known area
+    assert scope_of(Reader("cscn", FACILITY, "procurator"), directory, today) is not first
+    rt.engine.reload_directory()
+    again = scope_of(reader, rt.engine.directory(), today)
+    assert again is not first and again == first  # a reloaded directory works it out again
