@@ -78,9 +78,9 @@ class PriorEpisode(SQLModel, table=True):
 
 
 class Dossier(SQLModel, table=True):
-    # the list's sort keys and date range, a commune's stages (migration 0004)
+    # the list's date range, a commune's stages (migration 0004); the sort keys and the scope's columns in the
+    # covering indexes of migration 0016; single-column ones dropped by migration 0019
     __table_args__ = (
-        Index("ix_dossier_updated_at", "updated_at"),
         Index("ix_dossier_opened_at", "opened_at"),
         Index("ix_dossier_commune_state", "commune_code", "state"),
     )
@@ -90,10 +90,10 @@ class Dossier(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     regime: str
     track: str
-    state: str = Field(index=True)
+    state: str
     version: int = 1
-    commune_code: str = Field(index=True)
-    agency_id: str | None = Field(default=None, index=True)  # responsible for the current stage
+    commune_code: str
+    agency_id: str | None = None  # responsible for the current stage
     closing_reason: str | None = None
     data: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     opened_at: datetime
