@@ -252,7 +252,7 @@ def verify_chain(
                 raise DossierNotFound(dossier_id)  # "ok" for a dossier that does not exist would mislead
             cp = checkpoint.id if checkpoint else None
             return AuditReport(walk.entries, len(walk.tips), broken, cp, upto, walk.tips)
-        ranges = entry_balanced_ranges(raw, workers * 2)
+        ranges = entry_balanced_ranges(raw, workers * 4, covered)
     report = verify_in_parallel(db, keys, ranges, workers, method, Part(None, None, columns, adopt_unsigned), covered)
     return AuditReport(
         report.entries, report.dossiers, report.first_break, checkpoint.id if checkpoint else None, upto, report.tips
@@ -263,16 +263,23 @@ def _parallel_ok(db: Engine) -> bool:
     return db.url.get_backend_name() != "sqlite" or db.url.database not in (None, "", ":memory:")
 
 
-def entry_balanced_ranges(raw: Any, parts: int) -> list[tuple[int, int]]:
+def entry_balanced_ranges(raw: Any, parts: int, known: Mapping[int, Tip] | None = None) -> list[tuple[int, int]]:
     """Contiguous dossier-id ranges covering every dossier row and every chain (a chain without its
-    dossier row too), each holding about the same number of entries (each dossier row's `last_seq`)."""
+    dossier row too), each holding about the same number of entries: counted by the checkpointed tips
+    when `known` (no read of the dossier rows), else by each dossier row's `last_seq`."""
     cursor = raw.cursor()
     cursor.execute("SELECT min(dossier_id), max(dossier_id) FROM transition_log")
-    llo, lhi = cursor.fetchone()
-    cursor.execute("SELECT id, last_seq FROM dossier ORDER BY id")
-    counts = cursor.fetchall()
+    ends = list(cursor.fetchone())
+    if known:
+        cursor.execute("SELECT min(id), max(id) FROM dossier")
+        ends.extend(cursor.fetchone())
+        counts = sorted((did, tip[0]) for did, tip in known.items())
+    else:
+        cursor.execute("SELECT id, last_seq FROM dossier ORDER BY id")
+        counts = cursor.fetchall()
+        ends.extend((counts[0][0], counts[-1][0]) if counts else ())
     cursor.close()
-    ends = [v for v in (llo, lhi, counts[0][0] if counts else None, counts[-1][0] if counts else None) if v is not None]
+    ends = [v for v in ends if v is not None]
     if not ends:
         return [(0, 0)]
     lo, hi = min(ends), max(ends)
@@ -281,7 +288,7 @@ def entry_balanced_ranges(raw: Any, parts: int) -> list[tuple[int, int]]:
     running, share = 0, total / parts
     for did, n in counts:
         running += n
-        if running >= share * (len(cuts) + 1) and did < hi and len(cuts) < parts - 1:
+        if running >= share * (len(cuts) + 1) and lo <= did < hi and len(cuts) < parts - 1:
             cuts.append(did)
     starts = [lo, *(c + 1 for c in cuts)]
     return list(zip(starts, [*cuts, hi], strict=True))

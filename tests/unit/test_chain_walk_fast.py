@@ -128,6 +128,9 @@ def test_parallel_ranges_cover_every_chain_and_balance_the_entries() -> None:
     assert all(a[1] + 1 == b[0] for a, b in zip(ranges, ranges[1:], strict=False))  # contiguous
     shares = [sum(n for did, n in sizes.items() if lo <= did <= hi) for lo, hi in ranges]
     assert max(shares) - min(shares) <= 40 + 4, shares
+    known = {did: (n, "h") for did, n in sizes.items()}  # a checkpoint's tips count the same entries
+    assert entry_balanced_ranges(raw, 4, known) == ranges
+
     raw.execute("DELETE FROM dossier")
     raw.execute("DELETE FROM transition_log")
     assert entry_balanced_ranges(raw, 4) == [(0, 0)]  # an empty log: one empty range
