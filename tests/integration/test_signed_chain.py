@@ -216,6 +216,9 @@ def test_a_full_verify_on_several_processes_finds_what_one_finds(db_url: str, me
 
     one, two = verify_chain(rt.db, keys=rt.keyring), verify_chain(rt.db, keys=rt.keyring, workers=2, parallel_from=0)
     assert one.ok and two.ok and (one.entries, one.tips) == (two.entries, two.tips) == (12, two.tips)
+    write_checkpoint(rt.db, rt.signer, two, rt.now().isoformat(), two.entries)  # ranges now from its tips
+    three = verify_chain(rt.db, keys=rt.keyring, workers=2, parallel_from=0, columns=False)
+    assert three.ok and (three.entries, three.tips, three.checkpoint) == (12, one.tips, 1)
     _append_forged(rt, ids[3], None)
     broken = verify_chain(rt.db, keys=rt.keyring, workers=2, parallel_from=0).first_break
     assert broken is not None and (broken.dossier_id, broken.seq) == (ids[3], 3)
