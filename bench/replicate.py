@@ -17,6 +17,7 @@ import multiprocessing
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -361,6 +362,17 @@ def _made_in_order(count: int, workers: int) -> Iterator[tuple[BlockRows, list[M
             yield ahead.popleft().get()
 
 
+def _each(loads: list[Loading], call: Callable[[Loading], Any]) -> None:
+    """`call` on every database at once, one thread each: SQLite works in this process outside Python's lock,
+    PostgreSQL in its server, while the other is written."""
+    if len(loads) == 1:
+        call(loads[0])
+        return
+    with ThreadPoolExecutor(len(loads)) as pool:
+        for done in [pool.submit(call, load) for load in loads]:
+            done.result()
+
+
 def write_blocks(
     targets: list[Runtime],
     tpl: Template,
@@ -375,7 +387,7 @@ def write_blocks(
     """Blocks 1, 2, ... of the template into every target (each holding block 0), up to `dossiers` dossiers.
     Each block is computed once (chains hashed once, by `workers` processes) and written to each target. With
     `due` (since, until, share), only one block in n copies the dossiers with an alert due between since and
-    until. `seconds`, when given, receives the time spent per phase (summed over the targets for the writes)."""
+    until. `seconds`, when given, receives the time spent per phase (each database's writes overlap the others')."""
     global _WORK
     shapes = tpl.shapes()
     loads = [Loading(rt.db, BUILT, tpl.spans) for rt in targets]
@@ -400,14 +412,11 @@ def write_blocks(
             for load in loads:
                 load.add(shapes, changes, mapped)
             if n % per_flush == 0:
-                for load in loads:
-                    load.flush(shapes, tpl.keys)
+                _each(loads, lambda load: load.flush(shapes, tpl.keys))
                 progress(f"  {done:,} dossiers")
     finally:
         _WORK = None
-    for load in loads:
-        load.flush(shapes, tpl.keys)
-        load.finish()
+    _each(loads, lambda load: (load.flush(shapes, tpl.keys), load.finish()))
     if seconds is not None:
         seconds[f"people and chains (Python, {max(1, workers)} process(es), summed)"] = sealing
         for load in loads:

@@ -186,17 +186,21 @@ def test_bulk_rows_by_copy_equal_the_engines_on_postgresql(
 
 
 def test_blocks_sealed_by_several_processes_are_the_same_rows(tmp_path: Path) -> None:
-    """`python -m bench` builds blocks in forked workers: the rows are those of one process, in the same order."""
+    """`python -m bench` builds blocks in forked workers and writes each database in its own thread: the rows are
+    those of one process writing one database."""
     one = runtime_for(f"sqlite:///{tmp_path}/one.db")
     assert drive(one, count=COUNT).failed == 0
     tpl = Template.read(one.db)
-    several = runtime_for(f"sqlite:///{tmp_path}/several.db")
-    tpl.copy_base(one.db, several.db)
+    several = [runtime_for(f"sqlite:///{tmp_path}/several_{i}.db") for i in range(2)]
+    for rt in several:
+        tpl.copy_base(one.db, rt.db)
     size = 4 * len(tpl.dossiers) + len(tpl.dossiers) // 2  # blocks 1-4, half of block 5
     written_one = write_blocks([one], tpl, size, per_flush=2)
-    written_several = write_blocks([several], tpl, size, per_flush=2, workers=2)
+    written_several = write_blocks(several, tpl, size, per_flush=2, workers=2)  # two databases written at once
 
-    assert written_one == written_several and written_one[0]["dossier"] == size - len(tpl.dossiers)
-    assert snapshot(several.db, several.engine.ids) == snapshot(one.db, one.engine.ids)
+    assert written_several == written_one * 2 and written_one[0]["dossier"] == size - len(tpl.dossiers)
+    expected = snapshot(one.db, one.engine.ids)
+    for rt in several:
+        assert snapshot(rt.db, rt.engine.ids) == expected
+        rt.db.dispose()
     one.db.dispose()
-    several.db.dispose()
